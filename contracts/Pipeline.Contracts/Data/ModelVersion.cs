@@ -1,0 +1,22 @@
+namespace Pipeline.Contracts;
+
+/// <summary>A registered model: the registry's document, read by the Downloader and the status API.</summary>
+public sealed record ModelVersion
+{
+    public required Guid Id { get; init; }
+    public required string Organization { get; init; }
+    public required string Project { get; init; }
+
+    /// <summary>1, 2, 3… per project, without gaps or duplicates.</summary>
+    public required int Version { get; init; }
+
+    public required Guid TrainingId { get; init; }
+
+    /// <summary>Artifact key of the registered model's folder (weights + model.json).</summary>
+    public required string ModelKey { get; init; }
+
+    public required IReadOnlyList<Category> Categories { get; init; }
+    public required TrainingMetrics Metrics { get; init; }
+    public required IReadOnlyList<ModelFile> Files { get; init; }
+    public required DateTimeOffset CreatedAt { get; init; }
+}

@@ -1,0 +1,11 @@
+namespace Pipeline.Contracts;
+
+public sealed record PointDetection
+{
+    public required string CategoryId { get; init; }
+    public required string CategoryName { get; init; }
+    public double X { get; init; }
+    public double Y { get; init; }
+    public double Confidence { get; init; }
+    public required Guid ModelId { get; init; }
+}

@@ -1,0 +1,12 @@
+namespace Pipeline.Contracts;
+
+public sealed record TrainingMetrics
+{
+    public int Iteration { get; init; }
+    public double Loss { get; init; }
+
+    /// <summary>mAP at IoU 0.5 over the categories that have ground truth in the test split.</summary>
+    public double MeanAveragePrecision { get; init; }
+
+    public IReadOnlyList<CategoryMetrics> Categories { get; init; } = [];
+}

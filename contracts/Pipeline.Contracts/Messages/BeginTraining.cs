@@ -1,0 +1,28 @@
+namespace Pipeline.Contracts;
+
+/// <summary>The one message a user publishes: train a detector on a dataset, register it, run it over the images.</summary>
+public sealed record BeginTraining
+{
+    public required Guid TrainingId { get; init; }
+    public required string Organization { get; init; }
+    public required string Project { get; init; }
+    public int TrainingNumber { get; init; }
+
+    /// <summary><c>file://</c> or <c>http(s)://</c>: a manifest, a COCO JSON, a directory holding one, or a .zip/.tar.gz holding one.</summary>
+    public required string DatasetUri { get; init; }
+
+    public DatasetFormat DatasetFormat { get; init; } = DatasetFormat.Manifest;
+
+    /// <summary>Lowercase hex sha256 of the file at <see cref="DatasetUri"/>, checked when given.</summary>
+    public string? DatasetSha256 { get; init; }
+
+    /// <summary>The categories to train; empty means those of the dataset.</summary>
+    public IReadOnlyList<Category> Categories { get; init; } = [];
+
+    public Hyperparameters Hyperparameters { get; init; } = new();
+
+    /// <summary>A registered model to continue from; null trains from scratch.</summary>
+    public Guid? BaseModelId { get; init; }
+
+    public DetectionScope DetectOn { get; init; } = DetectionScope.AllImages;
+}

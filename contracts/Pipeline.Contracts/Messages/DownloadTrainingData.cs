@@ -1,0 +1,12 @@
+namespace Pipeline.Contracts;
+
+public sealed record DownloadTrainingData
+{
+    public required Guid TrainingId { get; init; }
+    public required int Attempt { get; init; }
+    public required string DatasetUri { get; init; }
+    public DatasetFormat DatasetFormat { get; init; }
+    public string? DatasetSha256 { get; init; }
+    public IReadOnlyList<Category> Categories { get; init; } = [];
+    public DetectionScope DetectOn { get; init; }
+}

@@ -1,0 +1,12 @@
+namespace Pipeline.Contracts;
+
+public sealed record ModelUploaded
+{
+    public required Guid TrainingId { get; init; }
+    public required int Attempt { get; init; }
+    public required Guid ModelId { get; init; }
+    public required int Version { get; init; }
+
+    /// <summary>Artifact key of the registered model's folder.</summary>
+    public required string ModelKey { get; init; }
+}

@@ -1,0 +1,23 @@
+namespace Pipeline.Contracts;
+
+public sealed record TrainingDataDownloaded
+{
+    public required Guid TrainingId { get; init; }
+    public required int Attempt { get; init; }
+
+    /// <summary>Artifact key of the normalized manifest; image files lie beside it.</summary>
+    public required string DatasetKey { get; init; }
+
+    /// <summary>Artifact key of the JSON array of image ids detection runs over, in batch order.</summary>
+    public required string DetectionListKey { get; init; }
+
+    /// <summary>The dataset's categories, or those the training asked for.</summary>
+    public required IReadOnlyList<Category> Categories { get; init; }
+
+    public int TrainImageCount { get; init; }
+    public int TestImageCount { get; init; }
+    public int DetectionImageCount { get; init; }
+
+    /// <summary>Images that did not decode and were left out, as the learning loop's skipped_image_count.</summary>
+    public int SkippedImageCount { get; init; }
+}

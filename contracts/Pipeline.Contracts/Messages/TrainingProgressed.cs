@@ -1,0 +1,13 @@
+namespace Pipeline.Contracts;
+
+/// <summary>The Trainer's heartbeat: published at most every few seconds while a training runs.</summary>
+public sealed record TrainingProgressed
+{
+    public required Guid TrainingId { get; init; }
+    public required int Attempt { get; init; }
+    public required int Iteration { get; init; }
+    public required int TotalIterations { get; init; }
+    public double Loss { get; init; }
+    public double ImagesPerSecond { get; init; }
+    public TimeSpan? EstimatedTimeLeft { get; init; }
+}

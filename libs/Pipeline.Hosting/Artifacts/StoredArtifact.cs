@@ -1,0 +1,3 @@
+namespace Pipeline.Hosting.Artifacts;
+
+public sealed record StoredArtifact(string Key, string Sha256, long Length);

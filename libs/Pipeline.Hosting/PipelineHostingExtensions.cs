@@ -1,0 +1,99 @@
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using OpenTelemetry.Trace;
+using Pipeline.Hosting.Artifacts;
+using Pipeline.Hosting.Logging;
+using Pipeline.Hosting.Messaging;
+using Serilog;
+using Serilog.Events;
+
+namespace Pipeline.Hosting;
+
+/// <summary>What every service sets up the same way, called as one line from each Program.cs.</summary>
+public static class PipelineHostingExtensions
+{
+    public const string LogTemplate =
+        "[{Timestamp:HH:mm:ss.fff} {Level:u3}] {Service} {TrainingId} {Message:lj} {SourceContext}{NewLine}{Exception}";
+
+    /// <summary>Serilog, the artifact store, settings, tracing, and the bus on RabbitMQ with this service's consumers.</summary>
+    public static IHostApplicationBuilder AddPipelineDefaults(
+        this IHostApplicationBuilder builder, string serviceName, Action<IBusRegistrationConfigurator> configureBus)
+    {
+        builder.AddPipelineLogging(serviceName);
+        builder.Services.Configure<ArtifactStoreSettings>(builder.Configuration.GetSection(ArtifactStoreSettings.Section));
+        builder.Services.Configure<RabbitMqSettings>(builder.Configuration.GetSection(RabbitMqSettings.Section));
+        builder.Services.Configure<RetrySettings>(builder.Configuration.GetSection(RetrySettings.Section));
+        builder.Services.AddSingleton<IArtifactStore, FileSystemArtifactStore>();
+        builder.Services.AddPipelineBus(builder.Configuration, configureBus);
+
+        if (!string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            builder.Services.AddOpenTelemetry()
+                .WithTracing(tracing => tracing.AddSource("MassTransit").AddOtlpExporter());
+        }
+
+        return builder;
+    }
+
+    public static IServiceCollection AddPipelineBus(
+        this IServiceCollection services, IConfiguration configuration, Action<IBusRegistrationConfigurator> configureBus)
+    {
+        StageQueues.MapSendConventions();
+        services.AddMassTransit(bus =>
+        {
+            bus.SetKebabCaseEndpointNameFormatter();
+            configureBus(bus);
+            bus.AddConfigureEndpointsCallback((context, queue, endpoint) =>
+            {
+                var settings = configuration.GetSection($"{EndpointSettings.Section}:{queue}").Get<EndpointSettings>();
+                if (settings?.ConcurrentMessageLimit is { } limit)
+                {
+                    endpoint.ConcurrentMessageLimit = limit;
+                }
+
+                if (settings?.PrefetchCount is { } prefetch && endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
+                {
+                    rabbit.PrefetchCount = prefetch;
+                }
+            });
+            bus.UsingRabbitMq((context, rabbit) =>
+            {
+                var settings = context.GetRequiredService<IOptions<RabbitMqSettings>>().Value;
+                rabbit.Host(settings.Host, settings.Port, settings.VirtualHost, host =>
+                {
+                    host.Username(settings.Username);
+                    host.Password(settings.Password);
+                    host.PublisherConfirmation = true;
+                });
+                rabbit.UseConsumeFilter(typeof(TrainingLogContextFilter<>), context);
+                rabbit.ConfigureEndpoints(context);
+            });
+        });
+        return services;
+    }
+
+    public static IHostApplicationBuilder AddPipelineLogging(this IHostApplicationBuilder builder, string serviceName)
+    {
+        var folder = builder.Configuration["Logs:Folder"];
+        builder.Services.AddSerilog(logger =>
+        {
+            logger.ReadFrom.Configuration(builder.Configuration)
+                .MinimumLevel.Information()
+                .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+                .MinimumLevel.Override("MassTransit", LogEventLevel.Warning)
+                .MinimumLevel.Override("Marten", LogEventLevel.Warning)
+                .Enrich.FromLogContext()
+                .Enrich.WithProperty("Service", serviceName)
+                .WriteTo.Console(outputTemplate: LogTemplate);
+            if (!string.IsNullOrEmpty(folder))
+            {
+                logger.WriteTo.File(Path.Combine(folder, $"{serviceName}-.log"), outputTemplate: LogTemplate,
+                    rollingInterval: RollingInterval.Day, shared: true);
+            }
+        });
+        return builder;
+    }
+}
