@@ -14,7 +14,8 @@
 #
 # Overridable ports (env): PIPELINE_RABBITMQ_PORT (5672),
 # PIPELINE_RABBITMQ_MGMT_PORT (15672), PIPELINE_POSTGRES_PORT (5432).
-# Overridable node name: PIPELINE_RABBITMQ_NODENAME (pipeline@localhost).
+# Overridable node name: PIPELINE_RABBITMQ_NODENAME (pipeline@localhost, or
+# pipeline-<port>@localhost when PIPELINE_RABBITMQ_PORT is not 5672).
 #
 # If a port already answers with *our* credentials (pipeline/pipeline) — e.g.
 # servers started by this same script from another checkout — `up` reuses them
@@ -26,7 +27,10 @@ INFRA_DIR="$REPO_ROOT/.infra"
 
 RMQ_PORT="${PIPELINE_RABBITMQ_PORT:-5672}"
 RMQ_MGMT_PORT="${PIPELINE_RABBITMQ_MGMT_PORT:-15672}"
-RMQ_NODE="${PIPELINE_RABBITMQ_NODENAME:-pipeline@localhost}"
+# A non-default port gets its own node name, so two checkouts on different
+# ports do not clash in the (shared) epmd name registry.
+if [[ "$RMQ_PORT" == 5672 ]]; then _rmq_default_node=pipeline@localhost; else _rmq_default_node="pipeline-$RMQ_PORT@localhost"; fi
+RMQ_NODE="${PIPELINE_RABBITMQ_NODENAME:-$_rmq_default_node}"
 RMQ_USER=pipeline
 RMQ_PASS=pipeline
 RMQ_DIR="$INFRA_DIR/rabbitmq"
@@ -100,8 +104,10 @@ rmq_env() {
   export RABBITMQ_ENABLED_PLUGINS_FILE="$RMQ_DIR/enabled_plugins"
   export RABBITMQ_PID_FILE="$RMQ_DIR/rabbitmq.pid"
   export RABBITMQ_CONF_ENV_FILE="$RMQ_DIR/rabbitmq-env.conf"
-  # Same-host Erlang distribution; keep it on loopback too.
+  # Erlang distribution (epmd :4369, inter-node port 20000+amqp port) stays on
+  # loopback too.
   export ERL_EPMD_ADDRESS=127.0.0.1
+  export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
 }
 
 rmq_ctl()  { (rmq_env; "$RMQ_BIN/rabbitmqctl" -n "$RMQ_NODE" "$@"); }
@@ -127,12 +133,12 @@ management.tcp.port   = $RMQ_MGMT_PORT
 loopback_users.guest = true
 
 # consumer_timeout: the broker closes a channel whose delivery stays unacked
-# longer than this. We keep RabbitMQ's default of 30 min (1800000 ms), stated
-# explicitly: the Trainer acknowledges its message and runs long training work
-# itself (it does not hold a delivery unacked for the length of a run), so no
-# consumer should ever come near this bound; a message held longer than that
-# means a stuck consumer and should be redelivered.
-consumer_timeout = 1800000
+# longer than this (30 min by default). The Trainer holds its TrainModel
+# delivery unacked for the whole training, so a crashed Trainer's work goes
+# back to the queue by itself and another Trainer resumes it from the last
+# checkpoint; a training may run for hours, hence 24 h. A hung consumer is
+# caught sooner by the Orchestrator's watchdog, not by this bound.
+consumer_timeout = 86400000
 EOF
 }
 
@@ -180,6 +186,7 @@ rmq_up() {
   (
     rmq_env
     cd "$RMQ_DIR"
+    exec 9>&-   # do not hand the infra.sh lock to the daemon
     exec setsid nohup "$RMQ_BIN/rabbitmq-server" >"$startlog" 2>&1 </dev/null
   ) &
   local bgpid=$!
@@ -361,7 +368,7 @@ pg_up() {
 
   log "PostgreSQL: starting $PG_DATA on 127.0.0.1:$PG_PORT (socket dir $PG_SOCK); log $PG_LOG"
   if ! as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t "$PG_WAIT_S" \
-       -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_SOCK" start >/dev/null; then
+       -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_SOCK" start >/dev/null 9>&-; then
     tail -n 20 "$PG_LOG" >&2 || true
     fail "PostgreSQL: pg_ctl start failed; see $PG_LOG"
   fi

@@ -9,7 +9,7 @@ namespace Pipeline.Hosting.Storage;
 public static class MartenConfiguration
 {
     public const string ConnectionStringName = "Postgres";
-    public const string Schema = "pipeline";
+    public const string DefaultSchema = "pipeline";
 
     /// <summary>Marten on the <c>ConnectionStrings:Postgres</c> database; each service adds the documents it owns.</summary>
     public static MartenServiceCollectionExtensions.MartenConfigurationExpression AddPipelineMarten(
@@ -21,7 +21,8 @@ public static class MartenConfiguration
         return builder.Services.AddMarten(options =>
         {
             options.Connection(connectionString);
-            options.DatabaseSchemaName = Schema;
+            // A schema per deployment (or per test run) keeps their documents apart in one database.
+            options.DatabaseSchemaName = builder.Configuration["Marten:Schema"] ?? DefaultSchema;
             // Each service creates the tables it owns on first use; no separate migration step to forget.
             options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
             configure(options);
