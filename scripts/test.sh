@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The README's test command: start the local servers, then run every test project of the solution.
+# Extra arguments go to dotnet test (e.g. --filter FullyQualifiedName~Orchestrator).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+scripts/infra.sh up
+eval "$(scripts/infra.sh env)"
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+dotnet test Pipeline.sln -c Release "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+
+# One closing line over all test projects: "Failed: 0, Passed: 12, ..." per project, summed.
+awk '/^(Passed|Failed)!/ {
+       for (i = 1; i <= NF; i++) { gsub(",", "", $(i+1)); if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) }
+     }
+     END { printf "Tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+exit "$status"

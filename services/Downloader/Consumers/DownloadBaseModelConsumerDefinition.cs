@@ -1,0 +1,20 @@
+using MassTransit;
+using Pipeline.Hosting.Messaging;
+
+namespace Pipeline.Downloader.Consumers;
+
+public sealed class DownloadBaseModelConsumerDefinition : ConsumerDefinition<DownloadBaseModelConsumer>
+{
+    public DownloadBaseModelConsumerDefinition()
+    {
+        EndpointName = StageQueues.DownloadBaseModel;
+        ConcurrentMessageLimit = 4;
+    }
+
+    protected override void ConfigureConsumer(
+        IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<DownloadBaseModelConsumer> consumerConfigurator, IRegistrationContext context)
+    {
+        endpointConfigurator.UseStageRetry(context);
+        endpointConfigurator.UseInMemoryOutbox(context);
+    }
+}

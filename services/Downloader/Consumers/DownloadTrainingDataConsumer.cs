@@ -1,0 +1,29 @@
+using MassTransit;
+using Microsoft.Extensions.Logging;
+using Pipeline.Contracts;
+using Pipeline.Downloader.Datasets;
+
+namespace Pipeline.Downloader.Consumers;
+
+public sealed class DownloadTrainingDataConsumer(DatasetImporter importer, ILogger<DownloadTrainingDataConsumer> logger)
+    : IConsumer<DownloadTrainingData>
+{
+    public async Task Consume(ConsumeContext<DownloadTrainingData> context)
+    {
+        var command = context.Message;
+        logger.LogInformation("Fetching {DatasetUri} ({DatasetFormat}) for {TrainingId}", command.DatasetUri, command.DatasetFormat, command.TrainingId);
+        var dataset = await importer.ImportAsync(command, context.CancellationToken);
+        await context.Publish(new TrainingDataDownloaded
+        {
+            TrainingId = command.TrainingId,
+            Attempt = command.Attempt,
+            DatasetKey = dataset.DatasetKey,
+            DetectionListKey = dataset.DetectionListKey,
+            Categories = dataset.Categories,
+            TrainImageCount = dataset.TrainImageCount,
+            TestImageCount = dataset.TestImageCount,
+            DetectionImageCount = dataset.DetectionImageCount,
+            SkippedImageCount = dataset.SkippedImageCount,
+        });
+    }
+}

@@ -1,0 +1,22 @@
+using MassTransit;
+using Pipeline.Hosting.Messaging;
+
+namespace Pipeline.Downloader.Consumers;
+
+public sealed class DownloadTrainingDataConsumerDefinition : ConsumerDefinition<DownloadTrainingDataConsumer>
+{
+    public DownloadTrainingDataConsumerDefinition()
+    {
+        EndpointName = StageQueues.DownloadTrainingData;
+        // Downloads are disk- and network-bound and large; Endpoints:download-training-data overrides this.
+        ConcurrentMessageLimit = 2;
+    }
+
+    protected override void ConfigureConsumer(
+        IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<DownloadTrainingDataConsumer> consumerConfigurator, IRegistrationContext context)
+    {
+        endpointConfigurator.UseStageRetry(context);
+        // TrainingDataDownloaded leaves only once the whole import succeeded, never from a retried attempt.
+        endpointConfigurator.UseInMemoryOutbox(context);
+    }
+}

@@ -1,0 +1,21 @@
+using MassTransit;
+using Microsoft.Extensions.Logging;
+using Pipeline.Contracts;
+using Pipeline.Hosting.Artifacts;
+
+namespace Pipeline.Downloader.Consumers;
+
+/// <summary>Drops what the Downloader put into a training's scratch once the training's results are stored.</summary>
+public sealed class DropDownloadedDataConsumer(IArtifactStore store, ILogger<DropDownloadedDataConsumer> logger)
+    : IConsumer<TrainingReadyForCleanup>
+{
+    public Task Consume(ConsumeContext<TrainingReadyForCleanup> context)
+    {
+        var trainingId = context.Message.TrainingId;
+        store.Delete(ArtifactKeys.Dataset(trainingId));
+        store.Delete(ArtifactKeys.DetectionList(trainingId));
+        store.Delete(ArtifactKeys.BaseModel(trainingId));
+        logger.LogInformation("Dropped the dataset and base model of {TrainingId}", trainingId);
+        return Task.CompletedTask;
+    }
+}

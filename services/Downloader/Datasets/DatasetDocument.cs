@@ -1,0 +1,82 @@
+using System.Text.Json;
+using Pipeline.Contracts;
+using Pipeline.Hosting.Artifacts;
+using Pipeline.Hosting.Messaging;
+
+namespace Pipeline.Downloader.Datasets;
+
+/// <summary>Finds the dataset's JSON in a folder and reads it as a <see cref="DatasetManifest"/>, converting COCO.</summary>
+public static class DatasetDocument
+{
+    public const string ManifestFileName = "manifest.json";
+
+    // Archives usually wrap the dataset in one top folder; looking two levels down covers that without a crawl.
+    private const int SearchDepth = 3;
+
+    /// <summary>The manifest (or COCO JSON) inside <paramref name="folder"/>: the shallowest one, never a guess between two.</summary>
+    public static string Locate(string folder, DatasetFormat format)
+    {
+        var level = new List<string> { folder };
+        for (var depth = 0; depth < SearchDepth && level.Count > 0; depth++)
+        {
+            var candidates = level.SelectMany(dir => Directory.EnumerateFiles(dir, "*.json"))
+                .Where(path => IsCandidate(Path.GetFileName(path), format))
+                .Order(StringComparer.Ordinal)
+                .ToList();
+            if (format == DatasetFormat.Coco && candidates.Count > 1)
+            {
+                // Several JSON files: prefer the conventional names before giving up.
+                var named = candidates.Where(path => Path.GetFileName(path) is "annotations.json" or "coco.json"
+                    || Path.GetFileName(path).StartsWith("instances", StringComparison.Ordinal)).ToList();
+                candidates = named.Count == 1 ? named : candidates;
+            }
+
+            if (candidates.Count == 1)
+            {
+                return candidates[0];
+            }
+
+            if (candidates.Count > 1)
+            {
+                throw new StageInputException(
+                    $"Dataset folder holds several {format} candidates ({string.Join(", ", candidates.Select(Path.GetFileName))}); point DatasetUri at one of them.");
+            }
+
+            level = level.SelectMany(Directory.EnumerateDirectories).ToList();
+        }
+
+        throw new StageInputException(format == DatasetFormat.Manifest
+            ? $"Dataset has no {ManifestFileName} (for a COCO JSON set DatasetFormat to Coco)."
+            : "Dataset has no COCO JSON file.");
+    }
+
+    public static async Task<DatasetManifest> ReadAsync(string path, DatasetFormat format, CancellationToken cancellationToken)
+    {
+        await using var stream = File.OpenRead(path);
+        try
+        {
+            if (format == DatasetFormat.Coco)
+            {
+                using var document = await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken);
+                return CocoConverter.ToManifest(document.RootElement);
+            }
+
+            var manifest = await JsonSerializer.DeserializeAsync<DatasetManifest>(stream, ArtifactJson.Options, cancellationToken);
+            if (manifest is null || manifest.Categories is null || manifest.Images is null
+                || manifest.Images.Any(image => image is null) || manifest.Categories.Any(category => category is null))
+            {
+                throw new StageInputException($"Manifest '{Path.GetFileName(path)}' lacks its categories or images.");
+            }
+
+            return manifest;
+        }
+        catch (JsonException e)
+        {
+            throw new StageInputException($"Dataset file '{Path.GetFileName(path)}' is not valid {format} JSON: {e.Message}", e);
+        }
+    }
+
+    private static bool IsCandidate(string fileName, DatasetFormat format) => format == DatasetFormat.Manifest
+        ? fileName == ManifestFileName
+        : fileName != ManifestFileName && !fileName.StartsWith('.');
+}

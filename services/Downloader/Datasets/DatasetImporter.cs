@@ -1,0 +1,222 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Pipeline.Contracts;
+using Pipeline.Hosting.Artifacts;
+using Pipeline.Hosting.Messaging;
+using SixLabors.ImageSharp;
+
+namespace Pipeline.Downloader.Datasets;
+
+/// <summary>
+/// Fetches a training's dataset into the artifact store: the normalized manifest at
+/// <see cref="ArtifactKeys.DatasetManifest"/>, the images that decode beside it, and the detection list.
+/// The training's dataset folder is replaced whole, so a redelivered command leaves the same keys.
+/// </summary>
+public sealed class DatasetImporter(
+    IArtifactStore store, DatasetSource source, IOptions<DownloaderSettings> options, ILogger<DatasetImporter> logger)
+{
+    private readonly DownloaderSettings settings = options.Value;
+
+    public async Task<DownloadedDataset> ImportAsync(DownloadTrainingData command, CancellationToken cancellationToken)
+    {
+        var work = Path.Combine(
+            string.IsNullOrWhiteSpace(settings.WorkFolder) ? Path.Combine(Path.GetTempPath(), "pipeline-downloader") : settings.WorkFolder,
+            $"{command.TrainingId:N}-{Guid.NewGuid():N}");
+        try
+        {
+            var fetched = await source.FetchAsync(command.DatasetUri, command.DatasetSha256, work, cancellationToken);
+            var documentPath = await LocateDocumentAsync(fetched, command.DatasetFormat, work, cancellationToken);
+            var manifest = await DatasetDocument.ReadAsync(documentPath, command.DatasetFormat, cancellationToken);
+            var categories = SelectCategories(manifest, command.Categories);
+            return await StoreAsync(command, manifest, categories, Path.GetDirectoryName(documentPath)!, cancellationToken);
+        }
+        finally
+        {
+            if (Directory.Exists(work))
+            {
+                Directory.Delete(work, recursive: true);
+            }
+        }
+    }
+
+    private async Task<string> LocateDocumentAsync(string fetched, DatasetFormat format, string work, CancellationToken cancellationToken)
+    {
+        if (Directory.Exists(fetched))
+        {
+            return DatasetDocument.Locate(fetched, format);
+        }
+
+        var kind = ArchiveExtractor.Sniff(fetched);
+        if (kind == DatasetFileKind.Json)
+        {
+            return fetched;
+        }
+
+        var extracted = Path.Combine(work, "extracted");
+        await ArchiveExtractor.ExtractAsync(fetched, kind, extracted, settings.MaxDatasetBytes, cancellationToken);
+        return DatasetDocument.Locate(extracted, format);
+    }
+
+    private static IReadOnlyList<Category> SelectCategories(DatasetManifest manifest, IReadOnlyList<Category> requested)
+    {
+        var duplicate = manifest.Categories.GroupBy(category => category.Id).FirstOrDefault(group => group.Count() > 1);
+        if (duplicate is not null)
+        {
+            throw new StageInputException($"Dataset declares category id '{duplicate.Key}' more than once.");
+        }
+
+        if (requested.Count == 0)
+        {
+            return manifest.Categories;
+        }
+
+        var known = manifest.Categories.Select(category => category.Id).ToHashSet();
+        var missing = requested.Where(category => !known.Contains(category.Id)).ToList();
+        if (missing.Count > 0)
+        {
+            throw new StageInputException(
+                $"The training asks for categories the dataset does not have: {string.Join(", ", missing.Select(c => $"'{c.Id}' ({c.Name})"))}.");
+        }
+
+        return requested;
+    }
+
+    private async Task<DownloadedDataset> StoreAsync(
+        DownloadTrainingData command, DatasetManifest manifest, IReadOnlyList<Category> categories, string folder, CancellationToken cancellationToken)
+    {
+        var declared = manifest.Categories.Select(category => category.Id).ToHashSet();
+        var wanted = categories.Select(category => category.Id).ToHashSet();
+        var images = manifest.Images.Select(image => Normalize(image, declared, wanted)).ToList();
+        var duplicate = images.GroupBy(image => image.Id).FirstOrDefault(group => group.Count() > 1);
+        if (duplicate is not null)
+        {
+            throw new StageInputException($"Dataset holds image id '{duplicate.Key}' more than once.");
+        }
+
+        var datasetKey = ArtifactKeys.Dataset(command.TrainingId);
+        store.Delete(datasetKey);
+        var budget = new ByteBudget(settings.MaxDatasetBytes, () => new StageInputException(
+            $"Dataset images add up to more than Downloader:MaxDatasetBytes ({settings.MaxDatasetBytes} bytes)."));
+        var kept = new ManifestImage?[images.Count];
+        var done = 0;
+        var parallel = new ParallelOptions
+        {
+            CancellationToken = cancellationToken,
+            MaxDegreeOfParallelism = settings.MaxParallelImages > 0 ? settings.MaxParallelImages : Environment.ProcessorCount,
+        };
+        await Parallel.ForEachAsync(Enumerable.Range(0, images.Count), parallel, async (index, token) =>
+        {
+            kept[index] = await StoreImageAsync(images[index], folder, datasetKey, budget, token);
+            var count = Interlocked.Increment(ref done);
+            if (count % Math.Max(1, settings.ProgressEvery) == 0 || count == images.Count)
+            {
+                logger.LogInformation("Checked {Done}/{Total} images of {TrainingId}", count, images.Count, command.TrainingId);
+            }
+        });
+
+        var stored = kept.OfType<ManifestImage>().ToList();
+        var skipped = images.Count - stored.Count;
+        var train = stored.Count(image => image.Split == "train");
+        if (stored.Count == 0 || train == 0)
+        {
+            throw new StageInputException(stored.Count == 0
+                ? $"Dataset has no images that decode ({images.Count} listed, {skipped} skipped)."
+                : $"Dataset has no train images ({stored.Count} test images, {skipped} skipped).");
+        }
+
+        var detectOn = command.DetectOn switch
+        {
+            DetectionScope.AllImages => stored,
+            DetectionScope.TestImages => stored.Where(image => image.Split == "test").ToList(),
+            DetectionScope.TrainImages => stored.Where(image => image.Split == "train").ToList(),
+            _ => [],
+        };
+        await store.WriteJsonAsync(ArtifactKeys.DatasetManifest(command.TrainingId),
+            new DatasetManifest { Categories = categories, Images = stored }, cancellationToken);
+        await store.WriteJsonAsync(ArtifactKeys.DetectionList(command.TrainingId), detectOn.Select(image => image.Id).ToList(), cancellationToken);
+        logger.LogInformation("Dataset of {TrainingId}: {Train} train, {Test} test, {Skipped} skipped, {Detect} to detect on",
+            command.TrainingId, train, stored.Count - train, skipped, detectOn.Count);
+        return new DownloadedDataset(ArtifactKeys.DatasetManifest(command.TrainingId), ArtifactKeys.DetectionList(command.TrainingId),
+            categories, train, stored.Count - train, detectOn.Count, skipped);
+    }
+
+    private static ManifestImage Normalize(ManifestImage image, HashSet<string> declared, HashSet<string> wanted)
+    {
+        if (string.IsNullOrWhiteSpace(image.Id) || string.IsNullOrWhiteSpace(image.File))
+        {
+            throw new StageInputException($"Dataset image '{image.Id}' lacks an id or a file.");
+        }
+
+        var file = image.File.Replace('\\', '/');
+        if (file.StartsWith('/') || Path.IsPathRooted(file) || file.Split('/').Any(part => part is "" or "." or ".."))
+        {
+            throw new StageInputException($"Dataset image '{image.Id}' names file '{image.File}', which is not a plain path inside the dataset.");
+        }
+
+        var split = image.Split?.Trim().ToLowerInvariant() switch
+        {
+            null or "" or "train" => "train",
+            "test" or "val" or "validation" => "test",
+            var other => throw new StageInputException($"Dataset image '{image.Id}' has split '{other}'; use train or test."),
+        };
+        var undeclared = image.Annotations.FirstOrDefault(annotation => !declared.Contains(annotation.CategoryId));
+        if (undeclared is not null)
+        {
+            throw new StageInputException($"Dataset image '{image.Id}' has an annotation of category '{undeclared.CategoryId}', which the dataset does not declare.");
+        }
+
+        return image with
+        {
+            File = file,
+            Split = split,
+            Annotations = image.Annotations.Where(annotation => wanted.Contains(annotation.CategoryId)).ToList(),
+        };
+    }
+
+    /// <returns>The image with its true size, or null when it is missing or does not decode (counted as skipped).</returns>
+    private async Task<ManifestImage?> StoreImageAsync(
+        ManifestImage image, string folder, string datasetKey, ByteBudget budget, CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(folder, image.File);
+        if (!File.Exists(path))
+        {
+            logger.LogWarning("Skipping image {ImageId}: file {File} is missing", image.Id, image.File);
+            return null;
+        }
+
+        budget.Take(new FileInfo(path).Length);
+        var bytes = await File.ReadAllBytesAsync(path, cancellationToken);
+        if (!string.IsNullOrWhiteSpace(image.Sha256))
+        {
+            var actual = Convert.ToHexStringLower(SHA256.HashData(bytes));
+            if (!string.Equals(actual, image.Sha256.Trim(), StringComparison.OrdinalIgnoreCase))
+            {
+                throw new StageInputException($"Dataset image '{image.Id}' ({image.File}) has sha256 {actual}, but the manifest says {image.Sha256}.");
+            }
+        }
+
+        Size size;
+        try
+        {
+            // A full decode, not just the header: a truncated file would pass Identify and fail the trainer later.
+            using var decoded = Image.Load(bytes);
+            size = decoded.Size();
+        }
+        catch (Exception e) when (e is ImageFormatException or InvalidDataException or NotSupportedException or ArgumentException)
+        {
+            logger.LogWarning("Skipping image {ImageId}: {File} does not decode ({Reason})", image.Id, image.File, e.Message);
+            return null;
+        }
+
+        if (image.Width > 0 && image.Height > 0 && (image.Width != size.Width || image.Height != size.Height))
+        {
+            logger.LogWarning("Image {ImageId} is {Width}x{Height}, the dataset says {DeclaredWidth}x{DeclaredHeight}; keeping the decoded size",
+                image.Id, size.Width, size.Height, image.Width, image.Height);
+        }
+
+        using var content = new MemoryStream(bytes, writable: false);
+        await store.WriteAsync($"{datasetKey}/{image.File}", content, cancellationToken);
+        return image with { Width = size.Width, Height = size.Height };
+    }
+}

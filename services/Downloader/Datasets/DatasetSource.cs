@@ -1,0 +1,190 @@
+using System.Net;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Pipeline.Hosting.Messaging;
+
+namespace Pipeline.Downloader.Datasets;
+
+/// <summary>
+/// Turns a dataset URI into a local file or folder: file:// is read in place, http(s):// is streamed to the
+/// work folder. What configuration does not allow, what is too large, and checksum mismatches are bad input;
+/// 5xx answers, timeouts and broken connections are transient and left to the retry policy.
+/// </summary>
+public sealed class DatasetSource(IHttpClientFactory httpClients, IOptions<DownloaderSettings> options, ILogger<DatasetSource> logger)
+{
+    public const string HttpClientName = "datasets";
+
+    private readonly DownloaderSettings settings = options.Value;
+
+    public async Task<string> FetchAsync(string datasetUri, string? sha256, string workFolder, CancellationToken cancellationToken)
+    {
+        var uri = Parse(datasetUri);
+        if (uri.IsFile)
+        {
+            var path = LocalPath(uri);
+            if (Directory.Exists(path))
+            {
+                if (!string.IsNullOrEmpty(sha256))
+                {
+                    throw new StageInputException($"Dataset '{datasetUri}' is a folder: DatasetSha256 can only check a single file (a manifest, a COCO JSON or an archive).");
+                }
+
+                return path;
+            }
+
+            if (!File.Exists(path))
+            {
+                throw new StageInputException($"Dataset '{datasetUri}' does not exist.");
+            }
+
+            if (new FileInfo(path).Length > settings.MaxDatasetBytes)
+            {
+                throw TooLarge(datasetUri);
+            }
+
+            await VerifyAsync(path, sha256, datasetUri, cancellationToken);
+            return path;
+        }
+
+        var downloaded = await DownloadAsync(uri, workFolder, cancellationToken);
+        await VerifyAsync(downloaded, sha256, datasetUri, cancellationToken);
+        return downloaded;
+    }
+
+    private Uri Parse(string datasetUri)
+    {
+        if (string.IsNullOrWhiteSpace(datasetUri) || !Uri.TryCreate(datasetUri, UriKind.Absolute, out var uri))
+        {
+            throw new StageInputException($"Dataset URI '{datasetUri}' is not an absolute URI (file://, http:// or https://).");
+        }
+
+        if (!settings.Schemes.Contains(uri.Scheme, StringComparer.OrdinalIgnoreCase))
+        {
+            throw new StageInputException(
+                $"Dataset URI '{datasetUri}' uses scheme '{uri.Scheme}', which is not allowed (Downloader:AllowedSchemes: {string.Join(", ", settings.Schemes)}).");
+        }
+
+        if (!uri.IsFile && uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
+        {
+            throw new StageInputException($"Dataset URI '{datasetUri}' uses scheme '{uri.Scheme}', which the Downloader cannot fetch.");
+        }
+
+        if (!uri.IsFile)
+        {
+            CheckHost(uri, datasetUri);
+        }
+
+        return uri;
+    }
+
+    private void CheckHost(Uri uri, string datasetUri)
+    {
+        var hosts = settings.AllowedHosts ?? [];
+        if (hosts.Length == 0)
+        {
+            return;
+        }
+
+        var host = uri.IdnHost;
+        var allowed = hosts.Any(pattern => pattern.StartsWith("*.", StringComparison.Ordinal)
+            ? host.EndsWith(pattern[1..], StringComparison.OrdinalIgnoreCase)
+            : string.Equals(host, pattern, StringComparison.OrdinalIgnoreCase));
+        if (!allowed)
+        {
+            throw new StageInputException(
+                $"Dataset URI '{datasetUri}' names host '{host}', which is not allowed (Downloader:AllowedHosts: {string.Join(", ", hosts)}).");
+        }
+    }
+
+    private string LocalPath(Uri uri)
+    {
+        if (!string.IsNullOrEmpty(uri.Host) && !string.Equals(uri.Host, "localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new StageInputException($"Dataset URI '{uri}' names host '{uri.Host}': file:// datasets must be local.");
+        }
+
+        var path = Path.GetFullPath(uri.LocalPath);
+        var roots = settings.AllowedRoots ?? [];
+        if (roots.Length == 0)
+        {
+            return path;
+        }
+
+        // A link inside an allowed root may point anywhere: check where it leads, not where it sits.
+        FileSystemInfo info = Directory.Exists(path) ? new DirectoryInfo(path) : new FileInfo(path);
+        var real = info.LinkTarget is null ? path : info.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? path;
+        var inside = roots.Select(root => Path.TrimEndingDirectorySeparator(Path.GetFullPath(root)))
+            .Any(root => IsUnder(path, root) && IsUnder(real, root));
+        if (!inside)
+        {
+            throw new StageInputException(
+                $"Dataset path '{path}' is outside the allowed folders (Downloader:AllowedRoots: {string.Join(", ", roots)}).");
+        }
+
+        return path;
+    }
+
+    private static bool IsUnder(string path, string root) =>
+        path == root || path.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+
+    private async Task<string> DownloadAsync(Uri uri, string workFolder, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(workFolder);
+        var target = Path.Combine(workFolder, "download");
+        var client = httpClients.CreateClient(HttpClientName);
+        try
+        {
+            using var response = await client.GetAsync(uri, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            var final = response.RequestMessage?.RequestUri ?? uri;
+            if (final != uri)
+            {
+                // A redirect must not lead somewhere the configuration would have refused.
+                Parse(final.ToString());
+            }
+
+            if (!response.IsSuccessStatusCode)
+            {
+                var status = (int)response.StatusCode;
+                var message = $"Dataset URI '{uri}' answered {status} {response.ReasonPhrase}.";
+                throw status >= 500 || response.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests
+                    ? new HttpRequestException(message, null, response.StatusCode)
+                    : new StageInputException(message);
+            }
+
+            if (response.Content.Headers.ContentLength > settings.MaxDatasetBytes)
+            {
+                throw TooLarge(uri.ToString());
+            }
+
+            logger.LogInformation("Downloading {DatasetUri} ({Length} bytes announced)", uri, response.Content.Headers.ContentLength);
+            await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+            await using var file = new FileStream(target, FileMode.Create, FileAccess.Write, FileShare.None, 81920, useAsync: true);
+            await new ByteBudget(settings.MaxDatasetBytes, () => TooLarge(uri.ToString())).CopyAsync(body, file, cancellationToken);
+            return target;
+        }
+        catch (TaskCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            // HttpClient reports its timeout as a cancellation, which the retry policy would not retry.
+            throw new TimeoutException($"Dataset URI '{uri}' did not answer within {client.Timeout}.", e);
+        }
+    }
+
+    private static async Task VerifyAsync(string path, string? expected, string datasetUri, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(expected))
+        {
+            return;
+        }
+
+        await using var stream = File.OpenRead(path);
+        var actual = Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken));
+        if (!string.Equals(actual, expected.Trim(), StringComparison.OrdinalIgnoreCase))
+        {
+            throw new StageInputException($"Dataset '{datasetUri}' has sha256 {actual}, but DatasetSha256 says {expected}.");
+        }
+    }
+
+    private StageInputException TooLarge(string what) =>
+        new($"Dataset '{what}' is larger than Downloader:MaxDatasetBytes ({settings.MaxDatasetBytes} bytes).");
+}

@@ -1,0 +1,22 @@
+using MassTransit;
+using Microsoft.Extensions.Options;
+using Pipeline.Downloader;
+using Pipeline.Downloader.Consumers;
+using Pipeline.Downloader.Datasets;
+using Pipeline.Downloader.Models;
+using Pipeline.Hosting;
+
+var builder = Host.CreateApplicationBuilder(args);
+builder.AddPipelineDefaults("downloader", bus =>
+{
+    bus.AddConsumer<DownloadTrainingDataConsumer, DownloadTrainingDataConsumerDefinition>();
+    bus.AddConsumer<DownloadBaseModelConsumer, DownloadBaseModelConsumerDefinition>();
+    bus.AddConsumer<DropDownloadedDataConsumer, DropDownloadedDataConsumerDefinition>();
+});
+builder.Services.Configure<DownloaderSettings>(builder.Configuration.GetSection(DownloaderSettings.Section));
+builder.Services.AddHttpClient(DatasetSource.HttpClientName)
+    .ConfigureHttpClient((services, client) => client.Timeout = services.GetRequiredService<IOptions<DownloaderSettings>>().Value.HttpTimeout);
+builder.Services.AddSingleton<DatasetSource>();
+builder.Services.AddSingleton<DatasetImporter>();
+builder.Services.AddSingleton<BaseModelFetcher>();
+builder.Build().Run();

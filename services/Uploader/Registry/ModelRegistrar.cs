@@ -1,0 +1,112 @@
+using System.Security.Cryptography;
+using System.Text;
+using Marten;
+using JasperFx;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Pipeline.Contracts;
+using Pipeline.Hosting.Artifacts;
+using Pipeline.Hosting.Messaging;
+
+namespace Pipeline.Uploader.Registry;
+
+/// <summary>
+/// Registers a trained model: its files, checked against model.json, are copied to the registry folder and a
+/// <see cref="ModelVersion"/> takes the project's next version number. The model's id is derived from the training
+/// and the content of its model.json, so a redelivered (or retried) UploadModel for the same model finds the
+/// registration it made before instead of registering twice.
+/// </summary>
+public sealed class ModelRegistrar(IDocumentStore documents, IArtifactStore store, TimeProvider clock, ILogger<ModelRegistrar> logger)
+{
+    private const int MaxConflicts = 100;
+
+    public async Task<ModelVersion> RegisterAsync(UploadModel command, CancellationToken cancellationToken)
+    {
+        var descriptionKey = ModelArtifacts.DescriptionKey(command.ModelKey);
+        if (!store.Exists(descriptionKey))
+        {
+            throw new StageInputException($"Trained model at '{command.ModelKey}' has no {ArtifactKeys.ModelDescriptionFile}.");
+        }
+
+        var modelId = ModelIdFor(command.TrainingId, (await store.DescribeAsync(descriptionKey, cancellationToken)).Sha256);
+        await using (var query = documents.QuerySession())
+        {
+            if (await query.LoadAsync<ModelVersion>(modelId, cancellationToken) is { } registered)
+            {
+                logger.LogInformation("Model {ModelId} of {TrainingId} is already version {Version}", modelId, command.TrainingId, registered.Version);
+                return registered;
+            }
+        }
+
+        var modelKey = ArtifactKeys.RegisteredModel(modelId);
+        var description = await store.CopyVerifiedModelAsync(command.ModelKey, modelKey, cancellationToken);
+        var model = await CommitAsync(command, modelId, modelKey, description.Files, cancellationToken);
+        logger.LogInformation("Registered model {ModelId} as {Organization}/{Project} version {Version}",
+            model.Id, model.Organization, model.Project, model.Version);
+        return model;
+    }
+
+    /// <summary>Takes the next number and writes the document in one transaction; a lost race reads again and retries.</summary>
+    private async Task<ModelVersion> CommitAsync(
+        UploadModel command, Guid modelId, string modelKey, IReadOnlyList<ModelFile> files, CancellationToken cancellationToken)
+    {
+        var counterId = ProjectModelCounter.IdFor(command.Organization, command.Project);
+        for (var attempt = 1; ; attempt++)
+        {
+            await using var session = documents.LightweightSession();
+            if (await session.LoadAsync<ModelVersion>(modelId, cancellationToken) is { } registered)
+            {
+                return registered;
+            }
+
+            var counter = await session.LoadAsync<ProjectModelCounter>(counterId, cancellationToken);
+            if (counter is null)
+            {
+                counter = new ProjectModelCounter { Id = counterId, LastVersion = 1 };
+                session.Insert(counter);
+            }
+            else
+            {
+                counter.LastVersion++;
+                session.Store(counter);
+            }
+
+            var model = new ModelVersion
+            {
+                Id = modelId, Organization = command.Organization, Project = command.Project, Version = counter.LastVersion,
+                TrainingId = command.TrainingId, ModelKey = modelKey, Categories = command.Categories, Metrics = command.Metrics,
+                Files = files, CreatedAt = clock.GetUtcNow(),
+            };
+            session.Insert(model);
+            try
+            {
+                await session.SaveChangesAsync(cancellationToken);
+                return model;
+            }
+            catch (Exception e) when (IsConflict(e) && attempt < MaxConflicts)
+            {
+                logger.LogDebug("Version {Version} of {Project} was taken concurrently; retrying", model.Version, counterId);
+                await Task.Delay(Random.Shared.Next(1, 10 * Math.Min(attempt, 10)), cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>A v5-style id: the same training and model.json always give the same model id.</summary>
+    public static Guid ModelIdFor(Guid trainingId, string modelDescriptionSha256)
+    {
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{trainingId:N}/{modelDescriptionSha256.ToLowerInvariant()}"));
+        var bytes = hash.AsSpan(0, 16).ToArray();
+        bytes[6] = (byte)((bytes[6] & 0x0F) | 0x50);
+        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80);
+        return new Guid(bytes, bigEndian: true);
+    }
+
+    private static bool IsConflict(Exception? e) => e switch
+    {
+        null => false,
+        ConcurrencyException or DocumentAlreadyExistsException => true,
+        PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } => true,
+        AggregateException aggregate => aggregate.InnerExceptions.Any(IsConflict),
+        _ => IsConflict(e.InnerException),
+    };
+}

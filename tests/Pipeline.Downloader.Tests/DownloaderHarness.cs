@@ -1,0 +1,59 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Pipeline.Contracts;
+using Pipeline.Downloader.Datasets;
+using Pipeline.Hosting.Artifacts;
+
+namespace Pipeline.Downloader.Tests;
+
+/// <summary>The Downloader's work classes over a temporary artifact store, without a bus.</summary>
+public sealed class DownloaderHarness : IDisposable
+{
+    private readonly string root = Path.Combine(Path.GetTempPath(), "downloader-store", Guid.NewGuid().ToString("N"));
+
+    public DownloaderHarness(DownloaderSettings? settings = null)
+    {
+        Settings = settings ?? new DownloaderSettings();
+        Settings.WorkFolder ??= Path.Combine(root, "work");
+        Store = new FileSystemArtifactStore(Path.Combine(root, "store"));
+        var options = Options.Create(Settings);
+        Importer = new DatasetImporter(Store, new DatasetSource(new PlainHttpClientFactory(), options, NullLogger<DatasetSource>.Instance),
+            options, NullLogger<DatasetImporter>.Instance);
+    }
+
+    public DownloaderSettings Settings { get; }
+
+    public FileSystemArtifactStore Store { get; }
+
+    public DatasetImporter Importer { get; }
+
+    public Guid TrainingId { get; } = Guid.NewGuid();
+
+    public Task<DownloadedDataset> ImportAsync(
+        string uri, DatasetFormat format = DatasetFormat.Manifest, string? sha256 = null,
+        IReadOnlyList<Category>? categories = null, DetectionScope detectOn = DetectionScope.AllImages) =>
+        Importer.ImportAsync(new DownloadTrainingData
+        {
+            TrainingId = TrainingId, Attempt = 1, DatasetUri = uri, DatasetFormat = format, DatasetSha256 = sha256,
+            Categories = categories ?? [], DetectOn = detectOn,
+        }, CancellationToken.None);
+
+    public Task<DatasetManifest> ManifestAsync() => Store.ReadAsync<DatasetManifest>(ArtifactKeys.DatasetManifest(TrainingId));
+
+    public Task<List<string>> DetectionListAsync() => Store.ReadAsync<List<string>>(ArtifactKeys.DetectionList(TrainingId));
+
+    public static string FileUri(string path) => new Uri(path).AbsoluteUri;
+
+    public void Dispose()
+    {
+        if (Directory.Exists(root))
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    private sealed class PlainHttpClientFactory : IHttpClientFactory
+    {
+        public HttpClient CreateClient(string name) => new() { Timeout = TimeSpan.FromSeconds(10) };
+    }
+}

@@ -1,0 +1,62 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Logging.Abstractions;
+using Pipeline.Contracts;
+using Pipeline.Downloader.Models;
+using Pipeline.Hosting.Artifacts;
+using Pipeline.Hosting.Messaging;
+
+namespace Pipeline.Downloader.Tests;
+
+public sealed class When_fetching_a_base_model : IDisposable
+{
+    private readonly DownloaderHarness harness = new();
+    private readonly Guid modelId = Guid.NewGuid();
+
+    private BaseModelFetcher Fetcher => new(harness.Store, NullLogger<BaseModelFetcher>.Instance);
+
+    private async Task RegisterAsync(string weights, string? claimedSha = null)
+    {
+        var key = ArtifactKeys.RegisteredModel(modelId);
+        var bytes = Encoding.UTF8.GetBytes(weights);
+        await harness.Store.WriteAsync($"{key}/weights.bin", new MemoryStream(bytes));
+        await harness.Store.WriteJsonAsync(ModelArtifacts.DescriptionKey(key), new ModelDescription
+        {
+            Architecture = "tiny", Resolution = 64, Categories = [new Category { Id = "1", Name = "cat" }], Hyperparameters = new(),
+            Files = [new ModelFile { Name = "weights.bin", Sha256 = claimedSha ?? Convert.ToHexStringLower(SHA256.HashData(bytes)), Length = bytes.Length }],
+        });
+    }
+
+    [Fact]
+    public async Task A_registered_model_is_verified_and_copied_into_the_training()
+    {
+        await RegisterAsync("weights");
+
+        var key = await Fetcher.FetchAsync(harness.TrainingId, modelId, CancellationToken.None);
+
+        Assert.Equal(ArtifactKeys.BaseModel(harness.TrainingId), key);
+        Assert.True(harness.Store.Exists($"{key}/weights.bin"));
+        Assert.True(harness.Store.Exists($"{key}/model.json"));
+    }
+
+    [Fact]
+    public async Task A_model_file_that_does_not_match_is_refused_naming_the_file()
+    {
+        await RegisterAsync("weights", claimedSha: new string('0', 64));
+
+        var refusal = await Assert.ThrowsAsync<StageInputException>(() => Fetcher.FetchAsync(harness.TrainingId, modelId, CancellationToken.None));
+
+        Assert.Contains("'weights.bin'", refusal.Message);
+        Assert.False(harness.Store.Exists(ArtifactKeys.BaseModel(harness.TrainingId)));
+    }
+
+    [Fact]
+    public async Task A_model_missing_from_the_registry_is_refused()
+    {
+        var refusal = await Assert.ThrowsAsync<StageInputException>(() => Fetcher.FetchAsync(harness.TrainingId, modelId, CancellationToken.None));
+
+        Assert.Contains($"Model {modelId} is not in the registry", refusal.Message);
+    }
+
+    public void Dispose() => harness.Dispose();
+}

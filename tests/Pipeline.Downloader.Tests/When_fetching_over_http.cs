@@ -1,0 +1,58 @@
+using Pipeline.Hosting.Messaging;
+
+namespace Pipeline.Downloader.Tests;
+
+public sealed class When_fetching_over_http : IDisposable
+{
+    private readonly DatasetBuilder dataset = new();
+    private readonly DownloaderHarness harness = new();
+    private readonly LocalHttpServer server = new();
+
+    [Fact]
+    public async Task A_zip_served_over_http_is_streamed_checked_and_imported()
+    {
+        dataset.AddImage("a").AddImage("b", split: "test").WriteManifest();
+        var archive = dataset.Zip();
+        server.Serve("data/set.zip", File.ReadAllBytes(archive));
+
+        var result = await harness.ImportAsync(server.Url("data/set.zip"), sha256: DatasetBuilder.Sha256Of(archive));
+
+        Assert.Equal((1, 1), (result.TrainImageCount, result.TestImageCount));
+    }
+
+    [Fact]
+    public async Task A_checksum_mismatch_of_the_download_is_refused()
+    {
+        dataset.AddImage("a").WriteManifest();
+        server.Serve("set.zip", File.ReadAllBytes(dataset.Zip()));
+
+        var refusal = await Assert.ThrowsAsync<StageInputException>(() => harness.ImportAsync(server.Url("set.zip"), sha256: new string('a', 64)));
+
+        Assert.Contains("sha256", refusal.Message);
+    }
+
+    [Fact]
+    public async Task A_missing_url_is_bad_input()
+    {
+        var refusal = await Assert.ThrowsAsync<StageInputException>(() => harness.ImportAsync(server.Url("nothing.zip")));
+
+        Assert.Contains("404", refusal.Message);
+    }
+
+    [Fact]
+    public async Task A_server_error_is_transient_so_the_retry_policy_gets_it()
+    {
+        server.Serve("busy.zip", [], status: 503);
+
+        var error = await Assert.ThrowsAsync<HttpRequestException>(() => harness.ImportAsync(server.Url("busy.zip")));
+
+        Assert.Contains("503", error.Message);
+    }
+
+    public void Dispose()
+    {
+        server.Dispose();
+        dataset.Dispose();
+        harness.Dispose();
+    }
+}

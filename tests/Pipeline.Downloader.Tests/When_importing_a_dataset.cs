@@ -1,0 +1,164 @@
+using System.Formats.Tar;
+using Pipeline.Contracts;
+using Pipeline.Hosting.Artifacts;
+
+namespace Pipeline.Downloader.Tests;
+
+public sealed class When_importing_a_dataset : IDisposable
+{
+    private readonly DatasetBuilder dataset = new();
+    private readonly DownloaderHarness harness = new();
+
+    [Fact]
+    public async Task A_manifest_folder_lands_in_the_store_with_images_manifest_and_detection_list()
+    {
+        dataset.AddImage("a").AddImage("b").AddImage("c", split: "test").WriteManifest();
+
+        var result = await harness.ImportAsync(DownloaderHarness.FileUri(dataset.Folder));
+
+        Assert.Equal(ArtifactKeys.DatasetManifest(harness.TrainingId), result.DatasetKey);
+        Assert.Equal((2, 1, 3, 0), (result.TrainImageCount, result.TestImageCount, result.DetectionImageCount, result.SkippedImageCount));
+        var manifest = await harness.ManifestAsync();
+        Assert.Equal(["a", "b", "c"], manifest.Images.Select(image => image.Id));
+        Assert.All(manifest.Images, image => Assert.True(harness.Store.Exists($"{ArtifactKeys.Dataset(harness.TrainingId)}/{image.File}")));
+        Assert.Equal(["a", "b", "c"], await harness.DetectionListAsync());
+        Assert.Equal(["1", "2"], result.Categories.Select(category => category.Id));
+    }
+
+    [Fact]
+    public async Task A_manifest_file_uri_reads_the_images_beside_it()
+    {
+        var manifest = dataset.AddImage("a").WriteManifest();
+
+        var result = await harness.ImportAsync(DownloaderHarness.FileUri(manifest));
+
+        Assert.Equal(1, result.TrainImageCount);
+    }
+
+    [Fact]
+    public async Task A_coco_json_is_converted_with_train_as_default_split_and_sizes_filled_in()
+    {
+        dataset.AddImage("a", width: 20, height: 10).AddImage("b", width: 8, height: 6).AddImage("c", split: "test");
+        var coco = dataset.WriteCoco();
+
+        var result = await harness.ImportAsync(DownloaderHarness.FileUri(coco), DatasetFormat.Coco);
+
+        Assert.Equal((2, 1), (result.TrainImageCount, result.TestImageCount));
+        var manifest = await harness.ManifestAsync();
+        Assert.Equal(["1", "2", "3"], manifest.Images.Select(image => image.Id));
+        Assert.Equal((20, 10), (manifest.Images[0].Width, manifest.Images[0].Height));
+        Assert.Equal((8, 6), (manifest.Images[1].Width, manifest.Images[1].Height));
+        Assert.Equal(2, manifest.Images[0].Annotations.Count);
+        Assert.Equal(["cat", "dog"], manifest.Categories.Select(category => category.Name));
+    }
+
+    [Fact]
+    public async Task A_zip_archive_with_a_top_folder_is_extracted_and_imported()
+    {
+        dataset.AddImage("a").AddImage("b", split: "test").WriteManifest();
+
+        var result = await harness.ImportAsync(DownloaderHarness.FileUri(dataset.Zip()));
+
+        Assert.Equal((1, 1), (result.TrainImageCount, result.TestImageCount));
+    }
+
+    [Fact]
+    public async Task A_tar_gz_archive_holding_a_coco_json_is_extracted_and_imported()
+    {
+        dataset.AddImage("a").AddImage("b");
+        dataset.WriteCoco();
+
+        var result = await harness.ImportAsync(DownloaderHarness.FileUri(dataset.TarGz()), DatasetFormat.Coco);
+
+        Assert.Equal(2, result.TrainImageCount);
+    }
+
+    [Fact]
+    public async Task The_dataset_checksum_is_verified_when_given()
+    {
+        dataset.AddImage("a").WriteManifest();
+        var archive = dataset.Zip();
+
+        var result = await harness.ImportAsync(DownloaderHarness.FileUri(archive), sha256: DatasetBuilder.Sha256Of(archive));
+
+        Assert.Equal(1, result.TrainImageCount);
+    }
+
+    [Fact]
+    public async Task Image_checksums_in_the_manifest_are_verified()
+    {
+        dataset.AddImage("a", withSha: true).WriteManifest();
+
+        var result = await harness.ImportAsync(DownloaderHarness.FileUri(dataset.Folder));
+
+        Assert.Equal(1, result.TrainImageCount);
+    }
+
+    [Fact]
+    public async Task An_image_that_does_not_decode_is_skipped_and_counted()
+    {
+        dataset.AddImage("a").AddCorruptImage("broken").AddImage("b", split: "test").WriteManifest();
+
+        var result = await harness.ImportAsync(DownloaderHarness.FileUri(dataset.Folder));
+
+        Assert.Equal((1, 1, 1), (result.TrainImageCount, result.TestImageCount, result.SkippedImageCount));
+        Assert.DoesNotContain("broken", (await harness.ManifestAsync()).Images.Select(image => image.Id));
+        Assert.Equal(["a", "b"], await harness.DetectionListAsync());
+    }
+
+    [Fact]
+    public async Task Requested_categories_keep_only_their_annotations()
+    {
+        dataset.AddImage("a").WriteManifest();
+
+        var result = await harness.ImportAsync(DownloaderHarness.FileUri(dataset.Folder), categories: [new Category { Id = "2", Name = "dog" }]);
+
+        Assert.Equal(["2"], result.Categories.Select(category => category.Id));
+        var manifest = await harness.ManifestAsync();
+        Assert.Equal(["2"], manifest.Categories.Select(category => category.Id));
+        Assert.All(manifest.Images.SelectMany(image => image.Annotations), annotation => Assert.Equal("2", annotation.CategoryId));
+    }
+
+    [Theory]
+    [InlineData(DetectionScope.TestImages, new[] { "c" })]
+    [InlineData(DetectionScope.TrainImages, new[] { "a", "b" })]
+    [InlineData(DetectionScope.None, new string[0])]
+    public async Task The_detection_list_follows_DetectOn(DetectionScope scope, string[] expected)
+    {
+        dataset.AddImage("a").AddImage("b").AddImage("c", split: "test").WriteManifest();
+
+        var result = await harness.ImportAsync(DownloaderHarness.FileUri(dataset.Folder), detectOn: scope);
+
+        Assert.Equal(expected, await harness.DetectionListAsync());
+        Assert.Equal(expected.Length, result.DetectionImageCount);
+    }
+
+    [Fact]
+    public async Task A_redelivered_command_overwrites_the_same_keys()
+    {
+        dataset.AddImage("a").AddImage("b").WriteManifest();
+        var uri = DownloaderHarness.FileUri(dataset.Folder);
+
+        await harness.ImportAsync(uri);
+        var first = harness.Store.List(ArtifactKeys.Training(harness.TrainingId));
+        var again = await harness.ImportAsync(uri);
+
+        Assert.Equal(first, harness.Store.List(ArtifactKeys.Training(harness.TrainingId)));
+        Assert.Equal(2, again.TrainImageCount);
+    }
+
+    [Fact]
+    public void A_tar_with_plain_entries_is_told_apart_from_json_by_content()
+    {
+        dataset.AddImage("a").WriteManifest();
+        Assert.Equal(Datasets.DatasetFileKind.TarGz, Datasets.ArchiveExtractor.Sniff(dataset.TarGz(new PaxTarEntry(TarEntryType.Directory, "extra/"))));
+        Assert.Equal(Datasets.DatasetFileKind.Zip, Datasets.ArchiveExtractor.Sniff(dataset.Zip()));
+        Assert.Equal(Datasets.DatasetFileKind.Json, Datasets.ArchiveExtractor.Sniff(dataset.WriteManifest()));
+    }
+
+    public void Dispose()
+    {
+        dataset.Dispose();
+        harness.Dispose();
+    }
+}

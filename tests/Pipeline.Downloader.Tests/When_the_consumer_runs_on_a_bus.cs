@@ -1,0 +1,72 @@
+using MassTransit;
+using MassTransit.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Pipeline.Contracts;
+using Pipeline.Downloader.Consumers;
+using Pipeline.Downloader.Datasets;
+using Pipeline.Hosting.Artifacts;
+using Pipeline.Hosting.Messaging;
+
+namespace Pipeline.Downloader.Tests;
+
+/// <summary>The consumer and its definition on MassTransit's in-memory harness: results are published, bad input faults at once.</summary>
+public sealed class When_the_consumer_runs_on_a_bus : IAsyncLifetime
+{
+    private readonly DatasetBuilder dataset = new();
+    private readonly DownloaderHarness harness = new();
+    private ServiceProvider provider = null!;
+    private ITestHarness bus = null!;
+
+    public async Task InitializeAsync()
+    {
+        provider = new ServiceCollection()
+            .AddSingleton<IArtifactStore>(harness.Store)
+            .AddSingleton(harness.Importer)
+            .AddSingleton(Options.Create(new RetrySettings { Limit = 3, MinInterval = TimeSpan.FromMilliseconds(10), MaxInterval = TimeSpan.FromMilliseconds(20) }))
+            .AddLogging()
+            .AddMassTransitTestHarness(configure => configure.AddConsumer<DownloadTrainingDataConsumer, DownloadTrainingDataConsumerDefinition>())
+            .BuildServiceProvider(true);
+        bus = provider.GetRequiredService<ITestHarness>();
+        await bus.Start();
+    }
+
+    private DownloadTrainingData Command(string uri) => new()
+    {
+        TrainingId = harness.TrainingId, Attempt = 2, DatasetUri = uri, DatasetFormat = DatasetFormat.Manifest, DetectOn = DetectionScope.AllImages,
+    };
+
+    [Fact]
+    public async Task A_good_dataset_publishes_TrainingDataDownloaded_with_the_counts()
+    {
+        dataset.AddImage("a").AddCorruptImage("b").WriteManifest();
+
+        await bus.Bus.Publish(Command(DownloaderHarness.FileUri(dataset.Folder)));
+
+        Assert.True(await bus.Published.Any<TrainingDataDownloaded>());
+        var published = bus.Published.Select<TrainingDataDownloaded>().Single().Context.Message;
+        Assert.Equal((2, 1, 1, 1), (published.Attempt, published.TrainImageCount, published.DetectionImageCount, published.SkippedImageCount));
+    }
+
+    [Fact]
+    public async Task Bad_input_faults_once_without_retries_and_says_why()
+    {
+        await bus.Bus.Publish(Command("ftp://example.com/x.zip"));
+
+        Assert.True(await bus.Published.Any<Fault<DownloadTrainingData>>());
+        var fault = bus.Published.Select<Fault<DownloadTrainingData>>().Single().Context.Message;
+        Assert.Contains("scheme 'ftp'", fault.Exceptions[0].Message);
+        Assert.Equal(typeof(StageInputException).FullName, fault.Exceptions[0].ExceptionType);
+        Assert.False(await bus.Published.Any<TrainingDataDownloaded>());
+        var consumer = bus.GetConsumerHarness<DownloadTrainingDataConsumer>();
+        Assert.Single(consumer.Consumed.Select<DownloadTrainingData>());
+    }
+
+    public async Task DisposeAsync()
+    {
+        await bus.Stop();
+        await provider.DisposeAsync();
+        dataset.Dispose();
+        harness.Dispose();
+    }
+}

@@ -1,0 +1,186 @@
+using System.Formats.Tar;
+using Pipeline.Contracts;
+using Pipeline.Hosting.Messaging;
+
+namespace Pipeline.Downloader.Tests;
+
+public sealed class When_the_dataset_is_bad_input : IDisposable
+{
+    private readonly DatasetBuilder dataset = new();
+    private DownloaderHarness harness = new();
+
+    private async Task<string> RefusedAsync(string uri, DatasetFormat format = DatasetFormat.Manifest, string? sha256 = null, IReadOnlyList<Category>? categories = null)
+    {
+        var refusal = await Assert.ThrowsAsync<StageInputException>(() => harness.ImportAsync(uri, format, sha256, categories));
+        return refusal.Message;
+    }
+
+    [Fact]
+    public async Task A_dataset_checksum_mismatch_is_refused()
+    {
+        dataset.AddImage("a").WriteManifest();
+
+        var message = await RefusedAsync(DownloaderHarness.FileUri(dataset.Zip()), sha256: new string('0', 64));
+
+        Assert.Contains("sha256", message);
+    }
+
+    [Fact]
+    public async Task An_image_checksum_mismatch_is_refused_naming_the_image()
+    {
+        dataset.AddImage("a", withSha: true);
+        dataset.Images[0] = dataset.Images[0] with { Sha256 = new string('f', 64) };
+        dataset.WriteManifest();
+
+        var message = await RefusedAsync(DownloaderHarness.FileUri(dataset.Folder));
+
+        Assert.Contains("'a'", message);
+        Assert.Contains("sha256", message);
+    }
+
+    [Fact]
+    public async Task An_unknown_scheme_is_refused() =>
+        Assert.Contains("scheme 'ftp'", await RefusedAsync("ftp://example.com/dataset.zip"));
+
+    [Fact]
+    public async Task A_host_not_in_AllowedHosts_is_refused()
+    {
+        harness = new DownloaderHarness(new DownloaderSettings { AllowedHosts = ["datasets.example.com"] });
+
+        var message = await RefusedAsync("http://127.0.0.1:9/dataset.zip");
+
+        Assert.Contains("host '127.0.0.1'", message);
+    }
+
+    [Fact]
+    public async Task A_file_outside_AllowedRoots_is_refused()
+    {
+        dataset.AddImage("a").WriteManifest();
+        harness = new DownloaderHarness(new DownloaderSettings { AllowedRoots = [Path.Combine(Path.GetTempPath(), "somewhere-else")] });
+
+        Assert.Contains("outside the allowed folders", await RefusedAsync(DownloaderHarness.FileUri(dataset.Folder)));
+    }
+
+    [Fact]
+    public async Task A_zip_entry_that_climbs_out_of_the_folder_is_refused()
+    {
+        dataset.AddImage("a").WriteManifest();
+
+        var message = await RefusedAsync(DownloaderHarness.FileUri(dataset.Zip(("../../evil.txt", "boo"))));
+
+        Assert.Contains("'../../evil.txt' points outside", message);
+        Assert.False(File.Exists(Path.Combine(harness.Settings.WorkFolder!, "..", "evil.txt")));
+    }
+
+    [Fact]
+    public async Task A_tar_entry_that_climbs_out_of_the_folder_is_refused()
+    {
+        dataset.AddImage("a").WriteManifest();
+        var escape = new PaxTarEntry(TarEntryType.RegularFile, "../evil.txt") { DataStream = new MemoryStream([1, 2, 3]) };
+
+        Assert.Contains("'../evil.txt' points outside", await RefusedAsync(DownloaderHarness.FileUri(dataset.TarGz(escape))));
+    }
+
+    [Fact]
+    public async Task A_tar_entry_with_an_absolute_path_is_refused()
+    {
+        dataset.AddImage("a").WriteManifest();
+        var absolute = new PaxTarEntry(TarEntryType.RegularFile, "/tmp/evil.txt") { DataStream = new MemoryStream([1]) };
+
+        Assert.Contains("points outside", await RefusedAsync(DownloaderHarness.FileUri(dataset.TarGz(absolute))));
+    }
+
+    [Fact]
+    public async Task A_symlink_in_a_tar_is_refused()
+    {
+        dataset.AddImage("a").WriteManifest();
+        var link = new PaxTarEntry(TarEntryType.SymbolicLink, "images/link.png") { LinkName = "/etc/passwd" };
+
+        Assert.Contains("symbolic link", await RefusedAsync(DownloaderHarness.FileUri(dataset.TarGz(link))));
+    }
+
+    [Fact]
+    public async Task A_folder_without_a_manifest_is_refused()
+    {
+        dataset.AddImage("a");
+
+        Assert.Contains("no manifest.json", await RefusedAsync(DownloaderHarness.FileUri(dataset.Folder)));
+    }
+
+    [Fact]
+    public async Task A_missing_path_is_refused() =>
+        Assert.Contains("does not exist", await RefusedAsync(DownloaderHarness.FileUri(Path.Combine(dataset.Root, "nothing-here.json"))));
+
+    [Fact]
+    public async Task Malformed_json_is_refused()
+    {
+        dataset.AddImage("a");
+        File.WriteAllText(Path.Combine(dataset.Folder, "manifest.json"), "{ \"categories\": [ oops");
+
+        Assert.Contains("not valid Manifest JSON", await RefusedAsync(DownloaderHarness.FileUri(dataset.Folder)));
+    }
+
+    [Fact]
+    public async Task A_manifest_image_path_that_climbs_out_is_refused()
+    {
+        dataset.AddImage("a");
+        dataset.Images[0] = dataset.Images[0] with { File = "../outside.png" };
+        dataset.WriteManifest();
+
+        Assert.Contains("not a plain path", await RefusedAsync(DownloaderHarness.FileUri(dataset.Folder)));
+    }
+
+    [Fact]
+    public async Task A_dataset_file_over_MaxDatasetBytes_is_refused()
+    {
+        dataset.AddImage("a").AddImage("b").WriteManifest();
+        var archive = dataset.Zip();
+        harness = new DownloaderHarness(new DownloaderSettings { MaxDatasetBytes = new FileInfo(archive).Length - 1 });
+
+        Assert.Contains("MaxDatasetBytes", await RefusedAsync(DownloaderHarness.FileUri(archive)));
+    }
+
+    [Fact]
+    public async Task An_archive_that_extracts_past_MaxDatasetBytes_is_refused()
+    {
+        dataset.AddImage("a").WriteManifest();
+        var archive = dataset.Zip(("padding.bin", new string('x', 200_000)));
+        harness = new DownloaderHarness(new DownloaderSettings { MaxDatasetBytes = 100_000 });
+
+        Assert.Contains("extracts to more than Downloader:MaxDatasetBytes", await RefusedAsync(DownloaderHarness.FileUri(archive)));
+    }
+
+    [Fact]
+    public async Task A_requested_category_the_dataset_lacks_is_refused_naming_it()
+    {
+        dataset.AddImage("a").WriteManifest();
+
+        var message = await RefusedAsync(DownloaderHarness.FileUri(dataset.Folder),
+            categories: [new Category { Id = "1", Name = "cat" }, new Category { Id = "7", Name = "horse" }]);
+
+        Assert.Contains("'7' (horse)", message);
+        Assert.DoesNotContain("'1'", message);
+    }
+
+    [Fact]
+    public async Task A_dataset_whose_images_all_fail_to_decode_is_refused()
+    {
+        dataset.AddCorruptImage("x").AddCorruptImage("y").WriteManifest();
+
+        Assert.Contains("no images that decode", await RefusedAsync(DownloaderHarness.FileUri(dataset.Folder)));
+    }
+
+    [Fact]
+    public async Task A_dataset_without_train_images_is_refused()
+    {
+        dataset.AddImage("a", split: "test").WriteManifest();
+
+        Assert.Contains("no train images", await RefusedAsync(DownloaderHarness.FileUri(dataset.Folder)));
+    }
+
+    public void Dispose()
+    {
+        dataset.Dispose();
+        harness.Dispose();
+    }
+}

@@ -1,0 +1,98 @@
+using Marten;
+using Microsoft.Extensions.Logging.Abstractions;
+using Pipeline.Contracts;
+using Pipeline.Hosting.Artifacts;
+using Pipeline.Hosting.Messaging;
+using Pipeline.Uploader.Registry;
+
+namespace Pipeline.Uploader.Tests;
+
+[Collection(PostgresCollection.Name)]
+public sealed class When_registering_a_model(PostgresFixture postgres) : IDisposable
+{
+    private readonly ScratchStore scratch = new();
+    private readonly string project = "project-" + Guid.NewGuid().ToString("N")[..8];
+
+    private ModelRegistrar Registrar => new(postgres.Store, scratch.Store, TimeProvider.System, NullLogger<ModelRegistrar>.Instance);
+
+    [Fact]
+    public async Task Registration_copies_the_files_and_writes_version_1()
+    {
+        var trainingId = Guid.NewGuid();
+        var description = await scratch.WriteTrainedModelAsync(trainingId);
+
+        var model = await Registrar.RegisterAsync(ScratchStore.Command(trainingId, project), CancellationToken.None);
+
+        Assert.Equal(1, model.Version);
+        Assert.Equal(ArtifactKeys.RegisteredModel(model.Id), model.ModelKey);
+        Assert.All(description.Files, file => Assert.True(scratch.Store.Exists($"{model.ModelKey}/{file.Name}")));
+        Assert.True(scratch.Store.Exists(ModelArtifacts.DescriptionKey(model.ModelKey)));
+        await using var query = postgres.Store.QuerySession();
+        var stored = await query.LoadAsync<ModelVersion>(model.Id);
+        Assert.NotNull(stored);
+        Assert.Equal((trainingId, "acme", project, 1), (stored.TrainingId, stored.Organization, stored.Project, stored.Version));
+        Assert.Equal(description.Files.Select(file => file.Sha256), stored.Files.Select(file => file.Sha256));
+        Assert.Equal(0.7, stored.Metrics.MeanAveragePrecision);
+    }
+
+    [Fact]
+    public async Task Twenty_concurrent_registrations_in_one_project_take_versions_1_to_20()
+    {
+        var trainings = Enumerable.Range(0, 20).Select(_ => Guid.NewGuid()).ToList();
+        foreach (var (trainingId, index) in trainings.Select((id, index) => (id, index)))
+        {
+            await scratch.WriteTrainedModelAsync(trainingId, weights: $"weights {index}");
+        }
+
+        var models = await Task.WhenAll(trainings.Select(trainingId =>
+            Task.Run(() => Registrar.RegisterAsync(ScratchStore.Command(trainingId, project), CancellationToken.None))));
+
+        Assert.Equal(Enumerable.Range(1, 20), models.Select(model => model.Version).Order());
+        await using var query = postgres.Store.QuerySession();
+        var stored = await query.Query<ModelVersion>().Where(model => model.Project == project).ToListAsync();
+        Assert.Equal(Enumerable.Range(1, 20), stored.Select(model => model.Version).Order());
+    }
+
+    [Fact]
+    public async Task A_redelivered_UploadModel_returns_the_registered_model_instead_of_registering_again()
+    {
+        var trainingId = Guid.NewGuid();
+        await scratch.WriteTrainedModelAsync(trainingId);
+        var command = ScratchStore.Command(trainingId, project);
+
+        var first = await Registrar.RegisterAsync(command, CancellationToken.None);
+        var again = await Registrar.RegisterAsync(command, CancellationToken.None);
+        var concurrent = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => Registrar.RegisterAsync(command, CancellationToken.None)));
+
+        Assert.Equal((first.Id, first.Version), (again.Id, again.Version));
+        Assert.All(concurrent, model => Assert.Equal(first.Id, model.Id));
+        await using var query = postgres.Store.QuerySession();
+        Assert.Equal(1, await query.Query<ModelVersion>().CountAsync(model => model.Project == project));
+    }
+
+    [Fact]
+    public async Task A_tampered_model_file_is_refused_naming_the_file()
+    {
+        var trainingId = Guid.NewGuid();
+        await scratch.WriteTrainedModelAsync(trainingId);
+        await scratch.Store.WriteAsync($"{ArtifactKeys.TrainedModel(trainingId)}/weights.bin", new MemoryStream("tampered"u8.ToArray()));
+
+        var refusal = await Assert.ThrowsAsync<StageInputException>(() =>
+            Registrar.RegisterAsync(ScratchStore.Command(trainingId, project), CancellationToken.None));
+
+        Assert.Contains("'weights.bin'", refusal.Message);
+        await using var query = postgres.Store.QuerySession();
+        Assert.Equal(0, await query.Query<ModelVersion>().CountAsync(model => model.Project == project));
+    }
+
+    [Fact]
+    public async Task A_model_folder_without_model_json_is_refused()
+    {
+        var refusal = await Assert.ThrowsAsync<StageInputException>(() =>
+            Registrar.RegisterAsync(ScratchStore.Command(Guid.NewGuid(), project), CancellationToken.None));
+
+        Assert.Contains("model.json", refusal.Message);
+    }
+
+    public void Dispose() => scratch.Dispose();
+}
