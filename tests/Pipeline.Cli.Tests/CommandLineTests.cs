@@ -1,0 +1,170 @@
+using Pipeline.Cli.Commands;
+using Pipeline.Cli.Runner;
+using Pipeline.Contracts;
+
+namespace Pipeline.Cli.Tests;
+
+public sealed class CommandLineTests
+{
+    [Fact]
+    public async Task Begin_with_a_dataset_path_that_does_not_exist_names_the_path_and_exits_with_the_usage_code()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), $"no-such-dataset-{Guid.NewGuid():N}", "manifest.json");
+
+        var (exitCode, output) = await CliRun.RunAsync(null, "begin", missing);
+
+        Assert.Equal(ExitCodes.Usage, exitCode);
+        Assert.Contains($"dataset '{missing}' does not exist", output);
+        Assert.DoesNotContain("   at ", output);
+    }
+
+    [Fact]
+    public async Task Begin_without_a_dataset_says_it_is_missing()
+    {
+        var (exitCode, output) = await CliRun.RunAsync(null, "begin");
+
+        Assert.Equal(ExitCodes.Usage, exitCode);
+        Assert.Contains("dataset", output);
+    }
+
+    [Theory]
+    [InlineData("--format", "yolo", "--format 'yolo'")]
+    [InlineData("--detect", "some", "--detect 'some'")]
+    [InlineData("--base-model", "latest", "--base-model 'latest'")]
+    [InlineData("--iterations", "0", "must be positive")]
+    public async Task Begin_rejects_a_bad_option_with_a_clear_message(string option, string value, string expected)
+    {
+        var (exitCode, output) = await CliRun.RunAsync(null, "begin", "https://example.org/data.zip", option, value);
+
+        Assert.Equal(ExitCodes.Usage, exitCode);
+        Assert.Contains(expected, output);
+    }
+
+    [Fact]
+    public async Task An_id_that_is_not_a_guid_is_a_usage_error()
+    {
+        var (exitCode, output) = await CliRun.RunAsync(null, "show", "not-an-id");
+
+        Assert.Equal(ExitCodes.Usage, exitCode);
+        Assert.Contains("'not-an-id' is not a training id", output);
+    }
+
+    [Fact]
+    public async Task List_rejects_an_unknown_state()
+    {
+        var (exitCode, output) = await CliRun.RunAsync(null, "list", "--state", "Running");
+
+        Assert.Equal(ExitCodes.Usage, exitCode);
+        Assert.Contains("TrainingRunning", output);
+    }
+
+    [Fact]
+    public async Task A_status_api_that_does_not_answer_is_named_with_the_command_that_starts_it()
+    {
+        var (exitCode, output) = await CliRun.RunAsync(null, "show", Guid.NewGuid().ToString(), "--api", "http://127.0.0.1:1");
+
+        Assert.Equal(ExitCodes.ServerUnavailable, exitCode);
+        Assert.Contains("status API at http://127.0.0.1:1/ does not answer", output);
+        Assert.Contains("pipeline up", output);
+    }
+
+    [Fact]
+    public async Task RabbitMQ_that_does_not_answer_is_named_with_the_command_that_starts_it()
+    {
+        var dataset = Path.GetTempFileName();
+        try
+        {
+            var (exitCode, output) = await CliRun.RunAsync(
+                new Dictionary<string, string> { ["PIPELINE_RABBITMQ_PORT"] = "1" }, "begin", dataset);
+
+            Assert.Equal(ExitCodes.ServerUnavailable, exitCode);
+            Assert.Contains("RabbitMQ at 127.0.0.1:1 does not answer", output);
+            Assert.Contains("scripts/infra.sh up", output);
+        }
+        finally
+        {
+            File.Delete(dataset);
+        }
+    }
+
+    [Fact]
+    public void A_dataset_path_becomes_an_absolute_file_uri_and_a_url_stays_as_it_is()
+    {
+        var folder = Directory.CreateTempSubdirectory("cli-dataset-");
+        try
+        {
+            File.WriteAllText(Path.Combine(folder.FullName, "manifest.json"), "{}");
+
+            Assert.Equal(new Uri(Path.Combine(folder.FullName, "manifest.json")).AbsoluteUri,
+                BeginCommand.DatasetUri("manifest.json", folder.FullName));
+            Assert.Equal(new Uri(folder.FullName).AbsoluteUri, BeginCommand.DatasetUri(folder.FullName, "/"));
+            Assert.Equal("https://example.org/shapes.zip", BeginCommand.DatasetUri("https://example.org/shapes.zip", "/"));
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public void The_options_become_the_BeginTraining_message()
+    {
+        var id = Guid.NewGuid();
+        var baseModel = Guid.NewGuid();
+        var settings = new BeginSettings
+        {
+            Dataset = "https://example.org/coco.json", Iterations = 50, BatchSize = 4, LearningRate = 0.01, Resolution = 96,
+            NoFlipRl = true, FlipUd = true, BaseModel = baseModel.ToString(), Format = "coco", Organization = "o", Project = "p", Detect = "test",
+        };
+
+        var command = BeginCommand.ToCommand(settings, id, "/");
+
+        Assert.Equal(id, command.TrainingId);
+        Assert.Equal(("o", "p"), (command.Organization, command.Project));
+        Assert.Equal(DatasetFormat.Coco, command.DatasetFormat);
+        Assert.Equal(new Hyperparameters { Iterations = 50, BatchSize = 4, LearningRate = 0.01, Resolution = 96, FlipRl = false, FlipUd = true },
+            command.Hyperparameters);
+        Assert.Equal(baseModel, command.BaseModelId);
+        Assert.Equal(DetectionScope.TestImages, command.DetectOn);
+    }
+
+    [Fact]
+    public void Scale_sets_replicas_per_service_and_rejects_unknown_services()
+    {
+        var replicas = ScaleOption.Parse(["detector=3", "trainer=1,uploader=0"]);
+
+        Assert.Equal(3, replicas["detector"]);
+        Assert.Equal(1, replicas["trainer"]);
+        Assert.Equal(0, replicas["uploader"]);
+        Assert.Equal(ExitCodes.Usage, Assert.Throws<CliException>(() => ScaleOption.Parse(["gpu=2"])).ExitCode);
+        Assert.Throws<CliException>(() => ScaleOption.Parse(["orchestrator=2"]));
+    }
+}
+
+public sealed class DemoDatasetTests
+{
+    [Fact]
+    public void The_demo_dataset_is_generated_once_without_libtorch()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), $"cli-demo-{Guid.NewGuid():N}");
+        var console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings { Out = new Spectre.Console.AnsiConsoleOutput(TextWriter.Null) });
+        try
+        {
+            var options = new Pipeline.Vision.Data.ShapesDatasetOptions { TrainImages = 3, TestImages = 1 };
+            var manifest = DemoCommand.EnsureDataset(console, folder, options);
+            var written = File.GetLastWriteTimeUtc(manifest);
+
+            Assert.Equal(Path.Combine(folder, "manifest.json"), manifest);
+            Assert.Equal(4, Directory.GetFiles(Path.Combine(folder, "images"), "*.png").Length);
+            Assert.Equal(manifest, DemoCommand.EnsureDataset(console, folder, options));
+            Assert.Equal(written, File.GetLastWriteTimeUtc(manifest));
+        }
+        finally
+        {
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+    }
+}

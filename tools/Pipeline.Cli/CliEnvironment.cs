@@ -1,0 +1,83 @@
+using Pipeline.Hosting.Messaging;
+
+namespace Pipeline.Cli;
+
+/// <summary>
+/// Where the servers are, read from the environment as <c>scripts/infra.sh env</c> prints it
+/// (PIPELINE_API, PIPELINE_RABBITMQ_*, PIPELINE_POSTGRES), with the local defaults.
+/// </summary>
+public sealed class CliEnvironment(Func<string, string?> variable, string workingDirectory)
+{
+    public const string DefaultApi = "http://127.0.0.1:5080";
+
+    public static CliEnvironment FromProcess() => new(Environment.GetEnvironmentVariable, Directory.GetCurrentDirectory());
+
+    public string WorkingDirectory { get; } = workingDirectory;
+
+    public string? this[string name] => variable(name) is { Length: > 0 } value ? value : null;
+
+    public Uri ApiUrl(string? option)
+    {
+        var text = option ?? this["PIPELINE_API"] ?? DefaultApi;
+        if (!Uri.TryCreate(text.EndsWith('/') ? text : text + "/", UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        {
+            throw new CliException($"--api '{text}' is not an http(s) URL.", ExitCodes.Usage);
+        }
+
+        return uri;
+    }
+
+    public RabbitMqSettings RabbitMq => new()
+    {
+        Host = this["PIPELINE_RABBITMQ_HOST"] ?? "127.0.0.1",
+        Port = ushort.TryParse(this["PIPELINE_RABBITMQ_PORT"], out var port) ? port : (ushort)5672,
+        VirtualHost = this["PIPELINE_RABBITMQ_VHOST"] ?? "/",
+        Username = this["PIPELINE_RABBITMQ_USER"] ?? "pipeline",
+        Password = this["PIPELINE_RABBITMQ_PASSWORD"] ?? "pipeline",
+        ManagementUrl = this["PIPELINE_RABBITMQ_MANAGEMENT_URL"] ?? "http://127.0.0.1:15672",
+    };
+
+    public string PostgresConnectionString =>
+        this["PIPELINE_POSTGRES"] ?? "Host=127.0.0.1;Port=5432;Database=pipeline;Username=pipeline;Password=pipeline";
+
+    /// <summary>Host and port of the PostgreSQL server, to tell the user whether it answers.</summary>
+    public (string Host, int Port) PostgresEndpoint
+    {
+        get
+        {
+            var parts = PostgresConnectionString.Split(';', StringSplitOptions.RemoveEmptyEntries)
+                .Select(part => part.Split('=', 2))
+                .Where(pair => pair.Length == 2)
+                .ToDictionary(pair => pair[0].Trim(), pair => pair[1].Trim(), StringComparer.OrdinalIgnoreCase);
+            var host = parts.GetValueOrDefault("Host") ?? parts.GetValueOrDefault("Server") ?? "127.0.0.1";
+            return (host, int.TryParse(parts.GetValueOrDefault("Port"), out var port) ? port : 5432);
+        }
+    }
+
+    /// <summary>The checkout the local runner works in: PIPELINE_REPO, else the first folder upwards holding scripts/infra.sh.</summary>
+    public string RepositoryRoot
+    {
+        get
+        {
+            if (this["PIPELINE_REPO"] is { } configured)
+            {
+                return Path.GetFullPath(configured);
+            }
+
+            foreach (var start in new[] { WorkingDirectory, AppContext.BaseDirectory })
+            {
+                for (var folder = new DirectoryInfo(start); folder is not null; folder = folder.Parent)
+                {
+                    if (File.Exists(Path.Combine(folder.FullName, "scripts", "infra.sh")))
+                    {
+                        return folder.FullName;
+                    }
+                }
+            }
+
+            throw new CliException(
+                "cannot find the pipeline checkout (a folder with scripts/infra.sh) above the current folder; run from inside it or set PIPELINE_REPO.",
+                ExitCodes.Usage);
+        }
+    }
+}

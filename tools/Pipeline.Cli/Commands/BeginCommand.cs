@@ -1,0 +1,137 @@
+using System.ComponentModel;
+using Pipeline.Cli.Messaging;
+using Pipeline.Cli.StatusApi;
+using Pipeline.Cli.Watching;
+using Pipeline.Contracts;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Pipeline.Cli.Commands;
+
+public sealed class BeginSettings : GlobalSettings
+{
+    [CommandArgument(0, "<dataset>")]
+    [Description("A dataset path (manifest.json, COCO JSON, a folder holding one, or a .zip/.tar.gz) or an http(s) URL.")]
+    public string Dataset { get; init; } = "";
+
+    [CommandOption("--iterations <N>")] public int? Iterations { get; init; }
+    [CommandOption("--batch-size <N>")] public int? BatchSize { get; init; }
+    [CommandOption("--learning-rate <X>")] public double? LearningRate { get; init; }
+    [CommandOption("--resolution <N>")] public int? Resolution { get; init; }
+    [CommandOption("--flip-rl")] [Description("Flip images left-right while training (the default).")] public bool FlipRl { get; init; }
+    [CommandOption("--no-flip-rl")] [Description("Do not flip images left-right.")] public bool NoFlipRl { get; init; }
+    [CommandOption("--flip-ud")] [Description("Flip images upside-down while training.")] public bool FlipUd { get; init; }
+    [CommandOption("--base-model <ID>")] [Description("A registered model to continue from.")] public string? BaseModel { get; init; }
+    [CommandOption("--format <FORMAT>")] [Description("manifest (default) or coco.")] public string Format { get; init; } = "manifest";
+    [CommandOption("--org <ORGANIZATION>")] public string Organization { get; init; } = "local";
+    [CommandOption("--project <PROJECT>")] public string Project { get; init; } = "default";
+    [CommandOption("--detect <SCOPE>")] [Description("all (default), test, train or none: the images the trained model runs over.")] public string Detect { get; init; } = "all";
+    [CommandOption("--watch")] [Description("Follow the training to its end, as 'pipeline watch'.")] public bool Watch { get; init; }
+
+    public override ValidationResult Validate()
+    {
+        if (Iterations <= 0 || BatchSize <= 0 || Resolution <= 0 || LearningRate <= 0)
+        {
+            return ValidationResult.Error("--iterations, --batch-size, --resolution and --learning-rate must be positive.");
+        }
+
+        if (FlipRl && NoFlipRl)
+        {
+            return ValidationResult.Error("--flip-rl and --no-flip-rl contradict each other.");
+        }
+
+        if (Format is not ("manifest" or "coco"))
+        {
+            return ValidationResult.Error($"--format '{Format}': use manifest or coco.");
+        }
+
+        if (Detect is not ("all" or "test" or "train" or "none"))
+        {
+            return ValidationResult.Error($"--detect '{Detect}': use all, test, train or none.");
+        }
+
+        return BaseModel is not null && !Guid.TryParse(BaseModel, out _)
+            ? ValidationResult.Error($"--base-model '{BaseModel}' is not a model id (a GUID, as 'pipeline models' lists them).")
+            : ValidationResult.Success();
+    }
+}
+
+/// <summary>Sends BeginTraining for a new training and prints its id; with --watch follows it to its end.</summary>
+public sealed class BeginCommand(IAnsiConsole console, CliEnvironment environment) : AsyncCommand<BeginSettings>
+{
+    public override async Task<int> ExecuteAsync(CommandContext context, BeginSettings settings, CancellationToken cancellationToken)
+    {
+        var command = ToCommand(settings, Guid.NewGuid(), environment.WorkingDirectory);
+        var apiUrl = environment.ApiUrl(settings.Api);
+        await using (var bus = await PipelineBus.ConnectAsync(environment.RabbitMq, cancellationToken))
+        {
+            await bus.SendAsync(command, cancellationToken);
+        }
+
+        console.WriteLine(command.TrainingId.ToString());
+        if (!settings.Watch)
+        {
+            return ExitCodes.Ok;
+        }
+
+        using var api = new StatusApiClient(apiUrl, environment);
+        var training = await new TrainingWatcher(console, api).WatchAsync(command.TrainingId, justBegun: true, cancellationToken);
+        TrainingWatcher.WriteSummary(console, training);
+        return TrainingWatcher.ExitCodeOf(training);
+    }
+
+    /// <summary>The message the options describe; the dataset must exist when it is a path.</summary>
+    public static BeginTraining ToCommand(BeginSettings settings, Guid trainingId, string workingDirectory)
+    {
+        var defaults = new Hyperparameters();
+        return new BeginTraining
+        {
+            TrainingId = trainingId,
+            Organization = settings.Organization,
+            Project = settings.Project,
+            DatasetUri = DatasetUri(settings.Dataset, workingDirectory),
+            DatasetFormat = settings.Format == "coco" ? DatasetFormat.Coco : DatasetFormat.Manifest,
+            Hyperparameters = new Hyperparameters
+            {
+                Iterations = settings.Iterations ?? defaults.Iterations,
+                BatchSize = settings.BatchSize ?? defaults.BatchSize,
+                LearningRate = settings.LearningRate ?? defaults.LearningRate,
+                Resolution = settings.Resolution ?? defaults.Resolution,
+                FlipRl = settings.FlipRl || (!settings.NoFlipRl && defaults.FlipRl),
+                FlipUd = settings.FlipUd || defaults.FlipUd,
+            },
+            BaseModelId = settings.BaseModel is null ? null : Guid.Parse(settings.BaseModel),
+            DetectOn = settings.Detect switch
+            {
+                "test" => DetectionScope.TestImages,
+                "train" => DetectionScope.TrainImages,
+                "none" => DetectionScope.None,
+                _ => DetectionScope.AllImages,
+            },
+        };
+    }
+
+    /// <summary>An http(s) URL as it is; a path (or file:// URI) as an absolute file:// URI, which must exist.</summary>
+    public static string DatasetUri(string dataset, string workingDirectory)
+    {
+        if (string.IsNullOrWhiteSpace(dataset))
+        {
+            throw new CliException("give the dataset: a path or an http(s) URL.", ExitCodes.Usage);
+        }
+
+        if (Uri.TryCreate(dataset, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https")
+        {
+            return uri.AbsoluteUri;
+        }
+
+        var path = uri is { IsFile: true } && dataset.StartsWith("file:", StringComparison.OrdinalIgnoreCase)
+            ? uri.LocalPath
+            : Path.GetFullPath(dataset, workingDirectory);
+        if (!File.Exists(path) && !Directory.Exists(path))
+        {
+            throw new CliException($"dataset '{path}' does not exist.", ExitCodes.Usage);
+        }
+
+        return new Uri(path).AbsoluteUri;
+    }
+}

@@ -1,0 +1,44 @@
+using System.ComponentModel;
+using Pipeline.Cli.StatusApi;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Pipeline.Cli.Commands;
+
+public sealed class ListSettings : GlobalSettings
+{
+    [CommandOption("--state <STATE>")]
+    [Description("Only trainings in this state (e.g. TrainingRunning, Failed, Completed).")]
+    public string? State { get; init; }
+
+    public override ValidationResult Validate() =>
+        State is null || TrainingStates.All.Contains(State)
+            ? ValidationResult.Success()
+            : ValidationResult.Error($"--state '{State}' is not a state; one of: {string.Join(", ", TrainingStates.All)}.");
+}
+
+/// <summary>The trainings the Orchestrator knows, latest first.</summary>
+public sealed class ListCommand(IAnsiConsole console, CliEnvironment environment) : AsyncCommand<ListSettings>
+{
+    public override async Task<int> ExecuteAsync(CommandContext context, ListSettings settings, CancellationToken cancellationToken)
+    {
+        using var api = new StatusApiClient(environment.ApiUrl(settings.Api), environment);
+        var trainings = await api.ListTrainingsAsync(settings.State, cancellationToken);
+        if (trainings.Count == 0)
+        {
+            console.WriteLine(settings.State is null ? "no trainings yet" : $"no trainings in state {settings.State}");
+            return ExitCodes.Ok;
+        }
+
+        var table = new Table().AddColumn(new TableColumn("id").NoWrap()).AddColumns("organization/project", "state", "attempt", "updated");
+        foreach (var training in trainings)
+        {
+            table.AddRow(
+                training.Id.ToString(), Markup.Escape($"{training.Organization}/{training.Project}"), training.State,
+                training.Attempt.ToString(), training.Updated.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss"));
+        }
+
+        console.Write(table);
+        return ExitCodes.Ok;
+    }
+}

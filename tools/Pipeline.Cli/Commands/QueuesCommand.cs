@@ -1,0 +1,45 @@
+using System.ComponentModel;
+using Pipeline.Cli.Messaging;
+using Pipeline.Hosting.Messaging;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Pipeline.Cli.Commands;
+
+public sealed class QueuesSettings : GlobalSettings
+{
+    [CommandArgument(0, "[queues]")]
+    [Description("The queues to show; every stage queue when none is given.")]
+    public string[] Queues { get; init; } = [];
+}
+
+/// <summary>Per stage queue: messages ready and unacked, consumers, and messages waiting in its _error queue.</summary>
+public sealed class QueuesCommand(IAnsiConsole console, CliEnvironment environment) : AsyncCommand<QueuesSettings>
+{
+    public override async Task<int> ExecuteAsync(CommandContext context, QueuesSettings settings, CancellationToken cancellationToken)
+    {
+        using var management = new ManagementApiClient(environment.RabbitMq);
+        var table = new Table().AddColumns("queue", "ready", "unacked", "consumers", "_error");
+        foreach (var name in settings.Queues.Length > 0 ? settings.Queues : StageQueues.All)
+        {
+            var queue = await management.GetQueueAsync(name, cancellationToken);
+            var errors = await management.GetQueueAsync(name + "_error", cancellationToken);
+            var errorCell = errors.Exists ? (errors.Ready + errors.Unacknowledged) switch
+            {
+                0 => "0",
+                var count => $"[red]{count}[/]",
+            } : "-";
+            if (queue.Exists)
+            {
+                table.AddRow(Markup.Escape(name), queue.Ready.ToString(), queue.Unacknowledged.ToString(), queue.Consumers.ToString(), errorCell);
+            }
+            else
+            {
+                table.AddRow(Markup.Escape(name), "[grey]does not exist yet[/]", "", "", errorCell);
+            }
+        }
+
+        console.Write(table);
+        return ExitCodes.Ok;
+    }
+}

@@ -1,0 +1,75 @@
+using System.ComponentModel;
+using Pipeline.Cli.Messaging;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Pipeline.Cli.Commands;
+
+public sealed class ReplaySettings : GlobalSettings
+{
+    [CommandArgument(0, "<queue>")]
+    [Description("The queue whose _error queue to move back, e.g. train-model.")]
+    public string Queue { get; init; } = "";
+
+    [CommandOption("--training <ID>")]
+    [Description("Only this training's messages.")]
+    public string? Training { get; init; }
+
+    [CommandOption("--max <N>")]
+    [Description("Move at most N messages.")]
+    public int? Max { get; init; }
+
+    [CommandOption("--dry-run")]
+    [Description("List what would move; move nothing.")]
+    public bool DryRun { get; init; }
+
+    public override ValidationResult Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Queue) || Queue.EndsWith("_error", StringComparison.Ordinal))
+        {
+            return ValidationResult.Error("give the queue itself (e.g. train-model), not its _error queue.");
+        }
+
+        if (Max is <= 0)
+        {
+            return ValidationResult.Error("--max must be at least 1.");
+        }
+
+        return Training is not null && !Guid.TryParse(Training, out _)
+            ? ValidationResult.Error($"--training '{Training}' is not a training id (a GUID).")
+            : ValidationResult.Success();
+    }
+}
+
+/// <summary>Moves messages from &lt;queue&gt;_error back to &lt;queue&gt;, with publisher confirms, losing none.</summary>
+public sealed class ReplayCommand(IAnsiConsole console, CliEnvironment environment) : AsyncCommand<ReplaySettings>
+{
+    public override async Task<int> ExecuteAsync(CommandContext context, ReplaySettings settings, CancellationToken cancellationToken)
+    {
+        var request = new ReplayRequest(settings.Queue, settings.Training is null ? null : Guid.Parse(settings.Training), settings.Max, settings.DryRun);
+        var result = await new ErrorQueueReplayer(environment.RabbitMq).ReplayAsync(request, cancellationToken);
+        if (!result.ErrorQueueExists)
+        {
+            console.MarkupLineInterpolated($"queue {result.ErrorQueue} does not exist: nothing has failed on {settings.Queue} yet. Moved 0 messages.");
+            return ExitCodes.Ok;
+        }
+
+        if (result.Selected.Count > 0)
+        {
+            var table = new Table().AddColumns("message id", "training", "type", "fault");
+            foreach (var message in result.Selected)
+            {
+                table.AddRow(Markup.Escape(message.MessageId ?? "?"), message.TrainingId?.ToString() ?? "?",
+                    Markup.Escape(message.MessageType ?? "?"), Markup.Escape(message.FaultMessage ?? ""));
+            }
+
+            console.Write(table);
+        }
+
+        var skipped = result.Skipped > 0 ? $"; {result.Skipped} of other trainings left in {result.ErrorQueue}" : "";
+        console.WriteLine(settings.DryRun
+            ? $"Dry run: would move {result.Selected.Count} of {result.MessagesAtStart} messages from {result.ErrorQueue} to {settings.Queue}{skipped}."
+            : $"Moved {result.Moved} of {result.MessagesAtStart} messages from {result.ErrorQueue} to {settings.Queue}{skipped}.");
+        return ExitCodes.Ok;
+    }
+}

@@ -1,0 +1,76 @@
+using Pipeline.Cli.StatusApi;
+using Pipeline.Cli.Watching;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Pipeline.Cli.Commands;
+
+/// <summary>One training in full: stages, history with each state's duration, errors, metrics and confusion matrix, model, detections.</summary>
+public sealed class ShowCommand(IAnsiConsole console, CliEnvironment environment) : AsyncCommand<TrainingIdSettings>
+{
+    public override async Task<int> ExecuteAsync(CommandContext context, TrainingIdSettings settings, CancellationToken cancellationToken)
+    {
+        using var api = new StatusApiClient(environment.ApiUrl(settings.Api), environment);
+        Write(console, await api.GetTrainingAsync(settings.TrainingId, cancellationToken));
+        return ExitCodes.Ok;
+    }
+
+    public static void Write(IAnsiConsole console, TrainingDetailsView training)
+    {
+        console.MarkupLineInterpolated($"[bold]training {training.Id}[/]  {training.Organization}/{training.Project}  state [bold]{training.State}[/]  attempt {training.Attempt}");
+        console.MarkupLineInterpolated($"dataset {training.Dataset.Uri}: {training.Dataset.TrainImageCount} train / {training.Dataset.TestImageCount} test images, categories {string.Join(", ", training.Dataset.Categories.Select(c => c.Name))}");
+
+        var stages = new Table().Title("stages").AddColumns("stage", "status", "time", "detail");
+        foreach (var line in TrainingStages.Describe(training, DateTimeOffset.UtcNow))
+        {
+            stages.AddRow(line.Name, line.Status.ToString(), line.Duration is { } d ? TrainingStages.Format(d) : "", Markup.Escape(line.Detail));
+        }
+
+        console.Write(stages);
+
+        var history = new Table().Title("history").AddColumns("at", "from", "to", "attempt", "time in state", "error");
+        for (var i = 0; i < training.History.Count; i++)
+        {
+            var step = training.History[i];
+            var until = i + 1 < training.History.Count ? training.History[i + 1].At : training.IsFinished ? (DateTimeOffset?)null : DateTimeOffset.UtcNow;
+            history.AddRow(
+                step.At.ToLocalTime().ToString("HH:mm:ss.f"), step.From, step.To, step.Attempt.ToString(),
+                until is { } end ? TrainingStages.Format(end - step.At) : "", Markup.Escape(step.Error ?? ""));
+        }
+
+        console.Write(history);
+
+        if (training.Errors.Count > 0)
+        {
+            var errors = new Table().Title("errors per stage").AddColumns("stage", "error");
+            foreach (var (stage, error) in training.Errors)
+            {
+                errors.AddRow(Markup.Escape(stage), Markup.Escape(error));
+            }
+
+            console.Write(errors);
+        }
+
+        if (training.Training.BestMetrics is { } metrics)
+        {
+            console.MarkupLineInterpolated($"best metrics: iteration {metrics.Iteration}, loss {metrics.Loss:0.0000}, mAP@0.5 {metrics.MeanAveragePrecision:0.000}");
+            var matrix = new Table().Title("confusion matrix (IoU 0.5)").AddColumns("category", "tp", "fp", "fn", "AP");
+            foreach (var category in metrics.Categories)
+            {
+                matrix.AddRow(Markup.Escape(category.CategoryName), category.TruePositives.ToString(), category.FalsePositives.ToString(),
+                    category.FalseNegatives.ToString(), category.AveragePrecision.ToString("0.000"));
+            }
+
+            console.Write(matrix);
+        }
+
+        if (training.Training.Progress is { } progress)
+        {
+            console.MarkupLineInterpolated($"last progress: iteration {progress.Iteration}/{progress.TotalIterations}, loss {progress.Loss:0.0000}, {progress.ImagesPerSecond:0.0} images/s");
+        }
+
+        console.MarkupLineInterpolated($"model: {(training.Model.ModelId is { } id ? $"{id} version {training.Model.Version} at {training.Model.ModelKey}" : "none yet")}");
+        var export = training.Detection.ExportKey is { } key ? $", export {key}" : "";
+        console.MarkupLineInterpolated($"detections: {training.Detection.DetectionCount} ({training.Detection.BatchesDetected}/{training.Detection.BatchCount} batches, scope {training.Detection.DetectOn}){export}");
+    }
+}

@@ -1,0 +1,62 @@
+using MassTransit;
+using Pipeline.Cli.Infrastructure;
+using Pipeline.Hosting.Messaging;
+
+namespace Pipeline.Cli.Messaging;
+
+/// <summary>
+/// A send-only MassTransit bus for the user's commands. They go to the saga's queue by the same Send convention
+/// the services use (<see cref="StageQueues.MapSendConventions"/>), with publisher confirms: once SendAsync returns,
+/// the broker holds the message.
+/// </summary>
+public sealed class PipelineBus : IAsyncDisposable
+{
+    private readonly IBusControl bus;
+
+    private PipelineBus(IBusControl bus) => this.bus = bus;
+
+    public static async Task<PipelineBus> ConnectAsync(RabbitMqSettings settings, CancellationToken cancellationToken)
+    {
+        if (!await ServerProbe.AnswersAsync(settings.Host, settings.Port, TimeSpan.FromSeconds(3), cancellationToken))
+        {
+            throw RabbitMqDown(settings);
+        }
+
+        StageQueues.MapSendConventions();
+        var bus = Bus.Factory.CreateUsingRabbitMq(rabbit => rabbit.Host(settings.Host, settings.Port, settings.VirtualHost, host =>
+        {
+            host.Username(settings.Username);
+            host.Password(settings.Password);
+            host.PublisherConfirmation = true;
+        }));
+
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(TimeSpan.FromSeconds(20));
+        try
+        {
+            await bus.StartAsync(bounded.Token);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            await bus.StopAsync(CancellationToken.None);
+            throw new CliException(
+                $"cannot connect to RabbitMQ at {settings.Host}:{settings.Port} as '{settings.Username}': {ex.GetBaseException().Message}. " +
+                "Check PIPELINE_RABBITMQ_USER / PIPELINE_RABBITMQ_PASSWORD ('scripts/infra.sh env' prints them).", ExitCodes.ServerUnavailable);
+        }
+
+        return new PipelineBus(bus);
+    }
+
+    public static CliException RabbitMqDown(RabbitMqSettings settings) => new(
+        $"RabbitMQ at {settings.Host}:{settings.Port} does not answer. Start it with 'scripts/infra.sh up' (or 'pipeline up').",
+        ExitCodes.ServerUnavailable);
+
+    /// <summary>Sends a user command (BeginTraining, CancelTraining, RetryTraining) to the saga's queue.</summary>
+    public async Task SendAsync<T>(T command, CancellationToken cancellationToken) where T : class
+    {
+        var endpoint = await bus.GetSendEndpoint(StageQueues.Address(StageQueues.Training));
+        await endpoint.Send(command, cancellationToken);
+    }
+
+    public async ValueTask DisposeAsync() => await bus.StopAsync(CancellationToken.None);
+}

@@ -1,0 +1,297 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Pipeline.Cli.StatusApi;
+using Spectre.Console;
+
+namespace Pipeline.Cli.Runner;
+
+/// <summary>A service process the runner started; its pid file under .infra/services lets another invocation find it.</summary>
+public sealed record ServiceInstance(PipelineService Service, int Replica, int ProcessId, string PidFile, string LogFile)
+{
+    public string Name => $"{Service.Name}-{Replica}";
+
+    /// <summary>Alive, and still the process the runner started (a pid can be reused after it exits).</summary>
+    public bool IsRunning => LocalRunner.IsAlive(ProcessId, Service.AssemblyName);
+}
+
+/// <summary>
+/// Runs the pipeline on this machine without Docker: every service as its own process (<c>dotnet Pipeline.X.dll</c>,
+/// built in Release when its output is missing or older than its sources), with the settings of the servers
+/// <c>scripts/infra.sh</c> started, logs in .logs/ and pid files in .infra/services/.
+/// </summary>
+public sealed partial class LocalRunner(string root, CliEnvironment environment, IAnsiConsole console)
+{
+    public string PidFolder => Path.Combine(root, ".infra", "services");
+    public string LogFolder => Path.Combine(root, ".logs");
+    public string ArtifactRoot => Path.Combine(root, ".artifacts", "store");
+    public InfraScript Infra { get; } = new(root, console);
+
+    /// <summary>Starts what is not running yet: the servers, then <paramref name="replicas"/> copies of each service. Returns what it started.</summary>
+    public async Task<IReadOnlyList<ServiceInstance>> UpAsync(
+        IReadOnlyDictionary<string, int> replicas, bool requireAll, CancellationToken cancellationToken)
+    {
+        var missing = PipelineService.All.Where(service => !service.Exists(root)).ToList();
+        if (missing.Count > 0)
+        {
+            var names = string.Join(", ", missing.Select(service => $"{service.Name} (services/{service.Folder})"));
+            if (requireAll)
+            {
+                throw new CliException($"the pipeline needs all five services, and these projects do not exist yet: {names}.");
+            }
+
+            console.MarkupLineInterpolated($"[yellow]not in this checkout yet, skipped: {names}[/]");
+        }
+
+        await Infra.EnsureUpAsync(environment, cancellationToken);
+        var services = PipelineService.All.Where(service => service.Exists(root) && replicas.GetValueOrDefault(service.Name, 1) > 0).ToList();
+        await BuildAsync(services, cancellationToken);
+
+        var variables = await ServiceEnvironmentAsync(cancellationToken);
+        var running = List().Where(instance => instance.IsRunning).ToList();
+        var started = new List<ServiceInstance>();
+        Directory.CreateDirectory(PidFolder);
+        Directory.CreateDirectory(LogFolder);
+        foreach (var service in services)
+        {
+            for (var replica = 1; replica <= replicas.GetValueOrDefault(service.Name, 1); replica++)
+            {
+                if (running.Any(instance => instance.Service == service && instance.Replica == replica))
+                {
+                    continue;
+                }
+
+                var instance = await StartAsync(service, replica, variables, cancellationToken);
+                console.MarkupLineInterpolated($"started [bold]{instance.Name}[/] (pid {instance.ProcessId}), log {Path.GetRelativePath(root, instance.LogFile)}");
+                started.Add(instance);
+            }
+        }
+
+        await WaitUntilHealthyAsync(started, cancellationToken);
+        return started;
+    }
+
+    /// <summary>The instances recorded in .infra/services, running or not.</summary>
+    public IReadOnlyList<ServiceInstance> List()
+    {
+        if (!Directory.Exists(PidFolder))
+        {
+            return [];
+        }
+
+        var instances = new List<ServiceInstance>();
+        foreach (var file in Directory.GetFiles(PidFolder, "*.pid").Order())
+        {
+            var name = Path.GetFileNameWithoutExtension(file);
+            var dash = name.LastIndexOf('-');
+            if (dash > 0 && PipelineService.Find(name[..dash]) is { } service && int.TryParse(name[(dash + 1)..], out var replica)
+                && int.TryParse(File.ReadAllText(file).Trim(), out var pid))
+            {
+                instances.Add(new ServiceInstance(service, replica, pid, file, LogFile(service, replica)));
+            }
+        }
+
+        return instances;
+    }
+
+    /// <summary>Stops the given instances (all recorded ones when null): SIGTERM, then SIGKILL after 20 s.</summary>
+    public async Task StopAsync(IEnumerable<ServiceInstance>? instances, CancellationToken cancellationToken)
+    {
+        // The Orchestrator last: the workers' last results still reach a saga that listens.
+        foreach (var instance in (instances ?? List()).OrderBy(instance => instance.Service.Name == "orchestrator"))
+        {
+            if (instance.IsRunning)
+            {
+                _ = Kill(instance.ProcessId, SIGTERM);
+                var deadline = DateTime.UtcNow.AddSeconds(20);
+                while (instance.IsRunning && DateTime.UtcNow < deadline)
+                {
+                    await Task.Delay(200, cancellationToken);
+                }
+
+                if (instance.IsRunning)
+                {
+                    _ = Kill(instance.ProcessId, SIGKILL);
+                }
+
+                console.MarkupLineInterpolated($"stopped [bold]{instance.Name}[/] (pid {instance.ProcessId})");
+            }
+
+            File.Delete(instance.PidFile);
+        }
+    }
+
+    private async Task BuildAsync(IReadOnlyList<PipelineService> services, CancellationToken cancellationToken)
+    {
+        foreach (var service in services.Where(IsStale))
+        {
+            console.MarkupLineInterpolated($"building [bold]{service.Name}[/] (dotnet build -c Release {Path.GetRelativePath(root, service.ProjectFile(root))})");
+            var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = root };
+            foreach (var argument in new[] { "build", "-c", "Release", "-nologo", "-v", "q", service.ProjectFile(root) })
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            using var process = Process.Start(start) ?? throw new CliException("cannot start dotnet");
+            var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
+            var errors = process.StandardError.ReadToEndAsync(cancellationToken);
+            await process.WaitForExitAsync(cancellationToken);
+            if (process.ExitCode != 0)
+            {
+                throw new CliException($"building {service.Name} failed:\n{InfraScript.Tail(await output + await errors, 20)}");
+            }
+        }
+    }
+
+    /// <summary>Missing, or older than a source file of the service, the shared libraries or the contracts.</summary>
+    private bool IsStale(PipelineService service)
+    {
+        var output = new FileInfo(service.OutputAssembly(root));
+        if (!output.Exists)
+        {
+            return true;
+        }
+
+        string[] sources = [service.ProjectFolder(root), Path.Combine(root, "libs"), Path.Combine(root, "contracts")];
+        return sources.Where(Directory.Exists).SelectMany(SourceFiles).Any(file => File.GetLastWriteTimeUtc(file) > output.LastWriteTimeUtc);
+    }
+
+    private static IEnumerable<string> SourceFiles(string folder)
+    {
+        foreach (var file in Directory.EnumerateFiles(folder))
+        {
+            if (Path.GetExtension(file) is ".cs" or ".csproj" or ".json" or ".props" or ".targets")
+            {
+                yield return file;
+            }
+        }
+
+        foreach (var child in Directory.EnumerateDirectories(folder))
+        {
+            if (Path.GetFileName(child) is not ("bin" or "obj" or ".git"))
+            {
+                foreach (var file in SourceFiles(child))
+                {
+                    yield return file;
+                }
+            }
+        }
+    }
+
+    /// <summary>scripts/infra.sh's settings in the names the services read (their appsettings sections).</summary>
+    public async Task<IReadOnlyDictionary<string, string>> ServiceEnvironmentAsync(CancellationToken cancellationToken)
+    {
+        var infra = await Infra.ReadEnvironmentAsync(cancellationToken);
+        string Get(string name, string fallback) => environment[name] ?? infra.GetValueOrDefault(name) ?? fallback;
+        var rabbit = environment.RabbitMq;
+        return new Dictionary<string, string>
+        {
+            ["RabbitMq__Host"] = Get("PIPELINE_RABBITMQ_HOST", rabbit.Host),
+            ["RabbitMq__Port"] = Get("PIPELINE_RABBITMQ_PORT", rabbit.Port.ToString()),
+            ["RabbitMq__Username"] = Get("PIPELINE_RABBITMQ_USER", rabbit.Username),
+            ["RabbitMq__Password"] = Get("PIPELINE_RABBITMQ_PASSWORD", rabbit.Password),
+            ["RabbitMq__ManagementUrl"] = Get("PIPELINE_RABBITMQ_MANAGEMENT_URL", rabbit.ManagementUrl),
+            ["ConnectionStrings__Postgres"] = Get("PIPELINE_POSTGRES", environment.PostgresConnectionString),
+            ["Artifacts__Root"] = ArtifactRoot,
+            ["Logs__Folder"] = LogFolder,
+        };
+    }
+
+    private async Task<ServiceInstance> StartAsync(
+        PipelineService service, int replica, IReadOnlyDictionary<string, string> variables, CancellationToken cancellationToken)
+    {
+        var pidFile = Path.Combine(PidFolder, $"{service.Name}-{replica}.pid");
+        var logFile = LogFile(service, replica);
+        File.Delete(pidFile);
+
+        // setsid: the service outlives this command and the terminal's Ctrl-C; the shell records its pid, then becomes dotnet.
+        var start = new ProcessStartInfo("setsid") { WorkingDirectory = service.OutputFolder(root), UseShellExecute = false };
+        foreach (var argument in new[] { "sh", "-c", "echo $$ > \"$PIPELINE_PID_FILE\"; exec dotnet \"$PIPELINE_DLL\" >> \"$PIPELINE_LOG\" 2>&1 < /dev/null" })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in variables)
+        {
+            start.Environment[name] = value;
+        }
+
+        start.Environment["PIPELINE_PID_FILE"] = pidFile;
+        start.Environment["PIPELINE_DLL"] = service.OutputAssembly(root);
+        start.Environment["PIPELINE_LOG"] = logFile;
+        if (service.Name == "orchestrator")
+        {
+            start.Environment["Urls"] = environment.ApiUrl(null).GetLeftPart(UriPartial.Authority);
+        }
+
+        using (Process.Start(start) ?? throw new CliException($"cannot start {service.Name}"))
+        {
+        }
+
+        for (var waited = 0; waited < 100 && !File.Exists(pidFile); waited++)
+        {
+            await Task.Delay(50, cancellationToken);
+        }
+
+        return int.TryParse(File.Exists(pidFile) ? File.ReadAllText(pidFile).Trim() : "", out var pid)
+            ? new ServiceInstance(service, replica, pid, pidFile, logFile)
+            : throw new CliException($"{service.Name} did not start; see {logFile}");
+    }
+
+    private async Task WaitUntilHealthyAsync(IReadOnlyList<ServiceInstance> started, CancellationToken cancellationToken)
+    {
+        if (started.Count == 0)
+        {
+            return;
+        }
+
+        using var api = new StatusApiClient(environment.ApiUrl(null), environment);
+        var orchestrator = started.Any(instance => instance.Service.Name == "orchestrator");
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        await Task.Delay(1000, cancellationToken);
+        while (true)
+        {
+            if (started.FirstOrDefault(instance => !instance.IsRunning) is { } dead)
+            {
+                var log = File.Exists(dead.LogFile) ? InfraScript.Tail(await File.ReadAllTextAsync(dead.LogFile, cancellationToken), 15) : "";
+                throw new CliException($"{dead.Name} exited at start; the end of {dead.LogFile}:\n{log}");
+            }
+
+            if (!orchestrator || await api.IsReadyAsync(cancellationToken))
+            {
+                return;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new CliException($"the Orchestrator is not ready after 90 s ({api.BaseAddress}health/ready); see .logs/.", ExitCodes.ServerUnavailable);
+            }
+
+            await Task.Delay(500, cancellationToken);
+        }
+    }
+
+    private string LogFile(PipelineService service, int replica) => Path.Combine(LogFolder, $"{service.Name}-{replica}.out.log");
+
+    internal static bool IsAlive(int pid, string assemblyName)
+    {
+        try
+        {
+            // /proc/<pid>/cmdline: NUL-separated arguments; a reused pid runs something else.
+            return File.ReadAllText($"/proc/{pid}/cmdline").Contains(assemblyName + ".dll", StringComparison.Ordinal)
+                && !File.ReadAllText($"/proc/{pid}/stat").Split(' ').Skip(2).First().Equals("Z", StringComparison.Ordinal);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    private const int SIGTERM = 15, SIGKILL = 9;
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int Kill(int pid, int signal);
+}

@@ -1,0 +1,97 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Pipeline.Cli.Infrastructure;
+using Pipeline.Contracts;
+
+namespace Pipeline.Cli.StatusApi;
+
+/// <summary>
+/// The Orchestrator's status API. Turns what can go wrong into a message that names the server at fault:
+/// the API itself (start it with <c>pipeline up</c>) or PostgreSQL behind it (<c>scripts/infra.sh up</c>).
+/// </summary>
+public sealed class StatusApiClient(Uri baseAddress, CliEnvironment environment) : IDisposable
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
+
+    private readonly HttpClient http = new() { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(15) };
+
+    public Uri BaseAddress => baseAddress;
+
+    public async Task<IReadOnlyList<TrainingSummaryView>> ListTrainingsAsync(string? state, CancellationToken cancellationToken) =>
+        await GetAsync<List<TrainingSummaryView>>(
+            state is null ? "trainings" : $"trainings?state={Uri.EscapeDataString(state)}", cancellationToken) ?? [];
+
+    /// <summary>The training, or null when the Orchestrator does not know it (yet).</summary>
+    public Task<TrainingDetailsView?> FindTrainingAsync(Guid id, CancellationToken cancellationToken) =>
+        GetAsync<TrainingDetailsView>($"trainings/{id}", cancellationToken);
+
+    public async Task<TrainingDetailsView> GetTrainingAsync(Guid id, CancellationToken cancellationToken) =>
+        await FindTrainingAsync(id, cancellationToken) ?? throw CliException.NoTraining(id);
+
+    public async Task<IReadOnlyList<ModelVersion>> ListModelsAsync(CancellationToken cancellationToken) =>
+        await GetAsync<List<ModelVersion>>("models", cancellationToken) ?? [];
+
+    public async Task<bool> IsReadyAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await http.GetAsync("health/ready", cancellationToken);
+            return response.IsSuccessStatusCode;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    private async Task<T?> GetAsync<T>(string path, CancellationToken cancellationToken) where T : class
+    {
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.GetAsync(path, cancellationToken);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            throw new CliException(
+                $"the Orchestrator's status API at {baseAddress} does not answer ({ex.Message}). Start the services with 'pipeline up' " +
+                "(or point --api / PIPELINE_API at it).", ExitCodes.ServerUnavailable);
+        }
+
+        using (response)
+        {
+            if (response.StatusCode == HttpStatusCode.NotFound)
+            {
+                return null;
+            }
+
+            if (!response.IsSuccessStatusCode)
+            {
+                throw await ServerErrorAsync(response, cancellationToken);
+            }
+
+            return await response.Content.ReadFromJsonAsync<T>(Json, cancellationToken);
+        }
+    }
+
+    private async Task<CliException> ServerErrorAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var (host, port) = environment.PostgresEndpoint;
+        if (!await ServerProbe.AnswersAsync(host, port, TimeSpan.FromSeconds(2), cancellationToken))
+        {
+            return new CliException(
+                $"the Orchestrator answered {(int)response.StatusCode}: PostgreSQL at {host}:{port} behind it does not answer. " +
+                "Start it with 'scripts/infra.sh up'.", ExitCodes.ServerUnavailable);
+        }
+
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        return new CliException(
+            $"the Orchestrator at {baseAddress} answered {(int)response.StatusCode} {response.ReasonPhrase}" +
+            (body.Length > 0 ? $": {body[..Math.Min(body.Length, 300)]}" : "") +
+            ". Its log is in .logs/; 'scripts/infra.sh status' shows whether PostgreSQL and RabbitMQ run.", ExitCodes.ServerUnavailable);
+    }
+
+    public void Dispose() => http.Dispose();
+}

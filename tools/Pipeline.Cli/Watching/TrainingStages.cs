@@ -1,0 +1,125 @@
+using System.Globalization;
+using Pipeline.Cli.StatusApi;
+
+namespace Pipeline.Cli.Watching;
+
+public enum StageStatus { Pending, Running, Done, Failed, Cancelled, Skipped }
+
+public sealed record StageLine(string Name, string State, StageStatus Status, string Detail, TimeSpan? Duration);
+
+/// <summary>The learning loop's stages (each a running state and the state that ends it), described from a training's status.</summary>
+public static class TrainingStages
+{
+    private static readonly (string Name, string Running, string Done)[] Stages =
+    [
+        ("download data", "DataDownloading", "DataDownloaded"),
+        ("download base model", "TrainModelDownloading", "TrainModelDownloaded"),
+        ("train", "TrainingRunning", "TrainingFinished"),
+        ("upload model", "TrainModelUploading", "TrainModelUploaded"),
+        ("detect", "Detecting", "Detected"),
+        ("upload detections", "DetectionUploading", "ReadyForCleanup"),
+    ];
+
+    public static IReadOnlyList<StageLine> Describe(TrainingDetailsView training, DateTimeOffset now)
+    {
+        var lines = new List<StageLine>();
+        foreach (var (name, running, done) in Stages)
+        {
+            if (running == "TrainModelDownloading" && training.Training.BaseModelId is null)
+            {
+                continue; // trains from scratch: there is no base model to fetch
+            }
+
+            var status = StatusOf(training, running, done);
+            lines.Add(new StageLine(name, running, status, Detail(training, running, status), Duration(training, running, now)));
+        }
+
+        return lines;
+    }
+
+    private static StageStatus StatusOf(TrainingDetailsView training, string running, string done)
+    {
+        if (training.State == running)
+        {
+            return StageStatus.Running;
+        }
+
+        if (training.State == TrainingStates.Failed && training.FailedStage == running)
+        {
+            return StageStatus.Failed;
+        }
+
+        var last = training.History.LastOrDefault(step => step.From == running || step.To == running);
+        if (training.State == TrainingStates.Cancelled && last is { From: var from, To: TrainingStates.Cancelled } && from == running)
+        {
+            return StageStatus.Cancelled;
+        }
+
+        if (training.History.Any(step => step.To == done))
+        {
+            return StageStatus.Done;
+        }
+
+        return training.State == TrainingStates.Completed ? StageStatus.Skipped : StageStatus.Pending;
+    }
+
+    private static string Detail(TrainingDetailsView training, string running, StageStatus status)
+    {
+        if (status == StageStatus.Failed)
+        {
+            return training.Errors.GetValueOrDefault(running) ?? "failed";
+        }
+
+        var c = CultureInfo.InvariantCulture;
+        switch (running)
+        {
+            case "DataDownloading" when status == StageStatus.Done:
+                var dataset = training.Dataset;
+                var skipped = dataset.SkippedImageCount > 0 ? $", {dataset.SkippedImageCount} skipped" : "";
+                return $"{dataset.TrainImageCount} train / {dataset.TestImageCount} test images, {dataset.Categories.Count} categories{skipped}";
+            case "TrainingRunning" when status is StageStatus.Running or StageStatus.Done or StageStatus.Cancelled:
+                var parts = new List<string>();
+                if (training.Training.Progress is { } progress)
+                {
+                    parts.Add(string.Create(c, $"iteration {progress.Iteration}/{progress.TotalIterations}, loss {progress.Loss:0.0000}"));
+                }
+
+                if (training.Training.BestMetrics is { } metrics)
+                {
+                    parts.Add(string.Create(c, $"mAP {metrics.MeanAveragePrecision:0.000}"));
+                }
+
+                if (status == StageStatus.Running && training.Training.Progress?.EstimatedTimeLeft is { } left)
+                {
+                    parts.Add($"{Format(left)} left");
+                }
+
+                return string.Join(", ", parts);
+            case "TrainModelUploading" when status == StageStatus.Done && training.Model.ModelId is { } modelId:
+                return $"model {modelId} (version {training.Model.Version})";
+            case "Detecting" when status is StageStatus.Running or StageStatus.Done or StageStatus.Cancelled:
+                return $"batches {training.Detection.BatchesDetected}/{training.Detection.BatchCount}, {training.Detection.DetectionCount} detections";
+            case "DetectionUploading" when status == StageStatus.Done:
+                return $"{training.Detection.DetectionCount} detections exported";
+            default:
+                return "";
+        }
+    }
+
+    /// <summary>From the last time the stage started to when it left, or to now while it runs.</summary>
+    private static TimeSpan? Duration(TrainingDetailsView training, string running, DateTimeOffset now)
+    {
+        var start = training.History.FindLastIndex(step => step.To == running);
+        if (start < 0)
+        {
+            return null;
+        }
+
+        var end = training.History.FindIndex(start + 1, step => step.From == running);
+        return (end < 0 ? (training.State == running ? now : training.UpdatedAt) : training.History[end].At) - training.History[start].At;
+    }
+
+    public static string Format(TimeSpan span) => span.TotalHours >= 1
+        ? $"{(int)span.TotalHours}h{span.Minutes:00}m"
+        : span.TotalMinutes >= 1 ? $"{(int)span.TotalMinutes}m{span.Seconds:00}s" : $"{span.TotalSeconds:0.0}s".Replace(',', '.');
+}
