@@ -1,0 +1,66 @@
+using Marten;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Pipeline.Contracts;
+
+namespace Pipeline.Orchestrator.Api;
+
+/// <summary>Read-only views of the trainings and the model registry, for the command line tool and for people.</summary>
+public static class StatusApi
+{
+    public static WebApplication MapStatusApi(this WebApplication app)
+    {
+        app.MapGet("/trainings", ListTrainings);
+        app.MapGet("/trainings/{id:guid}", GetTraining);
+        app.MapGet("/models", ListModels);
+
+        // Live: the process answers. Ready: the bus is connected and PostgreSQL answers.
+        app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") });
+        return app;
+    }
+
+    private static async Task<IResult> ListTrainings(IQuerySession session, string? state, int? take, CancellationToken cancellationToken)
+    {
+        var query = session.Query<TrainingState>().AsQueryable();
+        if (!string.IsNullOrWhiteSpace(state))
+        {
+            query = query.Where(x => x.CurrentState == state);
+        }
+
+        var trainings = await query
+            .OrderByDescending(x => x.UpdatedAt)
+            .Take(Math.Clamp(take ?? 100, 1, 1000))
+            .ToListAsync(cancellationToken);
+        return Results.Ok(trainings.Select(training => new TrainingSummary(
+            training.CorrelationId, training.Organization, training.Project, training.CurrentState, training.Attempt, training.UpdatedAt)));
+    }
+
+    private static async Task<IResult> GetTraining(IQuerySession session, Guid id, CancellationToken cancellationToken)
+    {
+        var training = await session.LoadAsync<TrainingState>(id, cancellationToken);
+        return training is null
+            ? Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown training",
+                detail: $"No training with id {id} exists. 'GET /trainings' lists the known ones.")
+            : Results.Ok(TrainingDetails.From(training));
+    }
+
+    private static async Task<IResult> ListModels(IQuerySession session, string? organization, string? project, CancellationToken cancellationToken)
+    {
+        var query = session.Query<ModelVersion>().AsQueryable();
+        if (!string.IsNullOrWhiteSpace(organization))
+        {
+            query = query.Where(x => x.Organization == organization);
+        }
+
+        if (!string.IsNullOrWhiteSpace(project))
+        {
+            query = query.Where(x => x.Project == project);
+        }
+
+        return Results.Ok(await query.OrderByDescending(x => x.CreatedAt).ToListAsync(cancellationToken));
+    }
+
+    /// <summary>The Postgres half of readiness; MassTransit adds the bus's own checks with the tag "ready".</summary>
+    public static IHealthChecksBuilder AddPostgresReadiness(this IHealthChecksBuilder health) =>
+        health.AddCheck<Health.PostgresHealthCheck>("postgres", HealthStatus.Unhealthy, ["ready"]);
+}

@@ -1,0 +1,47 @@
+using Marten;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Pipeline.Hosting;
+using Pipeline.Hosting.Storage;
+using Pipeline.Orchestrator.Persistence;
+using Pipeline.Orchestrator.Watchdog;
+
+namespace Pipeline.Orchestrator;
+
+/// <summary>The Orchestrator's parts, shared by Program.cs, the saga tests and the integration tests.</summary>
+public static class OrchestratorRegistration
+{
+    /// <summary>
+    /// The Orchestrator without its web face: logging and the bus with the saga (hosting defaults), the saga's
+    /// documents in Marten, and the stage watchdog. <paramref name="configureMarten"/> runs last (tests pick a schema).
+    /// </summary>
+    public static IHostApplicationBuilder AddOrchestrator(this IHostApplicationBuilder builder, Action<StoreOptions>? configureMarten = null)
+    {
+        builder.AddPipelineDefaults("orchestrator", bus => bus.AddTrainingSaga());
+        builder.AddPipelineMarten(options =>
+        {
+            TrainingStateDocument.Configure(options);
+            ModelRegistryDocuments.Configure(options);
+            configureMarten?.Invoke(options);
+        });
+        builder.Services.AddTrainingSagaServices(builder.Configuration);
+        builder.Services.AddHostedService<StageWatchdog>();
+        return builder;
+    }
+
+    /// <summary>Settings and the services the state machine is built from.</summary>
+    public static IServiceCollection AddTrainingSagaServices(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<StageSettings>(configuration.GetSection(StageSettings.Section));
+        services.Configure<DetectionSettings>(configuration.GetSection(DetectionSettings.Section));
+        services.Configure<WatchdogSettings>(configuration.GetSection(WatchdogSettings.Section));
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<StageDispatcher>();
+        return services;
+    }
+
+    /// <summary>The saga on its endpoint, stored in Marten.</summary>
+    public static void AddTrainingSaga(this IBusRegistrationConfigurator bus) =>
+        bus.AddSagaStateMachine<TrainingStateMachine, TrainingState, TrainingStateDefinition>()
+            .MartenRepository();
+}

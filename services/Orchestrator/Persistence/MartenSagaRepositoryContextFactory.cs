@@ -1,0 +1,47 @@
+using Marten;
+using MassTransit;
+using MassTransit.Saga;
+
+namespace Pipeline.Orchestrator.Persistence;
+
+/// <summary>
+/// Opens one lightweight Marten session per consumed message; the saga is loaded, run and written in it.
+/// No identity map or dirty tracking: the repository context says exactly what is written, and with which revision.
+/// </summary>
+public sealed class MartenSagaRepositoryContextFactory<TSaga>(IDocumentStore store, ISagaConsumeContextFactory<IDocumentSession, TSaga> factory)
+    : ISagaRepositoryContextFactory<TSaga>, IQuerySagaRepositoryContextFactory<TSaga>, ILoadSagaRepositoryContextFactory<TSaga>
+    where TSaga : class, ISagaVersion
+{
+    public async Task Send<T>(ConsumeContext<T> context, IPipe<SagaRepositoryContext<TSaga, T>> next)
+        where T : class
+    {
+        await using var session = store.LightweightSession();
+        var repositoryContext = new MartenSagaRepositoryContext<TSaga, T>(session, context, factory);
+        await next.Send(repositoryContext).ConfigureAwait(false);
+    }
+
+    public async Task SendQuery<T>(ConsumeContext<T> context, ISagaQuery<TSaga> query, IPipe<SagaRepositoryQueryContext<TSaga, T>> next)
+        where T : class
+    {
+        await using var session = store.LightweightSession();
+        var instances = await session.Query<TSaga>().Where(query.FilterExpression).ToListAsync(context.CancellationToken).ConfigureAwait(false);
+        var repositoryContext = new MartenSagaRepositoryContext<TSaga, T>(session, context, factory);
+        await next.Send(new LoadedSagaRepositoryQueryContext<TSaga, T>(repositoryContext, instances)).ConfigureAwait(false);
+    }
+
+    public Task<T> Execute<T>(Func<LoadSagaRepositoryContext<TSaga>, Task<T>> asyncMethod, CancellationToken cancellationToken = default)
+        where T : class =>
+        ExecuteQuery(asyncMethod, cancellationToken);
+
+    public Task<T> Execute<T>(Func<QuerySagaRepositoryContext<TSaga>, Task<T>> asyncMethod, CancellationToken cancellationToken = default)
+        where T : class =>
+        ExecuteQuery(asyncMethod, cancellationToken);
+
+    public void Probe(ProbeContext context) => context.Add("persistence", "marten (Pipeline.Orchestrator, numeric revisions)");
+
+    private async Task<T> ExecuteQuery<T>(Func<MartenSagaQueryContext<TSaga>, Task<T>> asyncMethod, CancellationToken cancellationToken)
+    {
+        await using var session = store.QuerySession();
+        return await asyncMethod(new MartenSagaQueryContext<TSaga>(session, cancellationToken)).ConfigureAwait(false);
+    }
+}

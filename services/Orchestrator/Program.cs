@@ -1,0 +1,14 @@
+using System.Text.Json.Serialization;
+using Pipeline.Orchestrator;
+using Pipeline.Orchestrator.Api;
+
+var builder = WebApplication.CreateBuilder(args);
+
+// Serilog, the bus with the training saga, Marten with the saga's documents, the stage watchdog.
+builder.AddOrchestrator();
+builder.Services.AddHealthChecks().AddPostgresReadiness();
+builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+
+var app = builder.Build();
+app.MapStatusApi();
+app.Run();

@@ -1,0 +1,99 @@
+using MassTransit;
+using Microsoft.Extensions.Options;
+using Pipeline.Contracts;
+
+namespace Pipeline.Orchestrator;
+
+/// <summary>
+/// Sends the command(s) of the stage a training is in, with its current attempt, and sets the stage's deadline.
+/// The first dispatch, a retry after a fault and a watchdog re-dispatch all come through here, so they never differ.
+/// </summary>
+public sealed class StageDispatcher(IOptions<StageSettings> stages, IOptions<DetectionSettings> detection, TimeProvider clock)
+{
+    public StageSettings Stages => stages.Value;
+
+    public TimeProvider Clock => clock;
+
+    public async Task Dispatch(BehaviorContext<TrainingState> context)
+    {
+        var training = context.Saga;
+        switch (training.CurrentState)
+        {
+            case nameof(TrainingStateMachine.DataDownloading):
+                await context.Send(new DownloadTrainingData
+                {
+                    TrainingId = training.CorrelationId, Attempt = training.Attempt,
+                    DatasetUri = training.DatasetUri, DatasetFormat = training.DatasetFormat, DatasetSha256 = training.DatasetSha256,
+                    Categories = training.RequestedCategories, DetectOn = training.DetectOn,
+                });
+                break;
+            case nameof(TrainingStateMachine.TrainModelDownloading):
+                await context.Send(new DownloadBaseModel
+                {
+                    TrainingId = training.CorrelationId, Attempt = training.Attempt, ModelId = training.BaseModelId!.Value,
+                });
+                break;
+            case nameof(TrainingStateMachine.TrainingRunning):
+                await context.Send(new TrainModel
+                {
+                    TrainingId = training.CorrelationId, Attempt = training.Attempt,
+                    DatasetKey = training.DatasetKey!, Categories = training.Categories,
+                    Hyperparameters = training.Hyperparameters, BaseModelKey = training.BaseModelKey,
+                });
+                break;
+            case nameof(TrainingStateMachine.TrainModelUploading):
+                await context.Send(new UploadModel
+                {
+                    TrainingId = training.CorrelationId, Attempt = training.Attempt,
+                    Organization = training.Organization, Project = training.Project,
+                    ModelKey = training.TrainedModelKey!, Categories = training.Categories,
+                    Metrics = training.BestMetrics ?? new TrainingMetrics(),
+                });
+                break;
+            case nameof(TrainingStateMachine.Detecting):
+                await SendDetectionBatches(context);
+                break;
+            case nameof(TrainingStateMachine.DetectionUploading):
+                await context.Send(new UploadDetections
+                {
+                    TrainingId = training.CorrelationId, Attempt = training.Attempt, ModelId = training.ModelId!.Value,
+                    DetectionKeys = training.DetectedBatches.Values.Select(batch => batch.DetectionsKey).ToList(),
+                });
+                break;
+            default:
+                throw new InvalidOperationException($"'{training.CurrentState}' is not a stage with a worker: nothing to send.");
+        }
+
+        PushDeadline(training);
+    }
+
+    /// <summary>The stage answered (or reported progress): it has its full timeout again.</summary>
+    public void PushDeadline(TrainingState training)
+    {
+        var now = clock.GetUtcNow();
+        training.StageDeadline = now + Stages.TimeoutOf(training.CurrentState);
+        training.UpdatedAt = now;
+    }
+
+    // Every batch of the new attempt goes out again: reports of an older attempt are ignored, so none may count.
+    private async Task SendDetectionBatches(BehaviorContext<TrainingState> context)
+    {
+        var training = context.Saga;
+        var batchSize = Math.Max(1, detection.Value.BatchSize);
+        training.BatchCount = (training.DetectionImageCount + batchSize - 1) / batchSize;
+        training.DetectedBatches.Clear();
+        training.DetectionCount = 0;
+        for (var index = 0; index < training.BatchCount; index++)
+        {
+            var first = index * batchSize;
+            await context.Send(new DetectImages
+            {
+                TrainingId = training.CorrelationId, Attempt = training.Attempt,
+                BatchIndex = index, BatchCount = training.BatchCount,
+                DatasetKey = training.DatasetKey!, DetectionListKey = training.DetectionListKey!,
+                FirstImageIndex = first, ImageCount = Math.Min(batchSize, training.DetectionImageCount - first),
+                ModelId = training.ModelId!.Value, ModelKey = training.RegisteredModelKey!,
+            });
+        }
+    }
+}

@@ -1,0 +1,10 @@
+namespace Pipeline.Orchestrator;
+
+public sealed record StateTransition
+{
+    public required string From { get; init; }
+    public required string To { get; init; }
+    public required DateTimeOffset At { get; init; }
+    public int Attempt { get; init; }
+    public string? Error { get; init; }
+}

@@ -1,0 +1,94 @@
+using MassTransit;
+using Pipeline.Contracts;
+
+namespace Pipeline.Orchestrator;
+
+/// <summary>What several states do alike, written once and read as one line in the state machine.</summary>
+public static class TrainingActivities
+{
+    /// <summary>Enters a stage with its first attempt and sends its command.</summary>
+    public static EventActivityBinder<TrainingState, T> StartStage<T>(
+        this EventActivityBinder<TrainingState, T> binder, State stage, StageDispatcher dispatcher)
+        where T : class =>
+        binder
+            .Then(context =>
+            {
+                context.Saga.Attempt = 1;
+                context.Saga.SilentDispatches = 0;
+            })
+            .TransitionTo(stage)
+            .SendStage(dispatcher);
+
+    /// <summary>Sends the command(s) of the stage the training is in now, with its current attempt.</summary>
+    public static EventActivityBinder<TrainingState, T> SendStage<T>(
+        this EventActivityBinder<TrainingState, T> binder, StageDispatcher dispatcher)
+        where T : class =>
+        binder.ThenAsync(context => dispatcher.Dispatch(context));
+
+    /// <summary>Sends the stage again with the next attempt, so that answers to the earlier attempts are ignored.</summary>
+    public static EventActivityBinder<TrainingState, T> SendStageAgain<T>(
+        this EventActivityBinder<TrainingState, T> binder, StageDispatcher dispatcher)
+        where T : class =>
+        binder
+            .Then(context => context.Saga.Attempt++)
+            .SendStage(dispatcher);
+
+    /// <summary>A progress report: the worker is alive, so its stage gets its full timeout again.</summary>
+    public static EventActivityBinder<TrainingState, T> Heartbeat<T>(
+        this EventActivityBinder<TrainingState, T> binder, StageDispatcher dispatcher)
+        where T : class =>
+        binder.Then(context =>
+        {
+            context.Saga.SilentDispatches = 0;
+            dispatcher.PushDeadline(context.Saga);
+        });
+
+    /// <summary>Keeps the error under the stage's name and moves to Failed, which remembers the stage for a retry.</summary>
+    public static EventActivityBinder<TrainingState, T> FailStage<T>(
+        this EventActivityBinder<TrainingState, T> binder, State failed, Func<BehaviorContext<TrainingState, T>, string> reason)
+        where T : class =>
+        binder
+            .Then(context =>
+            {
+                var stage = context.Saga.CurrentState;
+                context.Saga.FailedStage = stage;
+                context.Saga.Errors[stage] = reason(context);
+            })
+            .TransitionTo(failed);
+
+    /// <summary>A stage command ended in its queue's _error queue: the training fails there with the exception's message.</summary>
+    public static EventActivityBinder<TrainingState, Fault<TCommand>> FailOnFault<TCommand>(
+        this EventActivityBinder<TrainingState, Fault<TCommand>> binder, State failed)
+        where TCommand : class =>
+        binder.FailStage(failed, context =>
+            context.Message.Exceptions.FirstOrDefault()?.Message ?? $"{typeof(TCommand).Name} faulted without an exception.");
+
+    /// <summary>Goes back to the stage that failed and sends it again with the next attempt.</summary>
+    public static EventActivityBinder<TrainingState, T> RetryFailedStage<T>(
+        this EventActivityBinder<TrainingState, T> binder, StateMachine<TrainingState> machine, StageDispatcher dispatcher)
+        where T : class =>
+        binder
+            .Then(context =>
+            {
+                context.Saga.Attempt++;
+                context.Saga.SilentDispatches = 0;
+            })
+            .ThenAsync(context => context.TransitionToState(machine.GetState(context.Saga.FailedStage!)))
+            .SendStage(dispatcher);
+
+    /// <summary>Results are stored: every service may drop its scratch, and the training is done.</summary>
+    public static EventActivityBinder<TrainingState, T> Finish<T>(
+        this EventActivityBinder<TrainingState, T> binder, State readyForCleanup, State completed)
+        where T : class =>
+        binder
+            .TransitionTo(readyForCleanup)
+            .Publish(context => new TrainingReadyForCleanup { TrainingId = context.Saga.CorrelationId })
+            .TransitionTo(completed);
+
+    /// <summary>Stops the training; the published event tells a worker busy with it to stop too.</summary>
+    public static EventActivityBinder<TrainingState, CancelTraining> Cancel(
+        this EventActivityBinder<TrainingState, CancelTraining> binder, State cancelled) =>
+        binder
+            .TransitionTo(cancelled)
+            .Publish(context => new TrainingCancelled { TrainingId = context.Saga.CorrelationId, Reason = context.Message.Reason });
+}

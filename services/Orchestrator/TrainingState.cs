@@ -1,0 +1,151 @@
+using JasperFx;
+using MassTransit;
+using Pipeline.Contracts;
+
+namespace Pipeline.Orchestrator;
+
+/// <summary>
+/// One training as the saga sees it, stored as a Marten document whose identity is the TrainingId.
+/// <see cref="Version"/> is Marten's numeric revision: two events for one training that race each other
+/// make the second save fail with a concurrency exception, and the retry re-runs it on fresh state.
+/// </summary>
+public sealed class TrainingState : SagaStateMachineInstance, ISagaVersion, IRevisioned
+{
+    public Guid CorrelationId { get; set; }
+
+    public int Version { get; set; }
+
+    public string CurrentState { get; set; } = "";
+
+    // What the user asked for (BeginTraining).
+    public string Organization { get; set; } = "";
+    public string Project { get; set; } = "";
+    public int TrainingNumber { get; set; }
+    public string DatasetUri { get; set; } = "";
+    public DatasetFormat DatasetFormat { get; set; }
+    public string? DatasetSha256 { get; set; }
+    public List<Category> RequestedCategories { get; set; } = [];
+    public Hyperparameters Hyperparameters { get; set; } = new();
+    public Guid? BaseModelId { get; set; }
+    public DetectionScope DetectOn { get; set; }
+
+    /// <summary>The attempt of the stage running now; results of any other attempt are late and ignored.</summary>
+    public int Attempt { get; set; }
+
+    /// <summary>Dispatches of the current stage the watchdog made because the stage fell silent; reset by any answer.</summary>
+    public int SilentDispatches { get; set; }
+
+    /// <summary>When the running stage counts as silent; null outside the stages that have a worker.</summary>
+    public DateTimeOffset? StageDeadline { get; set; }
+
+    public string? FailedStage { get; set; }
+
+    /// <summary>The last error of each stage, under the stage's name (the learning loop's <c>errors.set(key, …)</c>).</summary>
+    public Dictionary<string, string> Errors { get; set; } = [];
+
+    // DataDownloading.
+    public string? DatasetKey { get; set; }
+    public string? DetectionListKey { get; set; }
+    public List<Category> Categories { get; set; } = [];
+    public int TrainImageCount { get; set; }
+    public int TestImageCount { get; set; }
+    public int DetectionImageCount { get; set; }
+    public int SkippedImageCount { get; set; }
+
+    // TrainModelDownloading.
+    public string? BaseModelKey { get; set; }
+
+    // TrainingRunning and ConfusionMatrixSynced.
+    public TrainingProgress? Progress { get; set; }
+    public TrainingMetrics? BestMetrics { get; set; }
+    public string? TrainedModelKey { get; set; }
+
+    // TrainModelUploading.
+    public Guid? ModelId { get; set; }
+    public int? ModelVersion { get; set; }
+    public string? RegisteredModelKey { get; set; }
+
+    // Detecting: one entry per reported batch index, so a duplicate report counts once.
+    public int BatchCount { get; set; }
+    public SortedDictionary<int, DetectedBatch> DetectedBatches { get; set; } = [];
+    public int DetectionCount { get; set; }
+
+    // DetectionUploading.
+    public string? ExportKey { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>Every transition, pass-through states included, in order.</summary>
+    public List<StateTransition> History { get; set; } = [];
+
+    public void Begin(BeginTraining command, DateTimeOffset now)
+    {
+        Organization = command.Organization;
+        Project = command.Project;
+        TrainingNumber = command.TrainingNumber;
+        DatasetUri = command.DatasetUri;
+        DatasetFormat = command.DatasetFormat;
+        DatasetSha256 = command.DatasetSha256;
+        RequestedCategories = [.. command.Categories];
+        Hyperparameters = command.Hyperparameters;
+        BaseModelId = command.BaseModelId;
+        DetectOn = command.DetectOn;
+        CreatedAt = now;
+        UpdatedAt = now;
+    }
+
+    public void RecordDataset(TrainingDataDownloaded result)
+    {
+        DatasetKey = result.DatasetKey;
+        DetectionListKey = result.DetectionListKey;
+        Categories = [.. result.Categories];
+        TrainImageCount = result.TrainImageCount;
+        TestImageCount = result.TestImageCount;
+        DetectionImageCount = result.DetectionImageCount;
+        SkippedImageCount = result.SkippedImageCount;
+    }
+
+    public void RecordProgress(TrainingProgressed progress, DateTimeOffset now) =>
+        Progress = new TrainingProgress
+        {
+            Iteration = progress.Iteration,
+            TotalIterations = progress.TotalIterations,
+            Loss = progress.Loss,
+            ImagesPerSecond = progress.ImagesPerSecond,
+            EstimatedTimeLeft = progress.EstimatedTimeLeft,
+            At = now,
+        };
+
+    public void RecordModel(ModelUploaded result)
+    {
+        ModelId = result.ModelId;
+        ModelVersion = result.Version;
+        RegisteredModelKey = result.ModelKey;
+    }
+
+    /// <summary>Keeps the first report of each batch of the current attempt; a duplicate or an unknown index changes nothing.</summary>
+    public void RecordBatch(ImagesDetected result)
+    {
+        if (result.BatchIndex < 0 || result.BatchIndex >= BatchCount || DetectedBatches.ContainsKey(result.BatchIndex))
+        {
+            return;
+        }
+
+        DetectedBatches[result.BatchIndex] = new DetectedBatch
+        {
+            DetectionsKey = result.DetectionsKey, ImageCount = result.ImageCount, DetectionCount = result.DetectionCount,
+        };
+        DetectionCount = DetectedBatches.Values.Sum(batch => batch.DetectionCount);
+    }
+
+    public bool AllBatchesDetected() => BatchCount > 0 && DetectedBatches.Count == BatchCount;
+
+    public bool HasImagesToDetect() => DetectOn != DetectionScope.None && DetectionImageCount > 0;
+
+    public void RecordExport(DetectionsUploaded result)
+    {
+        ExportKey = result.ExportKey;
+        DetectionCount = result.DetectionCount;
+    }
+}

@@ -1,0 +1,57 @@
+using MassTransit;
+using Pipeline.Hosting.Messaging;
+
+namespace Pipeline.Orchestrator;
+
+public sealed class TrainingStateDefinition : SagaDefinition<TrainingState>
+{
+    public TrainingStateDefinition()
+    {
+        Endpoint(endpoint => endpoint.Name = StageQueues.Training);
+    }
+
+    protected override void ConfigureSaga(
+        IReceiveEndpointConfigurator endpointConfigurator, ISagaConfigurator<TrainingState> sagaConfigurator, IRegistrationContext context)
+    {
+        // Two events for one training may race (a progress report and a metrics report): the loser's save raises a
+        // concurrency exception and the message runs again on the fresh state. No update is lost, only retried.
+        endpointConfigurator.UseMessageRetry(retry =>
+        {
+            retry.Handle<JasperFx.ConcurrencyException>();
+            retry.Handle<Npgsql.NpgsqlException>(exception => exception.IsTransient);
+            retry.Handle<JasperFx.DocumentAlreadyExistsException>();
+            retry.Intervals(10, 25, 50, 100, 200, 400, 800, 1600, 3200);
+        });
+
+        // What the saga sends and publishes leaves only once its new state is saved, so no worker ever answers a
+        // state that was never stored. Should the process die between the save and the send, the stored state has
+        // moved on without its command: the message is not acknowledged and comes back (its handling is then a
+        // duplicate and ignored), and the watchdog sends the stage again with the next attempt once its deadline passes.
+        endpointConfigurator.UseInMemoryOutbox(context);
+
+        // Messages of one training wait for each other inside this process; conflicts remain only between processes.
+        var partition = endpointConfigurator.CreatePartitioner(Environment.ProcessorCount * 4);
+        PartitionByTraining<Contracts.BeginTraining>(sagaConfigurator, partition, m => m.TrainingId);
+        PartitionByTraining<Contracts.TrainingDataDownloaded>(sagaConfigurator, partition, m => m.TrainingId);
+        PartitionByTraining<Contracts.BaseModelDownloaded>(sagaConfigurator, partition, m => m.TrainingId);
+        PartitionByTraining<Contracts.TrainingProgressed>(sagaConfigurator, partition, m => m.TrainingId);
+        PartitionByTraining<Contracts.TrainingMetricsImproved>(sagaConfigurator, partition, m => m.TrainingId);
+        PartitionByTraining<Contracts.ModelTrained>(sagaConfigurator, partition, m => m.TrainingId);
+        PartitionByTraining<Contracts.ModelUploaded>(sagaConfigurator, partition, m => m.TrainingId);
+        PartitionByTraining<Contracts.ImagesDetected>(sagaConfigurator, partition, m => m.TrainingId);
+        PartitionByTraining<Contracts.DetectionsUploaded>(sagaConfigurator, partition, m => m.TrainingId);
+        PartitionByTraining<Contracts.StageTimedOut>(sagaConfigurator, partition, m => m.TrainingId);
+        PartitionByTraining<Contracts.CancelTraining>(sagaConfigurator, partition, m => m.TrainingId);
+        PartitionByTraining<Contracts.RetryTraining>(sagaConfigurator, partition, m => m.TrainingId);
+        PartitionByTraining<Fault<Contracts.DownloadTrainingData>>(sagaConfigurator, partition, m => m.Message.TrainingId);
+        PartitionByTraining<Fault<Contracts.DownloadBaseModel>>(sagaConfigurator, partition, m => m.Message.TrainingId);
+        PartitionByTraining<Fault<Contracts.TrainModel>>(sagaConfigurator, partition, m => m.Message.TrainingId);
+        PartitionByTraining<Fault<Contracts.UploadModel>>(sagaConfigurator, partition, m => m.Message.TrainingId);
+        PartitionByTraining<Fault<Contracts.DetectImages>>(sagaConfigurator, partition, m => m.Message.TrainingId);
+        PartitionByTraining<Fault<Contracts.UploadDetections>>(sagaConfigurator, partition, m => m.Message.TrainingId);
+    }
+
+    private static void PartitionByTraining<T>(ISagaConfigurator<TrainingState> saga, IPartitioner partition, Func<T, Guid> trainingId)
+        where T : class =>
+        saga.Message<T>(x => x.UsePartitioner(partition, m => trainingId(m.Message)));
+}

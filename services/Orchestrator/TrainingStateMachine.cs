@@ -1,0 +1,187 @@
+using System.Linq.Expressions;
+using MassTransit;
+using Pipeline.Contracts;
+
+namespace Pipeline.Orchestrator;
+
+/// <summary>
+/// The learning loop: one training from <see cref="Contracts.BeginTraining"/> to Completed, each stage's work done
+/// by its own service. Every result names the attempt it answers; only the current attempt's result counts.
+/// </summary>
+public sealed class TrainingStateMachine : MassTransitStateMachine<TrainingState>
+{
+    public TrainingStateMachine(StageDispatcher dispatcher)
+    {
+        InstanceState(x => x.CurrentState);
+        ConnectStateObserver(new TrainingHistoryObserver(dispatcher.Clock, StagesWithWorker, nameof(Failed)));
+
+        Event(() => BeginTraining, e => e.CorrelateById(m => m.Message.TrainingId));
+        Correlate(() => TrainingDataDownloaded, m => m.Message.TrainingId);
+        Correlate(() => BaseModelDownloaded, m => m.Message.TrainingId);
+        Correlate(() => TrainingProgressed, m => m.Message.TrainingId);
+        Correlate(() => TrainingMetricsImproved, m => m.Message.TrainingId);
+        Correlate(() => ModelTrained, m => m.Message.TrainingId);
+        Correlate(() => ModelUploaded, m => m.Message.TrainingId);
+        Correlate(() => ImagesDetected, m => m.Message.TrainingId);
+        Correlate(() => DetectionsUploaded, m => m.Message.TrainingId);
+        Correlate(() => DownloadTrainingDataFaulted, m => m.Message.Message.TrainingId);
+        Correlate(() => DownloadBaseModelFaulted, m => m.Message.Message.TrainingId);
+        Correlate(() => TrainModelFaulted, m => m.Message.Message.TrainingId);
+        Correlate(() => UploadModelFaulted, m => m.Message.Message.TrainingId);
+        Correlate(() => DetectImagesFaulted, m => m.Message.Message.TrainingId);
+        Correlate(() => UploadDetectionsFaulted, m => m.Message.Message.TrainingId);
+        Correlate(() => StageTimedOut, m => m.Message.TrainingId);
+        Correlate(() => CancelTraining, m => m.Message.TrainingId);
+        Correlate(() => RetryTraining, m => m.Message.TrainingId);
+
+        // A late or duplicate event that a state does not expect is dropped, never faulted and redelivered forever.
+        OnUnhandledEvent(context => context.Ignore());
+
+        Initially(
+            When(BeginTraining)
+                .Then(context => context.Saga.Begin(context.Message, dispatcher.Clock.GetUtcNow()))
+                .TransitionTo(Initialized)
+                .StartStage(DataDownloading, dispatcher));
+
+        During(DataDownloading,
+            When(TrainingDataDownloaded, context => context.Message.Attempt == context.Saga.Attempt)
+                .Then(context => context.Saga.RecordDataset(context.Message))
+                .TransitionTo(DataDownloaded)
+                .IfElse(context => context.Saga.BaseModelId is not null,
+                    continuing => continuing.StartStage(TrainModelDownloading, dispatcher),
+                    fromScratch => fromScratch.StartStage(TrainingRunning, dispatcher)),
+            When(DownloadTrainingDataFaulted, context => context.Message.Message.Attempt == context.Saga.Attempt)
+                .FailOnFault(Failed));
+
+        During(TrainModelDownloading,
+            When(BaseModelDownloaded, context => context.Message.Attempt == context.Saga.Attempt)
+                .Then(context => context.Saga.BaseModelKey = context.Message.ModelKey)
+                .TransitionTo(TrainModelDownloaded)
+                .StartStage(TrainingRunning, dispatcher),
+            When(DownloadBaseModelFaulted, context => context.Message.Message.Attempt == context.Saga.Attempt)
+                .FailOnFault(Failed));
+
+        During(TrainingRunning,
+            When(TrainingProgressed, context => context.Message.Attempt == context.Saga.Attempt)
+                .Then(context => context.Saga.RecordProgress(context.Message, dispatcher.Clock.GetUtcNow()))
+                .Heartbeat(dispatcher),
+            When(TrainingMetricsImproved, context => context.Message.Attempt == context.Saga.Attempt)
+                .Then(context => context.Saga.BestMetrics = context.Message.Metrics)
+                .Heartbeat(dispatcher),
+            When(ModelTrained, context => context.Message.Attempt == context.Saga.Attempt)
+                .Then(context => context.Saga.TrainedModelKey = context.Message.ModelKey)
+                .TransitionTo(TrainingFinished)
+                .TransitionTo(ConfusionMatrixSyncing)
+                // The Trainer hands over its best checkpoint: its metrics are the model's, and what gets registered.
+                .Then(context => context.Saga.BestMetrics = context.Message.Metrics)
+                .TransitionTo(ConfusionMatrixSynced)
+                .StartStage(TrainModelUploading, dispatcher),
+            When(TrainModelFaulted, context => context.Message.Message.Attempt == context.Saga.Attempt)
+                .FailOnFault(Failed));
+
+        During(TrainModelUploading,
+            When(ModelUploaded, context => context.Message.Attempt == context.Saga.Attempt)
+                .Then(context => context.Saga.RecordModel(context.Message))
+                .TransitionTo(TrainModelUploaded)
+                .IfElse(context => context.Saga.HasImagesToDetect(),
+                    detect => detect.StartStage(Detecting, dispatcher),
+                    nothingToDetect => nothingToDetect.Finish(ReadyForCleanup, Completed)),
+            When(UploadModelFaulted, context => context.Message.Message.Attempt == context.Saga.Attempt)
+                .FailOnFault(Failed));
+
+        During(Detecting,
+            When(ImagesDetected, context => context.Message.Attempt == context.Saga.Attempt)
+                .Then(context => context.Saga.RecordBatch(context.Message))
+                .Heartbeat(dispatcher)
+                .If(context => context.Saga.AllBatchesDetected(),
+                    allReported => allReported
+                        .TransitionTo(Detected)
+                        .StartStage(DetectionUploading, dispatcher)),
+            When(DetectImagesFaulted, context => context.Message.Message.Attempt == context.Saga.Attempt)
+                .FailOnFault(Failed));
+
+        During(DetectionUploading,
+            When(DetectionsUploaded, context => context.Message.Attempt == context.Saga.Attempt)
+                .Then(context => context.Saga.RecordExport(context.Message))
+                .Finish(ReadyForCleanup, Completed),
+            When(UploadDetectionsFaulted, context => context.Message.Message.Attempt == context.Saga.Attempt)
+                .FailOnFault(Failed));
+
+        During(new[] { DataDownloading, TrainModelDownloading, TrainingRunning, TrainModelUploading, Detecting, DetectionUploading },
+            // The watchdog's finding counts only while the training is still in that stage and attempt.
+            When(StageTimedOut, context => context.Message.Attempt == context.Saga.Attempt && context.Message.Stage == context.Saga.CurrentState)
+                .IfElse(context => context.Saga.SilentDispatches + 1 >= dispatcher.Stages.MaxAttempts,
+                    giveUp => giveUp.FailStage(Failed, context =>
+                        $"{context.Saga.CurrentState} was sent {context.Saga.SilentDispatches + 1} times and never answered within " +
+                        $"{dispatcher.Stages.TimeoutOf(context.Saga.CurrentState)}; gave up after Stages:MaxAttempts = {dispatcher.Stages.MaxAttempts}."),
+                    sendAgain => sendAgain
+                        .Then(context => context.Saga.SilentDispatches++)
+                        .SendStageAgain(dispatcher)),
+            When(CancelTraining)
+                .Cancel(Cancelled));
+
+        During(Failed,
+            When(RetryTraining)
+                .RetryFailedStage(this, dispatcher),
+            When(CancelTraining)
+                .Cancel(Cancelled));
+
+        // A BeginTraining for a training that exists already is a duplicate: the training goes on as it was.
+        DuringAny(
+            Ignore(BeginTraining));
+    }
+
+    /// <summary>The states where a worker is busy and the watchdog keeps a deadline.</summary>
+    public static readonly IReadOnlySet<string> StagesWithWorker = new HashSet<string>
+    {
+        nameof(DataDownloading), nameof(TrainModelDownloading), nameof(TrainingRunning),
+        nameof(TrainModelUploading), nameof(Detecting), nameof(DetectionUploading),
+    };
+
+    public State Initialized { get; private set; } = null!;
+    public State DataDownloading { get; private set; } = null!;
+    public State DataDownloaded { get; private set; } = null!;
+    public State TrainModelDownloading { get; private set; } = null!;
+    public State TrainModelDownloaded { get; private set; } = null!;
+    public State TrainingRunning { get; private set; } = null!;
+    public State TrainingFinished { get; private set; } = null!;
+    public State ConfusionMatrixSyncing { get; private set; } = null!;
+    public State ConfusionMatrixSynced { get; private set; } = null!;
+    public State TrainModelUploading { get; private set; } = null!;
+    public State TrainModelUploaded { get; private set; } = null!;
+    public State Detecting { get; private set; } = null!;
+    public State Detected { get; private set; } = null!;
+    public State DetectionUploading { get; private set; } = null!;
+    public State ReadyForCleanup { get; private set; } = null!;
+    public State Completed { get; private set; } = null!;
+    public State Failed { get; private set; } = null!;
+    public State Cancelled { get; private set; } = null!;
+
+    public Event<BeginTraining> BeginTraining { get; private set; } = null!;
+    public Event<TrainingDataDownloaded> TrainingDataDownloaded { get; private set; } = null!;
+    public Event<BaseModelDownloaded> BaseModelDownloaded { get; private set; } = null!;
+    public Event<TrainingProgressed> TrainingProgressed { get; private set; } = null!;
+    public Event<TrainingMetricsImproved> TrainingMetricsImproved { get; private set; } = null!;
+    public Event<ModelTrained> ModelTrained { get; private set; } = null!;
+    public Event<ModelUploaded> ModelUploaded { get; private set; } = null!;
+    public Event<ImagesDetected> ImagesDetected { get; private set; } = null!;
+    public Event<DetectionsUploaded> DetectionsUploaded { get; private set; } = null!;
+    public Event<Fault<DownloadTrainingData>> DownloadTrainingDataFaulted { get; private set; } = null!;
+    public Event<Fault<DownloadBaseModel>> DownloadBaseModelFaulted { get; private set; } = null!;
+    public Event<Fault<TrainModel>> TrainModelFaulted { get; private set; } = null!;
+    public Event<Fault<UploadModel>> UploadModelFaulted { get; private set; } = null!;
+    public Event<Fault<DetectImages>> DetectImagesFaulted { get; private set; } = null!;
+    public Event<Fault<UploadDetections>> UploadDetectionsFaulted { get; private set; } = null!;
+    public Event<StageTimedOut> StageTimedOut { get; private set; } = null!;
+    public Event<CancelTraining> CancelTraining { get; private set; } = null!;
+    public Event<RetryTraining> RetryTraining { get; private set; } = null!;
+
+    // Everything but BeginTraining answers a training that exists; one for a training nobody began is discarded.
+    private void Correlate<T>(Expression<Func<Event<T>>> @event, Func<ConsumeContext<T>, Guid> trainingId)
+        where T : class =>
+        Event(@event, e =>
+        {
+            e.CorrelateById(trainingId);
+            e.OnMissingInstance(missing => missing.Discard());
+        });
+}

@@ -1,0 +1,73 @@
+using Marten;
+using MassTransit;
+using Microsoft.Extensions.Options;
+using Pipeline.Contracts;
+
+namespace Pipeline.Orchestrator.Watchdog;
+
+/// <summary>
+/// Finds running stages whose deadline has passed (the deadline is in the saga's document, so it survives a
+/// restart of the Orchestrator) and tells the saga with <see cref="StageTimedOut"/>. The saga decides: it sends
+/// the stage again only if the training is still in that stage and attempt, and gives up after Stages:MaxAttempts.
+/// </summary>
+public sealed class StageWatchdog(
+    IDocumentStore store, IServiceScopeFactory scopes, IOptions<WatchdogSettings> settings, TimeProvider clock, ILogger<StageWatchdog> logger)
+    : BackgroundService
+{
+    // The (training, attempt) pairs already reported, so a slow saga queue is not flooded with the same finding.
+    private readonly Dictionary<Guid, (int Attempt, DateTimeOffset At)> reported = [];
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(settings.Value.Interval, clock);
+        do
+        {
+            try
+            {
+                await CheckOnce(stoppingToken);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                // PostgreSQL or RabbitMQ away for a moment: the deadlines are still stored, the next round finds them.
+                logger.LogWarning(exception, "The stage watchdog could not check the deadlines; trying again in {Interval}", settings.Value.Interval);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    public async Task<int> CheckOnce(CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        IReadOnlyList<TrainingState> overdue;
+        await using (var session = store.QuerySession())
+        {
+            overdue = await session.Query<TrainingState>()
+                .Where(x => x.StageDeadline != null && x.StageDeadline < now)
+                .ToListAsync(cancellationToken);
+        }
+
+        var sent = 0;
+        await using var scope = scopes.CreateAsyncScope();
+        var sender = scope.ServiceProvider.GetRequiredService<ISendEndpointProvider>();
+        foreach (var training in overdue)
+        {
+            if (reported.TryGetValue(training.CorrelationId, out var last) && last.Attempt == training.Attempt && now - last.At < settings.Value.Interval * 6)
+            {
+                continue;
+            }
+
+            logger.LogWarning("{Stage} of {TrainingId} is silent past its deadline {Deadline} (attempt {Attempt})",
+                training.CurrentState, training.CorrelationId, training.StageDeadline, training.Attempt);
+            await sender.Send(new StageTimedOut { TrainingId = training.CorrelationId, Attempt = training.Attempt, Stage = training.CurrentState }, cancellationToken);
+            reported[training.CorrelationId] = (training.Attempt, now);
+            sent++;
+        }
+
+        foreach (var gone in reported.Where(entry => now - entry.Value.At > settings.Value.Interval * 60).Select(entry => entry.Key).ToList())
+        {
+            reported.Remove(gone);
+        }
+
+        return sent;
+    }
+}

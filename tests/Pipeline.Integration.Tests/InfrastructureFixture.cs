@@ -1,0 +1,210 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using Npgsql;
+using Testcontainers.PostgreSql;
+using Testcontainers.RabbitMq;
+
+namespace Pipeline.Integration.Tests;
+
+/// <summary>Tests that need the real RabbitMQ and PostgreSQL join this collection and share one <see cref="InfrastructureFixture"/>.</summary>
+[CollectionDefinition(Name)]
+public sealed class InfrastructureCollection : ICollectionFixture<InfrastructureFixture>
+{
+    public const string Name = "infrastructure";
+}
+
+/// <summary>
+/// RabbitMQ and PostgreSQL for integration tests. The servers come from the environment
+/// (<c>eval "$(scripts/infra.sh env)"</c>: PIPELINE_RABBITMQ_HOST/PORT/USER/PASSWORD[/MANAGEMENT_URL], PIPELINE_POSTGRES);
+/// where none is given and a Docker engine answers, from Testcontainers; otherwise the tests fail at once, saying how to start them.
+/// Each run gets its own RabbitMQ virtual host (when the management API answers) and its own PostgreSQL schemas,
+/// both removed afterwards, so runs neither collide with each other nor with services running on the same servers.
+/// </summary>
+public sealed class InfrastructureFixture : IAsyncLifetime
+{
+    private const string HowToStart =
+        "Integration tests need RabbitMQ and PostgreSQL. Start them with 'scripts/infra.sh up' and export their addresses with " +
+        "'eval \"$(scripts/infra.sh env)\"' (PIPELINE_RABBITMQ_HOST, PIPELINE_RABBITMQ_PORT, PIPELINE_RABBITMQ_USER, " +
+        "PIPELINE_RABBITMQ_PASSWORD, PIPELINE_POSTGRES), or run the tests where a Docker engine answers (Testcontainers).";
+
+    private readonly string runId = $"{DateTime.UtcNow:yyyyMMddHHmmss}_{Guid.NewGuid().ToString("N")[..6]}";
+    private readonly List<string> schemas = [];
+    private RabbitMqContainer? rabbitContainer;
+    private PostgreSqlContainer? postgresContainer;
+    private Uri? managementUrl;
+
+    public string RabbitMqHost { get; private set; } = "";
+    public ushort RabbitMqPort { get; private set; }
+    public string RabbitMqUsername { get; private set; } = "";
+    public string RabbitMqPassword { get; private set; } = "";
+    public string RabbitMqVirtualHost { get; private set; } = "/";
+    public string PostgresConnectionString { get; private set; } = "";
+
+    /// <summary>The settings a service reads (RabbitMq:*, ConnectionStrings:Postgres), pointing at this run's servers.</summary>
+    public Dictionary<string, string?> ServiceSettings() => new()
+    {
+        ["RabbitMq:Host"] = RabbitMqHost,
+        ["RabbitMq:Port"] = RabbitMqPort.ToString(),
+        ["RabbitMq:Username"] = RabbitMqUsername,
+        ["RabbitMq:Password"] = RabbitMqPassword,
+        ["RabbitMq:VirtualHost"] = RabbitMqVirtualHost,
+        ["ConnectionStrings:Postgres"] = PostgresConnectionString,
+    };
+
+    /// <summary>A PostgreSQL schema of its own for one test (Marten creates it on first use); dropped when the run ends.</summary>
+    public string NewSchema(string purpose)
+    {
+        var schema = $"test_{runId}_{purpose}".ToLowerInvariant();
+        lock (schemas)
+        {
+            schemas.Add(schema);
+        }
+
+        return schema;
+    }
+
+    public async Task InitializeAsync()
+    {
+        var env = Environment.GetEnvironmentVariables();
+        string? Read(string name) => env[name] as string is { Length: > 0 } value ? value : null;
+        var rabbitHost = Read("PIPELINE_RABBITMQ_HOST");
+        var postgres = Read("PIPELINE_POSTGRES");
+
+        if (rabbitHost is not null && postgres is not null)
+        {
+            RabbitMqHost = rabbitHost;
+            RabbitMqPort = ushort.Parse(Read("PIPELINE_RABBITMQ_PORT") ?? "5672");
+            RabbitMqUsername = Read("PIPELINE_RABBITMQ_USER") ?? "guest";
+            RabbitMqPassword = Read("PIPELINE_RABBITMQ_PASSWORD") ?? "guest";
+            PostgresConnectionString = postgres;
+            managementUrl = Read("PIPELINE_RABBITMQ_MANAGEMENT_URL") is { } url ? new Uri(url) : null;
+        }
+        else if (rabbitHost is not null || postgres is not null)
+        {
+            throw new InvalidOperationException($"Only one of PIPELINE_RABBITMQ_HOST and PIPELINE_POSTGRES is set. {HowToStart}");
+        }
+        else if (DockerMayAnswer())
+        {
+            await StartContainers();
+        }
+        else
+        {
+            throw new InvalidOperationException($"No servers given and no Docker engine found. {HowToStart}");
+        }
+
+        await CheckPostgres();
+        await CreateVirtualHost();
+    }
+
+    public async Task DisposeAsync()
+    {
+        // Nothing was started when InitializeAsync failed for lack of servers.
+        if (PostgresConnectionString.Length == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await using var connection = new NpgsqlConnection(PostgresConnectionString);
+            await connection.OpenAsync();
+            foreach (var schema in schemas.Distinct())
+            {
+                await using var drop = new NpgsqlCommand($"drop schema if exists \"{schema}\" cascade", connection);
+                await drop.ExecuteNonQueryAsync();
+            }
+        }
+        catch (NpgsqlException)
+        {
+            // The servers went away first: nothing left to clean.
+        }
+
+        if (managementUrl is not null && RabbitMqVirtualHost != "/")
+        {
+            using var client = ManagementClient();
+            await client.DeleteAsync($"api/vhosts/{Uri.EscapeDataString(RabbitMqVirtualHost)}");
+        }
+
+        if (rabbitContainer is not null)
+        {
+            await rabbitContainer.DisposeAsync();
+        }
+
+        if (postgresContainer is not null)
+        {
+            await postgresContainer.DisposeAsync();
+        }
+    }
+
+    private static bool DockerMayAnswer() =>
+        !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DOCKER_HOST")) || File.Exists("/var/run/docker.sock");
+
+    private async Task StartContainers()
+    {
+        try
+        {
+            rabbitContainer = new RabbitMqBuilder("rabbitmq:3.13-management").Build();
+            postgresContainer = new PostgreSqlBuilder("postgres:15").Build();
+            await Task.WhenAll(rabbitContainer.StartAsync(), postgresContainer.StartAsync());
+        }
+        catch (Exception exception)
+        {
+            throw new InvalidOperationException($"Docker did not start the servers ({exception.Message}). {HowToStart}", exception);
+        }
+
+        var amqp = new Uri(rabbitContainer.GetConnectionString());
+        RabbitMqHost = amqp.Host;
+        RabbitMqPort = (ushort)amqp.Port;
+        var credentials = Uri.UnescapeDataString(amqp.UserInfo).Split(':', 2);
+        (RabbitMqUsername, RabbitMqPassword) = (credentials[0], credentials.ElementAtOrDefault(1) ?? "");
+        PostgresConnectionString = postgresContainer.GetConnectionString();
+        managementUrl = new UriBuilder("http", rabbitContainer.Hostname, rabbitContainer.GetMappedPublicPort(15672)).Uri;
+    }
+
+    private async Task CheckPostgres()
+    {
+        try
+        {
+            await using var connection = new NpgsqlConnection(PostgresConnectionString);
+            await connection.OpenAsync();
+        }
+        catch (Exception exception) when (exception is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
+        {
+            throw new InvalidOperationException($"PostgreSQL at '{PostgresConnectionString}' does not answer ({exception.Message}). {HowToStart}", exception);
+        }
+    }
+
+    // A virtual host per run keeps this run's queues (and the stage commands nobody consumes here) away from real services.
+    private async Task CreateVirtualHost()
+    {
+        if (managementUrl is null)
+        {
+            return;
+        }
+
+        var virtualHost = $"pipeline-test-{runId}";
+        try
+        {
+            using var client = ManagementClient();
+            (await client.PutAsync($"api/vhosts/{Uri.EscapeDataString(virtualHost)}", JsonContent.Create(new { }))).EnsureSuccessStatusCode();
+            var permissions = JsonContent.Create(new { configure = ".*", write = ".*", read = ".*" });
+            (await client.PutAsync($"api/permissions/{Uri.EscapeDataString(virtualHost)}/{Uri.EscapeDataString(RabbitMqUsername)}", permissions))
+                .EnsureSuccessStatusCode();
+            RabbitMqVirtualHost = virtualHost;
+        }
+        catch (HttpRequestException)
+        {
+            // No management API: the tests share the default virtual host; their queue names stay the services' own.
+            managementUrl = null;
+        }
+    }
+
+    private HttpClient ManagementClient()
+    {
+        var client = new HttpClient { BaseAddress = managementUrl, Timeout = TimeSpan.FromSeconds(10) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue(
+            "Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{RabbitMqUsername}:{RabbitMqPassword}")));
+        return client;
+    }
+}

@@ -1,0 +1,44 @@
+using Pipeline.Contracts;
+
+namespace Pipeline.Orchestrator.Tests;
+
+public sealed class When_a_training_begins : SagaTest
+{
+    [Fact]
+    public async Task It_sends_DownloadTrainingData_with_attempt_1_and_waits_in_DataDownloading()
+    {
+        await Begin();
+
+        var training = await WaitForState(m => m.DataDownloading);
+        var command = await Sent<DownloadTrainingData>(attempt: 1);
+        Assert.Equal("file:///data/shapes/manifest.json", command.DatasetUri);
+        Assert.Equal(1, training.Attempt);
+        Assert.Equal("zauberzeug", training.Organization);
+        Assert.NotNull(training.StageDeadline);
+    }
+
+    [Fact]
+    public async Task History_records_Initialized_then_DataDownloading_and_each_transition_is_published()
+    {
+        await Begin();
+
+        var training = await WaitForState(m => m.DataDownloading);
+        Assert.Equal(["Initial>Initialized", "Initialized>DataDownloading"], training.History.Select(t => $"{t.From}>{t.To}"));
+        await Published<TrainingStateChanged>(x => x.TrainingId == TrainingId && x.To == "DataDownloading");
+    }
+
+    [Fact]
+    public async Task A_second_BeginTraining_for_the_same_id_is_ignored()
+    {
+        await Begin();
+        await WaitForState(m => m.DataDownloading);
+        await DataDownloaded();
+        await WaitForState(m => m.TrainingRunning);
+
+        await Begin();
+        await ConsumedCount<BeginTraining>(2);
+
+        Assert.Equal("TrainingRunning", Training.CurrentState);
+        Assert.Equal(1, SentCount<DownloadTrainingData>(attempt: 1));
+    }
+}
