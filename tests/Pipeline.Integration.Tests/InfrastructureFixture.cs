@@ -200,6 +200,25 @@ public sealed class InfrastructureFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>A queue's consumers and messages in this run's virtual host, from the management API; null while it does not exist.</summary>
+    public async Task<QueueCounts?> QueueCountsAsync(string queue)
+    {
+        if (managementUrl is null)
+        {
+            throw new InvalidOperationException($"The RabbitMQ management API is needed to read queue counts. {HowToStart}");
+        }
+
+        using var client = ManagementClient();
+        using var response = await client.GetAsync($"api/queues/{Uri.EscapeDataString(RabbitMqVirtualHost)}/{Uri.EscapeDataString(queue)}");
+        if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadFromJsonAsync<QueueCounts>();
+    }
+
     private HttpClient ManagementClient()
     {
         var client = new HttpClient { BaseAddress = managementUrl, Timeout = TimeSpan.FromSeconds(10) };
@@ -208,3 +227,7 @@ public sealed class InfrastructureFixture : IAsyncLifetime
         return client;
     }
 }
+
+public sealed record QueueCounts(
+    [property: System.Text.Json.Serialization.JsonPropertyName("consumers")] int Consumers,
+    [property: System.Text.Json.Serialization.JsonPropertyName("messages")] int Messages);

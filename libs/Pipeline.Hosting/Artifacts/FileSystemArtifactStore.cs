@@ -8,7 +8,7 @@ public sealed class FileSystemArtifactStore : IArtifactStore
     private readonly string root;
 
     public FileSystemArtifactStore(IOptions<ArtifactStoreSettings> settings)
-        : this(settings.Value.Root)
+        : this(string.IsNullOrWhiteSpace(settings.Value.Root) ? ArtifactStoreSettings.DefaultRoot : settings.Value.Root)
     {
     }
 

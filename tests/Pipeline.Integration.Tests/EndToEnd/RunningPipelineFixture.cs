@@ -1,0 +1,180 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Pipeline.Contracts;
+using Pipeline.Hosting;
+using Pipeline.Hosting.Artifacts;
+using Pipeline.Hosting.Messaging;
+using Pipeline.Orchestrator.Api;
+
+namespace Pipeline.Integration.Tests.EndToEnd;
+
+[CollectionDefinition(Name)]
+public sealed class RunningPipelineCollection : ICollectionFixture<RunningPipelineFixture>
+{
+    public const string Name = "running pipeline";
+}
+
+/// <summary>
+/// The Orchestrator, Downloader and Uploader, each as its own process built from services/, on the real RabbitMQ and
+/// PostgreSQL (a virtual host and schema of their own), plus the training and detection replies from this process.
+/// </summary>
+public sealed class RunningPipelineFixture : IAsyncLifetime
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+    private readonly List<ServiceProcess> services = [];
+    private IHost? stageHost;
+
+    public InfrastructureFixture Infrastructure { get; } = new();
+
+    public string ArtifactRoot { get; } = Directory.CreateTempSubdirectory("pipeline-e2e-artifacts-").FullName;
+
+    public string WorkFolder { get; } = Directory.CreateTempSubdirectory("pipeline-e2e-").FullName;
+
+    public HttpClient Api { get; private set; } = new();
+
+    public IArtifactStore Artifacts { get; private set; } = null!;
+
+    public IReadOnlyList<ServiceProcess> Services => services;
+
+    public async Task InitializeAsync()
+    {
+        await Infrastructure.InitializeAsync();
+        var apiUrl = $"http://127.0.0.1:{FreePort()}";
+        var settings = Infrastructure.ServiceSettings();
+        settings["Marten:Schema"] = Infrastructure.NewSchema("e2e");
+        settings["Artifacts:Root"] = ArtifactRoot;
+        settings["Watchdog:Interval"] = "00:00:01";
+        // Fail fast: bad input is not retried anyway, and transient faults get two quick tries.
+        settings["Retry:Limit"] = "2";
+        settings["Retry:MaxInterval"] = "00:00:00.500";
+
+        var environment = settings.Where(s => s.Value is not null).ToDictionary(s => s.Key.Replace(":", "__"), s => s.Value!);
+        var logs = Path.Combine(WorkFolder, "logs");
+        services.Add(ServiceProcess.Start("Orchestrator", "orchestrator", new Dictionary<string, string>(environment) { ["Urls"] = apiUrl }, logs));
+        services.Add(ServiceProcess.Start("Downloader", "downloader", environment, logs));
+        services.Add(ServiceProcess.Start("Uploader", "uploader", environment, logs));
+        Api = new HttpClient { BaseAddress = new Uri(apiUrl), Timeout = TimeSpan.FromSeconds(10) };
+
+        stageHost = StartStageReplies(settings);
+        await stageHost.StartAsync();
+        Artifacts = stageHost.Services.GetRequiredService<IArtifactStore>();
+
+        await WaitUntil("the Orchestrator's status API is ready", async () =>
+        {
+            try
+            {
+                return (await Api.GetAsync("/health/ready")).IsSuccessStatusCode;
+            }
+            catch (HttpRequestException)
+            {
+                return false;
+            }
+        }, StartTimeout);
+        foreach (var queue in new[] { StageQueues.Training, StageQueues.DownloadTrainingData, StageQueues.UploadModel, StageQueues.UploadDetections })
+        {
+            await WaitUntil($"queue {queue} has a consumer", async () => (await Infrastructure.QueueCountsAsync(queue))?.Consumers > 0, StartTimeout);
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var service in services)
+        {
+            await service.DisposeAsync();
+        }
+
+        if (stageHost is not null)
+        {
+            await stageHost.StopAsync();
+            stageHost.Dispose();
+        }
+
+        await Infrastructure.DisposeAsync();
+        Api.Dispose();
+        Directory.Delete(ArtifactRoot, recursive: true);
+    }
+
+    public async Task<Guid> BeginAsync(string datasetUri, Action<BeginTrainingOptions>? configure = null)
+    {
+        var options = new BeginTrainingOptions();
+        configure?.Invoke(options);
+        var trainingId = NewId.NextGuid();
+        var endpoint = await stageHost!.Services.GetRequiredService<ISendEndpointProvider>().GetSendEndpoint(StageQueues.Address(StageQueues.Training));
+        await endpoint.Send(new BeginTraining
+        {
+            TrainingId = trainingId,
+            Organization = "e2e",
+            Project = options.Project,
+            DatasetUri = datasetUri,
+            DatasetSha256 = options.DatasetSha256,
+            Hyperparameters = new Hyperparameters { Iterations = 10, Resolution = 48 },
+        });
+        return trainingId;
+    }
+
+    /// <summary>Polls the status API until the training reaches one of the states, failing with its whole story if it does not.</summary>
+    public async Task<TrainingDetails> WaitForStateAsync(Guid trainingId, TimeSpan timeout, params string[] states)
+    {
+        TrainingDetails? last = null;
+        try
+        {
+            await WaitUntil($"training {trainingId} reaches {string.Join(" or ", states)}", async () =>
+            {
+                using var response = await Api.GetAsync($"/trainings/{trainingId}");
+                last = response.StatusCode == HttpStatusCode.OK ? await response.Content.ReadFromJsonAsync<TrainingDetails>(ApiJson.Options) : null;
+                return last is not null && states.Contains(last.State);
+            }, timeout);
+        }
+        catch (TimeoutException exception)
+        {
+            throw new TimeoutException($"{exception.Message} Last seen: {last?.State ?? "nothing"}, errors: " +
+                $"{string.Join("; ", last?.Errors.Select(e => $"{e.Key}: {e.Value}") ?? [])}. Logs in {Path.Combine(WorkFolder, "logs")}.", exception);
+        }
+
+        return last!;
+    }
+
+    public static async Task WaitUntil(string what, Func<Task<bool>> condition, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Gave up waiting after {timeout.TotalSeconds:0} s until {what}.");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(200));
+        }
+    }
+
+    private static IHost StartStageReplies(Dictionary<string, string?> settings)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.AddPipelineDefaults("e2e-stages", bus =>
+        {
+            bus.AddConsumer<InstantTrainModelConsumer>().Endpoint(e => e.Name = StageQueues.TrainModel);
+            bus.AddConsumer<InstantDetectImagesConsumer>().Endpoint(e => e.Name = StageQueues.DetectImages);
+        });
+        return builder.Build();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+public sealed class BeginTrainingOptions
+{
+    public string Project { get; set; } = "shapes";
+    public string? DatasetSha256 { get; set; }
+}

@@ -1,0 +1,122 @@
+using System.Diagnostics;
+using System.Reflection;
+using System.Text;
+
+namespace Pipeline.Integration.Tests;
+
+/// <summary>One pipeline service run as its own process from its build output, its output kept in a log file.</summary>
+public sealed class ServiceProcess : IAsyncDisposable
+{
+    private readonly Process process;
+    private readonly StringBuilder output = new();
+
+    private ServiceProcess(string name, Process process, string logPath)
+    {
+        Name = name;
+        this.process = process;
+        LogPath = logPath;
+    }
+
+    public string Name { get; }
+
+    public string LogPath { get; }
+
+    public bool HasExited => process.HasExited;
+
+    public string Output
+    {
+        get
+        {
+            lock (output)
+            {
+                return output.ToString();
+            }
+        }
+    }
+
+    /// <summary>Starts <c>services/{project}</c>'s built assembly, configured through environment variables.</summary>
+    public static ServiceProcess Start(string project, string name, IReadOnlyDictionary<string, string> environment, string logFolder)
+    {
+        var assembly = ServiceAssemblyPath(project);
+        var start = new ProcessStartInfo("dotnet", [assembly])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetDirectoryName(assembly)!,
+        };
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        start.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        Directory.CreateDirectory(logFolder);
+        var logPath = Path.Combine(logFolder, $"{name}.log");
+        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        var service = new ServiceProcess(name, process, logPath);
+        var log = new StreamWriter(logPath, append: false) { AutoFlush = true };
+        void Write(string? line)
+        {
+            if (line is null)
+            {
+                return;
+            }
+
+            lock (service.output)
+            {
+                service.output.AppendLine(line);
+                log.WriteLine(line);
+            }
+        }
+
+        process.OutputDataReceived += (_, e) => Write(e.Data);
+        process.ErrorDataReceived += (_, e) => Write(e.Data);
+        process.Exited += (_, _) => Write($"--- {name} exited with code {process.ExitCode}");
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return service;
+    }
+
+    public static string ServiceAssemblyPath(string project)
+    {
+        var configuration = typeof(ServiceProcess).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
+        var path = Path.Combine(RepositoryRoot, "services", project, "bin", configuration, "net10.0", $"Pipeline.{project}.dll");
+        return File.Exists(path)
+            ? path
+            : throw new FileNotFoundException($"Service {project} is not built at {path}; build the solution in {configuration} first.", path);
+    }
+
+    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
+    /// <summary>Stops the process the way a crash would: no graceful shutdown.</summary>
+    public void Kill()
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit(10_000);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Kill();
+        await Task.CompletedTask;
+        process.Dispose();
+    }
+
+    private static string FindRepositoryRoot()
+    {
+        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
+        {
+            if (File.Exists(Path.Combine(folder.FullName, "Pipeline.sln")))
+            {
+                return folder.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"No Pipeline.sln above {AppContext.BaseDirectory}.");
+    }
+}
