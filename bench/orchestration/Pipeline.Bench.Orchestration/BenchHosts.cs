@@ -1,0 +1,105 @@
+using Marten;
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Pipeline.Bench.Orchestration.Messaging;
+using Pipeline.Bench.Orchestration.Workers;
+using Pipeline.Hosting;
+using Pipeline.Hosting.Messaging;
+using Pipeline.Orchestrator;
+
+namespace Pipeline.Bench.Orchestration;
+
+/// <summary>
+/// Three hosts in this process, each with its own bus (its own RabbitMQ connection), as three services would be:
+/// the Orchestrator exactly as its Program.cs builds it; the instant stage workers with the client; the ping echo.
+/// </summary>
+public static class BenchHosts
+{
+    /// <summary>Logging at Warning: a log line per message would be measured as orchestration.</summary>
+    private static readonly Dictionary<string, string?> QuietLogging = new()
+    {
+        ["Serilog:MinimumLevel:Default"] = "Warning",
+        ["Serilog:MinimumLevel:Override:Pipeline"] = "Warning",
+        ["Serilog:MinimumLevel:Override:System"] = "Warning",
+        ["Serilog:MinimumLevel:Override:Npgsql"] = "Warning",
+        ["Serilog:MinimumLevel:Override:JasperFx"] = "Warning",
+        ["Serilog:MinimumLevel:Override:Weasel"] = "Warning",
+        ["Logs:Folder"] = "",
+    };
+
+    /// <summary>The Orchestrator's settings: its appsettings.json, this run's servers, then the bench's --set overrides.</summary>
+    public static IConfiguration OrchestratorSettings(BenchInfrastructure infrastructure, BenchOptions options) =>
+        new ConfigurationBuilder()
+            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "orchestrator.appsettings.json"), optional: false)
+            .AddInMemoryCollection(infrastructure.ServiceSettings())
+            .AddInMemoryCollection(QuietLogging)
+            .AddInMemoryCollection(options.Overrides)
+            .Build();
+
+    public static IHost Orchestrator(BenchInfrastructure infrastructure, IConfiguration settings)
+    {
+        var builder = NewBuilder("Pipeline.Orchestrator");
+        builder.Configuration.AddConfiguration(settings);
+        builder.AddOrchestrator(options => options.DatabaseSchemaName = infrastructure.Schema);
+        return builder.Build();
+    }
+
+    /// <summary>The six instant workers on the stage queues, and the client: the training watcher and the pong consumer.</summary>
+    public static IHost WorkersAndClient(BenchInfrastructure infrastructure, BenchOptions options, Waiters waiters)
+    {
+        var builder = NewBuilder("bench-workers");
+        var endpoints = new Dictionary<string, string?>();
+        // Instant workers must never be what the saga waits for: wide endpoints, unlike the real services'.
+        foreach (var queue in StageQueues.All.Where(queue => queue != StageQueues.Training).Append(TrainingWatcher.Queue).Append(PongConsumer.Queue))
+        {
+            endpoints[$"{EndpointSettings.Section}:{queue}:PrefetchCount"] = "128";
+            endpoints[$"{EndpointSettings.Section}:{queue}:ConcurrentMessageLimit"] = "64";
+        }
+
+        builder.Configuration.AddInMemoryCollection(infrastructure.ServiceSettings()).AddInMemoryCollection(QuietLogging).AddInMemoryCollection(endpoints);
+        builder.Services.AddSingleton(waiters);
+        builder.Services.AddSingleton(new InstantAnswers(options.DetectionImages));
+        builder.AddPipelineDefaults("bench-workers", bus =>
+        {
+            bus.AddInstantWorkers();
+            bus.AddConsumer<TrainingWatcher>().Endpoint(e => e.Name = TrainingWatcher.Queue);
+            bus.AddConsumer<PongConsumer>().Endpoint(e => e.Name = PongConsumer.Queue);
+        });
+        return builder.Build();
+    }
+
+    /// <summary>The raw round trip's far end, with the saga endpoint's prefetch and concurrency so the two compare.</summary>
+    public static IHost Echo(BenchInfrastructure infrastructure, IConfiguration orchestratorSettings)
+    {
+        var builder = NewBuilder("bench-echo");
+        var saga = orchestratorSettings.GetSection($"{EndpointSettings.Section}:{StageQueues.Training}").Get<EndpointSettings>() ?? new EndpointSettings();
+        builder.Configuration.AddInMemoryCollection(infrastructure.ServiceSettings()).AddInMemoryCollection(QuietLogging)
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                [$"{EndpointSettings.Section}:{PingConsumer.Queue}:PrefetchCount"] = saga.PrefetchCount?.ToString(),
+                [$"{EndpointSettings.Section}:{PingConsumer.Queue}:ConcurrentMessageLimit"] = saga.ConcurrentMessageLimit?.ToString(),
+            });
+        builder.AddPipelineDefaults("bench-echo", bus => bus.AddConsumer<PingConsumer>().Endpoint(e => e.Name = PingConsumer.Queue));
+        return builder.Build();
+    }
+
+    /// <summary>Starts the hosts and waits until every bus is connected and its endpoints are ready.</summary>
+    public static async Task StartAsync(IHost orchestrator, params IHost[] others)
+    {
+        // The saga's tables exist before the first message, so the first training does not pay for creating them.
+        await orchestrator.Services.GetRequiredService<IDocumentStore>().Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+        foreach (var host in others.Prepend(orchestrator))
+        {
+            await host.StartAsync();
+            await host.Services.GetRequiredService<IBusControl>().WaitForHealthStatus(BusHealthStatus.Healthy, TimeSpan.FromSeconds(60));
+        }
+    }
+
+    // No appsettings.json of the bench's own, no default logging: every setting is the ones given above.
+    private static HostApplicationBuilder NewBuilder(string name) => Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+    {
+        DisableDefaults = true, ApplicationName = name, ContentRootPath = AppContext.BaseDirectory, EnvironmentName = Environments.Production,
+    });
+}
