@@ -76,6 +76,16 @@ public static class TrainingActivities
             .ThenAsync(context => context.TransitionToState(machine.GetState(context.Saga.FailedStage!)))
             .SendStage(dispatcher);
 
+    /// <summary>
+    /// A result for the stage the training failed in (its command replayed from the _error queue) puts the
+    /// training back in that stage first, so the history reads Failed → stage → onwards.
+    /// </summary>
+    public static EventActivityBinder<TrainingState, T> ResumeFailedStage<T>(
+        this EventActivityBinder<TrainingState, T> binder, StateMachine<TrainingState> machine)
+        where T : class =>
+        binder.IfAsync(context => Task.FromResult(context.Saga.FailedStage is not null && context.Saga.CurrentState == TrainingState.FailedStateName),
+            resume => resume.ThenAsync(context => context.TransitionToState(machine.GetState(context.Saga.FailedStage!))));
+
     /// <summary>Results are stored: every service may drop its scratch, and the training is done.</summary>
     public static EventActivityBinder<TrainingState, T> Finish<T>(
         this EventActivityBinder<TrainingState, T> binder, State readyForCleanup, State completed)

@@ -141,6 +141,15 @@ public sealed class TrainingState : SagaStateMachineInstance, ISagaVersion, IRev
 
     public bool AllBatchesDetected() => BatchCount > 0 && DetectedBatches.Count == BatchCount;
 
+    public const string FailedStateName = "Failed";
+
+    /// <summary>
+    /// Whether a result answers this training's current attempt of <paramref name="stage"/>: in that stage, or failed
+    /// in it, where a command replayed from its _error queue still answers with the attempt that failed.
+    /// </summary>
+    public bool IsAnswerTo(int attempt, string stage) =>
+        attempt == Attempt && (CurrentState == stage || (CurrentState == FailedStateName && FailedStage == stage));
+
     public bool HasImagesToDetect() => DetectOn != DetectionScope.None && DetectionImageCount > 0;
 
     public void RecordExport(DetectionsUploaded result)

@@ -43,69 +43,81 @@ public sealed class TrainingStateMachine : MassTransitStateMachine<TrainingState
                 .TransitionTo(Initialized)
                 .StartStage(DataDownloading, dispatcher));
 
-        During(DataDownloading,
-            When(TrainingDataDownloaded, context => context.Message.Attempt == context.Saga.Attempt)
+        // Results count in their stage, and in Failed when they answer the failed stage's attempt: a command
+        // replayed from its _error queue answers with that attempt and brings the training back on its way.
+        During(DataDownloading, Failed,
+            When(TrainingDataDownloaded, context => context.Saga.IsAnswerTo(context.Message.Attempt, nameof(DataDownloading)))
+                .ResumeFailedStage(this)
                 .Then(context => context.Saga.RecordDataset(context.Message))
                 .TransitionTo(DataDownloaded)
                 .IfElse(context => context.Saga.BaseModelId is not null,
                     continuing => continuing.StartStage(TrainModelDownloading, dispatcher),
-                    fromScratch => fromScratch.StartStage(TrainingRunning, dispatcher)),
-            When(DownloadTrainingDataFaulted, context => context.Message.Message.Attempt == context.Saga.Attempt)
-                .FailOnFault(Failed));
+                    fromScratch => fromScratch.StartStage(TrainingRunning, dispatcher)));
 
-        During(TrainModelDownloading,
-            When(BaseModelDownloaded, context => context.Message.Attempt == context.Saga.Attempt)
+        During(TrainModelDownloading, Failed,
+            When(BaseModelDownloaded, context => context.Saga.IsAnswerTo(context.Message.Attempt, nameof(TrainModelDownloading)))
+                .ResumeFailedStage(this)
                 .Then(context => context.Saga.BaseModelKey = context.Message.ModelKey)
                 .TransitionTo(TrainModelDownloaded)
-                .StartStage(TrainingRunning, dispatcher),
-            When(DownloadBaseModelFaulted, context => context.Message.Message.Attempt == context.Saga.Attempt)
-                .FailOnFault(Failed));
+                .StartStage(TrainingRunning, dispatcher));
 
-        During(TrainingRunning,
-            When(TrainingProgressed, context => context.Message.Attempt == context.Saga.Attempt)
+        During(TrainingRunning, Failed,
+            When(TrainingProgressed, context => context.Saga.IsAnswerTo(context.Message.Attempt, nameof(TrainingRunning)))
+                .ResumeFailedStage(this)
                 .Then(context => context.Saga.RecordProgress(context.Message, dispatcher.Clock.GetUtcNow()))
                 .Heartbeat(dispatcher),
-            When(TrainingMetricsImproved, context => context.Message.Attempt == context.Saga.Attempt)
+            When(TrainingMetricsImproved, context => context.Saga.IsAnswerTo(context.Message.Attempt, nameof(TrainingRunning)))
+                .ResumeFailedStage(this)
                 .Then(context => context.Saga.BestMetrics = context.Message.Metrics)
                 .Heartbeat(dispatcher),
-            When(ModelTrained, context => context.Message.Attempt == context.Saga.Attempt)
+            When(ModelTrained, context => context.Saga.IsAnswerTo(context.Message.Attempt, nameof(TrainingRunning)))
+                .ResumeFailedStage(this)
                 .Then(context => context.Saga.TrainedModelKey = context.Message.ModelKey)
                 .TransitionTo(TrainingFinished)
                 .TransitionTo(ConfusionMatrixSyncing)
                 // The Trainer hands over its best checkpoint: its metrics are the model's, and what gets registered.
                 .Then(context => context.Saga.BestMetrics = context.Message.Metrics)
                 .TransitionTo(ConfusionMatrixSynced)
-                .StartStage(TrainModelUploading, dispatcher),
-            When(TrainModelFaulted, context => context.Message.Message.Attempt == context.Saga.Attempt)
-                .FailOnFault(Failed));
+                .StartStage(TrainModelUploading, dispatcher));
 
-        During(TrainModelUploading,
-            When(ModelUploaded, context => context.Message.Attempt == context.Saga.Attempt)
+        During(TrainModelUploading, Failed,
+            When(ModelUploaded, context => context.Saga.IsAnswerTo(context.Message.Attempt, nameof(TrainModelUploading)))
+                .ResumeFailedStage(this)
                 .Then(context => context.Saga.RecordModel(context.Message))
                 .TransitionTo(TrainModelUploaded)
                 .IfElse(context => context.Saga.HasImagesToDetect(),
                     detect => detect.StartStage(Detecting, dispatcher),
-                    nothingToDetect => nothingToDetect.Finish(ReadyForCleanup, Completed)),
-            When(UploadModelFaulted, context => context.Message.Message.Attempt == context.Saga.Attempt)
-                .FailOnFault(Failed));
+                    nothingToDetect => nothingToDetect.Finish(ReadyForCleanup, Completed)));
 
-        During(Detecting,
-            When(ImagesDetected, context => context.Message.Attempt == context.Saga.Attempt)
+        During(Detecting, Failed,
+            When(ImagesDetected, context => context.Saga.IsAnswerTo(context.Message.Attempt, nameof(Detecting)))
+                .ResumeFailedStage(this)
                 .Then(context => context.Saga.RecordBatch(context.Message))
                 .Heartbeat(dispatcher)
                 .If(context => context.Saga.AllBatchesDetected(),
                     allReported => allReported
                         .TransitionTo(Detected)
-                        .StartStage(DetectionUploading, dispatcher)),
-            When(DetectImagesFaulted, context => context.Message.Message.Attempt == context.Saga.Attempt)
-                .FailOnFault(Failed));
+                        .StartStage(DetectionUploading, dispatcher)));
 
-        During(DetectionUploading,
-            When(DetectionsUploaded, context => context.Message.Attempt == context.Saga.Attempt)
+        During(DetectionUploading, Failed,
+            When(DetectionsUploaded, context => context.Saga.IsAnswerTo(context.Message.Attempt, nameof(DetectionUploading)))
+                .ResumeFailedStage(this)
                 .Then(context => context.Saga.RecordExport(context.Message))
-                .Finish(ReadyForCleanup, Completed),
-            When(UploadDetectionsFaulted, context => context.Message.Message.Attempt == context.Saga.Attempt)
-                .FailOnFault(Failed));
+                .Finish(ReadyForCleanup, Completed));
+
+        // A fault counts only in its own stage: a replayed command that faults again leaves the training Failed as it is.
+        During(DataDownloading,
+            When(DownloadTrainingDataFaulted, context => context.Message.Message.Attempt == context.Saga.Attempt).FailOnFault(Failed));
+        During(TrainModelDownloading,
+            When(DownloadBaseModelFaulted, context => context.Message.Message.Attempt == context.Saga.Attempt).FailOnFault(Failed));
+        During(TrainingRunning,
+            When(TrainModelFaulted, context => context.Message.Message.Attempt == context.Saga.Attempt).FailOnFault(Failed));
+        During(TrainModelUploading,
+            When(UploadModelFaulted, context => context.Message.Message.Attempt == context.Saga.Attempt).FailOnFault(Failed));
+        During(Detecting,
+            When(DetectImagesFaulted, context => context.Message.Message.Attempt == context.Saga.Attempt).FailOnFault(Failed));
+        During(DetectionUploading,
+            When(UploadDetectionsFaulted, context => context.Message.Message.Attempt == context.Saga.Attempt).FailOnFault(Failed));
 
         During(new[] { DataDownloading, TrainModelDownloading, TrainingRunning, TrainModelUploading, Detecting, DetectionUploading },
             // The watchdog's finding counts only while the training is still in that stage and attempt.
