@@ -79,13 +79,16 @@ public sealed class ServiceProcess : IAsyncDisposable
         return service;
     }
 
-    public static string ServiceAssemblyPath(string project)
+    public static string ServiceAssemblyPath(string project) => BuiltAssemblyPath(Path.Combine("services", project), $"Pipeline.{project}.dll");
+
+    /// <summary>A project's build output in the configuration these tests were built in (the test project references it, so it is built).</summary>
+    public static string BuiltAssemblyPath(string projectFolder, string assembly)
     {
         var configuration = typeof(ServiceProcess).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
-        var path = Path.Combine(RepositoryRoot, "services", project, "bin", configuration, "net10.0", $"Pipeline.{project}.dll");
+        var path = Path.Combine(RepositoryRoot, projectFolder, "bin", configuration, "net10.0", assembly);
         return File.Exists(path)
             ? path
-            : throw new FileNotFoundException($"Service {project} is not built at {path}; build the solution in {configuration} first.", path);
+            : throw new FileNotFoundException($"{assembly} is not built at {path}; build the solution in {configuration} first.", path);
     }
 
     public static string RepositoryRoot { get; } = FindRepositoryRoot();

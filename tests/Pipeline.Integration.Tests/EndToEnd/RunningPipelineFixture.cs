@@ -103,7 +103,7 @@ public sealed class RunningPipelineFixture : IAsyncLifetime
     {
         var options = new BeginTrainingOptions();
         configure?.Invoke(options);
-        var trainingId = NewId.NextGuid();
+        var trainingId = options.TrainingId ?? NewId.NextGuid();
         var endpoint = await stageHost!.Services.GetRequiredService<ISendEndpointProvider>().GetSendEndpoint(StageQueues.Address(StageQueues.Training));
         await endpoint.Send(new BeginTraining
         {
@@ -175,6 +175,8 @@ public sealed class RunningPipelineFixture : IAsyncLifetime
 
 public sealed class BeginTrainingOptions
 {
+    public Guid? TrainingId { get; set; }
+
     public string Project { get; set; } = "shapes";
     public string? DatasetSha256 { get; set; }
 }

@@ -1,0 +1,32 @@
+using System.Diagnostics;
+
+namespace Pipeline.Integration.Tests.EndToEnd;
+
+/// <summary>The <c>pipeline</c> command as a user runs it: its own process, pointed at this run's servers and status API.</summary>
+public static class PipelineCommand
+{
+    public static async Task<(int ExitCode, string Output)> RunAsync(RunningPipelineFixture pipeline, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet", [ServiceProcess.BuiltAssemblyPath(Path.Combine("tools", "Pipeline.Cli"), "Pipeline.Cli.dll"), .. args])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = ServiceProcess.RepositoryRoot,
+        };
+        var infrastructure = pipeline.Infrastructure;
+        start.Environment["PIPELINE_API"] = pipeline.Api.BaseAddress!.ToString();
+        start.Environment["PIPELINE_RABBITMQ_HOST"] = infrastructure.RabbitMqHost;
+        start.Environment["PIPELINE_RABBITMQ_PORT"] = infrastructure.RabbitMqPort.ToString();
+        start.Environment["PIPELINE_RABBITMQ_USER"] = infrastructure.RabbitMqUsername;
+        start.Environment["PIPELINE_RABBITMQ_PASSWORD"] = infrastructure.RabbitMqPassword;
+        start.Environment["PIPELINE_RABBITMQ_VHOST"] = infrastructure.RabbitMqVirtualHost;
+        start.Environment["COLUMNS"] = "200";
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await output + await errors);
+    }
+}
