@@ -1,0 +1,82 @@
+using System.Text.RegularExpressions;
+
+namespace Pipeline.Deployment.Tests;
+
+/// <summary>What can be checked of the Docker deployment on a machine without a Docker engine.</summary>
+public sealed class DockerComposeTests
+{
+    private static readonly ComposeFile Compose = ComposeFile.Load();
+
+    public static TheoryData<string> BuiltServices => new(ComposeFile.Load().BuiltServices);
+
+    [Fact]
+    public void Every_service_of_the_repository_is_in_the_compose_file()
+    {
+        var folders = Directory.GetDirectories(Path.Combine(Compose.Root, "services")).Select(Path.GetFileName).Select(n => n!.ToLowerInvariant());
+
+        Assert.Equal(folders.Order(), Compose.BuiltServices.Order());
+    }
+
+    [Theory]
+    [MemberData(nameof(BuiltServices))]
+    public void Each_service_has_a_Dockerfile_in_its_folder_that_publishes_its_project_and_runs_its_assembly(string service)
+    {
+        var dockerfile = Compose.Dockerfile(service);
+        var path = Path.Combine(Compose.Root, dockerfile);
+        Assert.True(File.Exists(path), $"{service}: {dockerfile} does not exist.");
+        Assert.Equal(Path.Combine("services"), Path.GetDirectoryName(Path.GetDirectoryName(dockerfile)));
+
+        var text = File.ReadAllText(path);
+        var project = Regex.Match(text, @"dotnet publish (\S+\.csproj)").Groups[1].Value;
+        Assert.True(File.Exists(Path.Combine(Compose.Root, project)), $"{service}: the Dockerfile publishes {project}, which does not exist.");
+        var assembly = Path.GetFileNameWithoutExtension(project) + ".dll";
+        Assert.Contains($"ENTRYPOINT [\"dotnet\", \"{assembly}\"]", text);
+        // Ubuntu 24.04's libstdc++ carries GLIBCXX_3.4.32, which TorchSharp's native library asks for.
+        Assert.All(Regex.Matches(text, @"^FROM (\S+)", RegexOptions.Multiline), from => Assert.EndsWith("-noble", from.Groups[1].Value.Split(' ')[0]));
+    }
+
+    [Theory]
+    [MemberData(nameof(BuiltServices))]
+    public void Every_setting_that_points_at_this_machine_is_given_for_the_container(string service)
+    {
+        var appsettings = Directory.GetFiles(Path.GetDirectoryName(Path.Combine(Compose.Root, Compose.Dockerfile(service)))!, "appsettings.json").Single();
+        var given = Compose.Environment(service).Keys.Select(k => k.Replace("__", ":")).ToHashSet(StringComparer.OrdinalIgnoreCase);
+
+        // Loopback addresses and local folders are right on a developer's machine and wrong in a container.
+        var local = ComposeFile.Settings(appsettings)
+            .Where(s => s.Value.Contains("127.0.0.1") || s.Value.Contains("localhost") || s.Value.StartsWith("/tmp/", StringComparison.Ordinal))
+            .Where(s => s.Key != "RabbitMq:ManagementUrl" || service == "orchestrator")
+            .Select(s => s.Key);
+
+        Assert.Equal([], local.Where(key => !given.Contains(key)).ToArray());
+        Assert.Contains("RabbitMq:Password", given);
+    }
+
+    [Fact]
+    public void Every_variable_the_compose_file_substitutes_is_in_the_env_example()
+    {
+        var example = File.ReadAllLines(Path.Combine(Compose.Root, ".env.example"))
+            .Where(line => line.Contains('=') && !line.TrimStart().StartsWith('#'))
+            .Select(line => line.Split('=')[0].Trim());
+
+        Assert.Empty(Compose.Variables.Except(example));
+    }
+
+    [Fact]
+    public void No_credentials_are_written_into_the_compose_file()
+    {
+        Assert.DoesNotContain("guest", Compose.Text);
+        Assert.All(Compose.Services, s => Assert.DoesNotMatch(@"PASSWORD: [^$]", string.Join('\n', Compose.Environment(s.Key).Select(e => $"{e.Key}: {e.Value}"))));
+    }
+
+    [Fact]
+    public void The_servers_have_health_checks_the_services_wait_for()
+    {
+        Assert.All(["rabbitmq", "postgres"], server => Assert.True(Compose.Services[server].ContainsKey("healthcheck"), $"{server} has no health check."));
+        Assert.All(Compose.BuiltServices, service =>
+        {
+            var dependsOn = (Dictionary<object, object>)Compose.Services[service]["depends_on"];
+            Assert.All(dependsOn.Values, d => Assert.Equal("service_healthy", ((Dictionary<object, object>)d)["condition"]));
+        });
+    }
+}
