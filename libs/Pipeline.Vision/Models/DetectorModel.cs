@@ -1,0 +1,162 @@
+using System.Text.Json;
+using Pipeline.Vision.Data;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Pipeline.Vision.Models;
+
+/// <summary>
+/// A detector ready to use: the network, its categories and resolution, on a device. Created fresh for training,
+/// loaded from a model folder (weights + model.json) for detection, saved back the same way.
+/// </summary>
+public sealed class DetectorModel : IDisposable
+{
+    public const string WeightsFile = "weights.bin";
+    public const string DescriptionFile = "model.json";
+
+    private DetectorModel(CenterNet network, IReadOnlyList<Category> categories, int width, int resolution, Device device)
+    {
+        Network = network;
+        Layout = new CategoryLayout(categories);
+        Width = width;
+        Resolution = resolution;
+        Device = device;
+    }
+
+    public CenterNet Network { get; }
+    public CategoryLayout Layout { get; }
+    public IReadOnlyList<Category> Categories => Layout.Categories;
+    public int Width { get; }
+    public int Resolution { get; }
+    public Device Device { get; }
+    public Hyperparameters? Hyperparameters { get; set; }
+    public ModelMetrics? Metrics { get; set; }
+
+    /// <summary>A new network with random weights, seeded so the same seed gives the same weights.</summary>
+    public static DetectorModel Create(IReadOnlyList<Category> categories, int width, int resolution, Device? device = null, int seed = 1)
+    {
+        if (categories.Count == 0) throw new ArgumentException("A model needs at least one category", nameof(categories));
+        if (resolution % 16 != 0 || resolution < 32) throw new ArgumentException("Resolution must be a multiple of 16, at least 32", nameof(resolution));
+        device ??= CPU;
+        torch.random.manual_seed(seed);
+        var layout = new CategoryLayout(categories);
+        var network = new CenterNet(layout.Spatial.Count, layout.Classification.Count, width);
+        network.to(device);
+        return new DetectorModel(network, categories, width, resolution, device);
+    }
+
+    /// <summary>Detects on image files, <paramref name="batchSize"/> images per forward pass, decoding in parallel.</summary>
+    public IReadOnlyList<ImageDetections> Detect(IReadOnlyList<string> imagePaths, float minConfidence = 0.3f, int batchSize = 16) =>
+        DetectBatches(imagePaths.Count, batchSize, minConfidence, i =>
+        {
+            var chw = ImageDecoder.LoadResizedChw(imagePaths[i], Resolution, out var w, out var h);
+            return (Path.GetFileNameWithoutExtension(imagePaths[i]), chw, w, h);
+        });
+
+    public IReadOnlyList<ImageDetections> Detect(IReadOnlyList<DatasetImage> images, float minConfidence = 0.3f, int batchSize = 16) =>
+        DetectBatches(images.Count, batchSize, minConfidence, i =>
+        {
+            var chw = ImageDecoder.LoadResizedChw(images[i].Path, Resolution, out var w, out var h);
+            return (images[i].Id, chw, w, h);
+        });
+
+    public IReadOnlyList<ImageDetections> Detect(IReadOnlyList<Image<Rgb24>> images, float minConfidence = 0.3f, int batchSize = 16) =>
+        DetectBatches(images.Count, batchSize, minConfidence, i =>
+        {
+            var chw = ImageDecoder.ResizedChw(images[i], Resolution, out var w, out var h);
+            return (i.ToString(System.Globalization.CultureInfo.InvariantCulture), chw, w, h);
+        });
+
+    /// <summary>Detects on images already decoded to CHW bytes at <see cref="Resolution"/>.</summary>
+    public IReadOnlyList<ImageDetections> DetectDecoded(IReadOnlyList<(string Id, byte[] Chw, int Width, int Height)> images, float minConfidence = 0.3f, int batchSize = 16) =>
+        DetectBatches(images.Count, batchSize, minConfidence, i => images[i]);
+
+    private List<ImageDetections> DetectBatches(int count, int batchSize, float minConfidence, Func<int, (string Id, byte[] Chw, int Width, int Height)> load)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        var results = new List<ImageDetections>(count);
+        for (var start = 0; start < count; start += batchSize)
+        {
+            var n = Math.Min(batchSize, count - start);
+            var decoded = new (string Id, byte[] Chw, int Width, int Height)[n];
+            Parallel.For(0, n, i => decoded[i] = load(start + i));
+            var detections = Forward(decoded.Select(d => d.Chw).ToList(), decoded.Select(d => (d.Width, d.Height)).ToList(), minConfidence);
+            for (var i = 0; i < n; i++)
+                results.Add(new ImageDetections(decoded[i].Id, decoded[i].Width, decoded[i].Height, detections[i]));
+        }
+        return results;
+    }
+
+    private List<List<Detection>> Forward(IReadOnlyList<byte[]> chw, IReadOnlyList<(int Width, int Height)> sizes, float minConfidence)
+    {
+        var plane = 3 * Resolution * Resolution;
+        var wasTraining = Network.training;
+        Network.eval();
+        try
+        {
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            var input = empty([chw.Count, 3, Resolution, Resolution]);
+            var pixels = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(input.bytes);
+            for (var i = 0; i < chw.Count; i++)
+                Training.Augmentation.CopyNormalised(chw[i], pixels.Slice(i * plane, plane), Resolution, false, false);
+            if (Device.type != DeviceType.CPU) input = input.to(Device);
+            var output = Network.forward(input);
+            return CenterNetDecoder.Decode(output, Layout, sizes, Resolution, minConfidence);
+        }
+        finally
+        {
+            if (wasTraining) Network.train();
+        }
+    }
+
+    public ModelDescription Describe(IReadOnlyDictionary<string, string> files) => new()
+    {
+        Architecture = CenterNet.ArchitectureName, Width = Width, Resolution = Resolution,
+        Categories = Categories.Select(c => new ManifestCategory { Id = c.Id, Name = c.Name, Type = c.Type }).ToList(),
+        Hyperparameters = Hyperparameters, Metrics = Metrics, Files = files,
+    };
+
+    /// <summary>Writes weights.bin and model.json (with the weights' sha256) into <paramref name="directory"/>.</summary>
+    public ModelDescription Save(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        var weights = Path.Combine(directory, WeightsFile);
+        Network.save(weights);
+        var description = Describe(new Dictionary<string, string> { [WeightsFile] = FileHashes.Sha256(weights) });
+        File.WriteAllText(Path.Combine(directory, DescriptionFile), JsonSerializer.Serialize(description, VisionJson.Options));
+        return description;
+    }
+
+    public static ModelDescription ReadDescription(string directory)
+    {
+        var path = Path.Combine(directory, DescriptionFile);
+        return JsonSerializer.Deserialize<ModelDescription>(File.ReadAllText(path), VisionJson.Options)
+            ?? throw new InvalidDataException($"{path} is empty");
+    }
+
+    /// <summary>Reads model.json, verifies the sha256 of every file it lists, and loads the weights.</summary>
+    /// <exception cref="ChecksumMismatchException">a listed file's content differs; the message names the file.</exception>
+    public static DetectorModel Load(string directory, Device? device = null)
+    {
+        var description = ReadDescription(directory);
+        if (description.Architecture != CenterNet.ArchitectureName)
+            throw new InvalidDataException($"{Path.Combine(directory, DescriptionFile)}: unknown architecture '{description.Architecture}'");
+        FileHashes.Verify(directory, description.Files);
+        var categories = description.Categories.Select(c => new Category(c.Id, c.Name, c.Type)).ToList();
+        var model = Create(categories, description.Width, description.Resolution, CPU);
+        model.Network.load(Path.Combine(directory, WeightsFile));
+        var target = device ?? CPU;
+        if (target.type != DeviceType.CPU) model.Network.to(target);
+        var loaded = new DetectorModel(model.Network, categories, description.Width, description.Resolution, target)
+        {
+            Hyperparameters = description.Hyperparameters, Metrics = description.Metrics,
+        };
+        loaded.Network.eval();
+        return loaded;
+    }
+
+    public void Dispose() => Network.Dispose();
+}

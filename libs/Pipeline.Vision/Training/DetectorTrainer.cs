@@ -1,0 +1,170 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Pipeline.Vision.Data;
+using Pipeline.Vision.Evaluation;
+using Pipeline.Vision.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Pipeline.Vision.Training;
+
+/// <summary>
+/// Trains a <see cref="DetectorModel"/> on a dataset's train split, one iteration per <see cref="Step"/>,
+/// in the spirit of DaCapo's Trainer.iterate: <see cref="Iterate"/> yields a <see cref="TrainingStep"/> per
+/// iteration until <see cref="Hyperparameters.Iterations"/>. A checkpoint (weights, optimizer state, iteration)
+/// lets a training continue where it stopped, counting on from the same iteration.
+/// </summary>
+public sealed class DetectorTrainer : IDisposable
+{
+    public const string CheckpointFile = "checkpoint.json";
+    public const string OptimizerFile = "optimizer.bin";
+    private const int WarmupIterations = 50;
+
+    private readonly DetectorOptimizer optimizer;
+    private readonly BatchBuilder batches;
+    private readonly bool ownsModel;
+
+    /// <param name="startFrom">A model to continue training from (a base model); null starts from random weights.</param>
+    public DetectorTrainer(VisionDataset dataset, Hyperparameters hyperparameters, Device? device = null, DetectorModel? startFrom = null)
+    {
+        Hyperparameters = hyperparameters.Validate();
+        device ??= CPU;
+        if (startFrom is not null)
+        {
+            if (startFrom.Resolution != hyperparameters.Resolution)
+                throw new ArgumentException($"Hyperparameter Resolution {hyperparameters.Resolution} differs from the base model's {startFrom.Resolution}", nameof(hyperparameters));
+            if (!startFrom.Categories.SequenceEqual(dataset.Categories))
+                throw new ArgumentException("The base model's categories differ from the dataset's", nameof(startFrom));
+        }
+        Model = startFrom ?? DetectorModel.Create(dataset.Categories, hyperparameters.ModelWidth, hyperparameters.Resolution, device, hyperparameters.Seed);
+        ownsModel = startFrom is null;
+        Model.Hyperparameters = hyperparameters;
+        Dataset = dataset;
+        batches = new BatchBuilder(dataset.Train, Model.Layout, hyperparameters);
+        var parameters = Model.Network.parameters();
+        optimizer = DetectorOptimizer.Create(hyperparameters.Optimizer, parameters, hyperparameters.LearningRate);
+    }
+
+    public Hyperparameters Hyperparameters { get; }
+    public DetectorModel Model { get; }
+    public VisionDataset Dataset { get; }
+    /// <summary>Iterations done so far.</summary>
+    public int Iteration { get; private set; }
+    public bool IsFinished => Iteration >= Hyperparameters.Iterations;
+
+    /// <summary>Runs the remaining iterations, yielding each one's statistics; cancellation is checked between iterations.</summary>
+    public IEnumerable<TrainingStep> Iterate(CancellationToken cancellationToken = default)
+    {
+        while (!IsFinished)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return Step();
+        }
+    }
+
+    /// <summary>As <see cref="Iterate"/>, each iteration on the thread pool so a host's thread is not held.</summary>
+    public async IAsyncEnumerable<TrainingStep> IterateAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        while (!IsFinished)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return await Task.Run(Step, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Warmup over the first iterations, then cosine decay to 5% of the learning rate.</summary>
+    public double LearningRateAt(int iteration)
+    {
+        var baseRate = Hyperparameters.LearningRate;
+        var total = Hyperparameters.Iterations;
+        var warmup = Math.Min(WarmupIterations, Math.Max(1, total / 10));
+        if (iteration < warmup) return baseRate * (iteration + 1) / warmup;
+        var progress = (double)(iteration - warmup) / Math.Max(1, total - warmup);
+        return baseRate * (0.05 + 0.95 * 0.5 * (1 + Math.Cos(Math.PI * Math.Min(1, progress))));
+    }
+
+    /// <summary>One iteration: a batch, forward, loss, backward, optimizer step. Everything it allocates is freed before it returns.</summary>
+    public TrainingStep Step()
+    {
+        var watch = Stopwatch.StartNew();
+        var learningRate = LearningRateAt(Iteration);
+        optimizer.LearningRate = learningRate;
+        Model.Network.train();
+        float[] losses;
+        using (var scope = NewDisposeScope())
+        {
+            var (input, targets) = batches.Build(Iteration, Model.Device);
+            var output = Model.Network.forward(input);
+            var loss = CenterNetLoss.Compute(output, targets, Model.Layout.Classification.Count > 0);
+            optimizer.ZeroGrad();
+            loss.Total.backward();
+            optimizer.Step();
+            losses = stack([loss.Total, loss.Heatmap, loss.Size, loss.Offset, loss.Classes]).detach().cpu().data<float>().ToArray();
+        }
+        Iteration++;
+        var duration = watch.Elapsed;
+        return new TrainingStep(Iteration, Hyperparameters.Iterations, losses[0], losses[1], losses[2], losses[3], losses[4],
+            learningRate, Hyperparameters.BatchSize / duration.TotalSeconds, duration);
+    }
+
+    /// <summary>mAP@0.5 and per-category tp/fp/fn on <paramref name="images"/> (the test split when null).</summary>
+    public EvaluationResult Evaluate(IReadOnlyList<DatasetImage>? images = null, float confidenceThreshold = 0.5f) =>
+        // Batches no larger than training's: libtorch's peak memory, and so the process's, stays where training put it.
+        ModelEvaluator.Evaluate(Model, images ?? Dataset.Test, confidenceThreshold, Hyperparameters.BatchSize);
+
+    /// <summary>Writes weights, optimizer state and the iteration count, with checksums, into <paramref name="directory"/>.</summary>
+    public void SaveCheckpoint(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        var weights = Path.Combine(directory, DetectorModel.WeightsFile);
+        var optimizerState = Path.Combine(directory, OptimizerFile);
+        Model.Network.save(weights);
+        optimizer.Save(optimizerState);
+        var checkpoint = new TrainingCheckpoint
+        {
+            Iteration = Iteration,
+            Hyperparameters = Hyperparameters,
+            Model = Model.Describe(new Dictionary<string, string>
+            {
+                [DetectorModel.WeightsFile] = FileHashes.Sha256(weights),
+                [OptimizerFile] = FileHashes.Sha256(optimizerState),
+            }),
+        };
+        // model.json last, through a rename: a checkpoint folder is either complete or still the previous one.
+        var path = Path.Combine(directory, CheckpointFile);
+        File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(checkpoint, VisionJson.Options));
+        File.Move(path + ".tmp", path, overwrite: true);
+    }
+
+    /// <summary>Continues a training from a checkpoint folder: same weights, optimizer state, and iteration count.</summary>
+    /// <param name="hyperparameters">Null keeps the checkpoint's; otherwise e.g. more iterations.</param>
+    public static DetectorTrainer Resume(string checkpointDirectory, VisionDataset dataset, Device? device = null, Hyperparameters? hyperparameters = null)
+    {
+        var path = Path.Combine(checkpointDirectory, CheckpointFile);
+        var checkpoint = JsonSerializer.Deserialize<TrainingCheckpoint>(File.ReadAllText(path), VisionJson.Options)
+            ?? throw new InvalidDataException($"{path} is empty");
+        FileHashes.Verify(checkpointDirectory, checkpoint.Model.Files);
+        var categories = checkpoint.Model.Categories.Select(c => new Category(c.Id, c.Name, c.Type));
+        if (!categories.SequenceEqual(dataset.Categories))
+            throw new InvalidDataException($"{path}: the checkpoint's categories differ from the dataset's");
+        var trainer = new DetectorTrainer(dataset, hyperparameters ?? checkpoint.Hyperparameters, device);
+        trainer.Model.Network.load(Path.Combine(checkpointDirectory, DetectorModel.WeightsFile));
+        trainer.optimizer.Load(Path.Combine(checkpointDirectory, OptimizerFile));
+        trainer.Iteration = checkpoint.Iteration;
+        return trainer;
+    }
+
+    public void Dispose()
+    {
+        optimizer.Dispose();
+        if (ownsModel) Model.Dispose();
+    }
+}
+
+public sealed record TrainingCheckpoint
+{
+    public required int Iteration { get; init; }
+    public required Hyperparameters Hyperparameters { get; init; }
+    public required ModelDescription Model { get; init; }
+}

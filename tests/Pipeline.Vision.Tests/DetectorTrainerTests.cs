@@ -1,0 +1,120 @@
+using Pipeline.Vision.Models;
+using Pipeline.Vision.Training;
+
+namespace Pipeline.Vision.Tests;
+
+public sealed class DetectorTrainerTests(SmallShapesFixture shapes) : IClassFixture<SmallShapesFixture>, IDisposable
+{
+    private readonly string checkpoints = Directory.CreateTempSubdirectory("vision-checkpoint-").FullName;
+
+    public void Dispose() => Directory.Delete(checkpoints, recursive: true);
+
+    [Fact]
+    public void Eighty_iterations_on_a_small_generated_set_cut_the_loss_to_less_than_half()
+    {
+        using var trainer = new DetectorTrainer(shapes.Dataset, SmallShapesFixture.Quick(80));
+
+        var steps = trainer.Iterate().ToList();
+
+        Assert.Equal(Enumerable.Range(1, 80), steps.Select(s => s.Iteration));
+        var first = steps.Take(5).Average(s => s.Loss);
+        var last = steps.TakeLast(5).Average(s => s.Loss);
+        Assert.True(last < 0.5 * first, $"loss went from {first:F3} to {last:F3}");
+        Assert.All(steps, s => Assert.True(s.ImagesPerSecond > 0 && s.LearningRate > 0));
+    }
+
+    [Fact]
+    public void A_training_resumed_from_a_checkpoint_continues_the_iteration_count_and_the_same_losses()
+    {
+        List<TrainingStep> straight;
+        using (var trainer = new DetectorTrainer(shapes.Dataset, SmallShapesFixture.Quick(12)))
+            straight = trainer.Iterate().ToList();
+
+        using (var first = new DetectorTrainer(shapes.Dataset, SmallShapesFixture.Quick(12)))
+        {
+            first.Iterate().Take(6).ToList();
+            first.SaveCheckpoint(checkpoints);
+        }
+        using var resumed = DetectorTrainer.Resume(checkpoints, shapes.Dataset);
+        Assert.Equal(6, resumed.Iteration);
+        var rest = resumed.Iterate().ToList();
+
+        Assert.Equal(Enumerable.Range(7, 6), rest.Select(s => s.Iteration));
+        for (var i = 0; i < rest.Count; i++)
+            Assert.Equal(straight[6 + i].Loss, rest[i].Loss, 3);
+    }
+
+    [Fact]
+    public void Cancelling_stops_between_iterations()
+    {
+        using var trainer = new DetectorTrainer(shapes.Dataset, SmallShapesFixture.Quick(50));
+        using var cancellation = new CancellationTokenSource();
+
+        Assert.Throws<OperationCanceledException>(() =>
+        {
+            foreach (var step in trainer.Iterate(cancellation.Token))
+                if (step.Iteration == 3) cancellation.Cancel();
+        });
+        Assert.Equal(3, trainer.Iteration);
+    }
+
+    [Fact]
+    public async Task The_async_iteration_yields_the_same_steps_in_order()
+    {
+        using var trainer = new DetectorTrainer(shapes.Dataset, SmallShapesFixture.Quick(4));
+        var iterations = new List<int>();
+        await foreach (var step in trainer.IterateAsync())
+            iterations.Add(step.Iteration);
+        Assert.Equal([1, 2, 3, 4], iterations);
+    }
+
+    [Fact]
+    public void Detection_returns_every_image_in_order_with_its_original_size_and_evaluation_scores_every_category()
+    {
+        using var trainer = new DetectorTrainer(shapes.Dataset, SmallShapesFixture.Quick(10));
+        trainer.Iterate().ToList();
+        var images = shapes.Dataset.Test;
+
+        var found = trainer.Model.Detect(images, minConfidence: 0.01f, batchSize: 4);
+        var metrics = trainer.Evaluate();
+
+        Assert.Equal(images.Select(i => (i.Id, i.Width, i.Height)), found.Select(f => (f.ImageId, f.Width, f.Height)));
+        Assert.All(found.SelectMany(f => f.Detections), d => Assert.True(d.Confidence >= 0.01f));
+        Assert.Equal(shapes.Dataset.Categories.Select(c => c.Id), metrics.Categories.Select(c => c.CategoryId));
+        Assert.InRange(metrics.MeanAveragePrecision, 0, 1);
+    }
+
+    [Theory]
+    [InlineData(nameof(Hyperparameters.Iterations))]
+    [InlineData(nameof(Hyperparameters.BatchSize))]
+    [InlineData(nameof(Hyperparameters.LearningRate))]
+    [InlineData(nameof(Hyperparameters.Resolution))]
+    [InlineData(nameof(Hyperparameters.Optimizer))]
+    [InlineData(nameof(Hyperparameters.ModelWidth))]
+    public void An_out_of_range_hyperparameter_is_refused_by_name(string name)
+    {
+        var good = new Hyperparameters();
+        var bad = name switch
+        {
+            nameof(Hyperparameters.Iterations) => good with { Iterations = 0 },
+            nameof(Hyperparameters.BatchSize) => good with { BatchSize = 0 },
+            nameof(Hyperparameters.LearningRate) => good with { LearningRate = 0 },
+            nameof(Hyperparameters.Resolution) => good with { Resolution = 100 },
+            nameof(Hyperparameters.Optimizer) => good with { Optimizer = "rmsprop" },
+            _ => good with { ModelWidth = 1 },
+        };
+
+        var error = Assert.Throws<ArgumentException>(() => bad.Validate());
+
+        Assert.Equal(name, error.ParamName);
+        Assert.Contains(name, error.Message);
+    }
+
+    [Fact]
+    public void Sgd_trains_too()
+    {
+        using var trainer = new DetectorTrainer(shapes.Dataset, SmallShapesFixture.Quick(20) with { Optimizer = "sgd", LearningRate = 0.02 });
+        var steps = trainer.Iterate().ToList();
+        Assert.True(steps[^1].Loss < steps[0].Loss, $"loss went from {steps[0].Loss:F3} to {steps[^1].Loss:F3}");
+    }
+}

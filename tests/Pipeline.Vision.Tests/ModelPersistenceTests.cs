@@ -1,0 +1,95 @@
+using Pipeline.Vision.Data;
+using Pipeline.Vision.Models;
+using TorchSharp;
+
+namespace Pipeline.Vision.Tests;
+
+public sealed class ModelPersistenceTests : IDisposable
+{
+    private readonly string folder = Directory.CreateTempSubdirectory("vision-model-").FullName;
+    private static readonly IReadOnlyList<Category> Categories =
+    [
+        new(1, "circle", CategoryType.Box), new(4, "cross", CategoryType.Point), new(5, "dark", CategoryType.Classification),
+    ];
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+
+    [Fact]
+    public void A_saved_model_loads_with_the_same_outputs_categories_and_description()
+    {
+        using var model = DetectorModel.Create(Categories, width: 4, resolution: 32, seed: 3);
+        model.Hyperparameters = new Hyperparameters { Iterations = 7, Resolution = 32, ModelWidth = 4 };
+        model.Save(folder);
+
+        using var loaded = DetectorModel.Load(folder);
+
+        using var input = torch.rand(2, 3, 32, 32, generator: new torch.Generator(5));
+        model.Network.eval();
+        using var noGrad = torch.no_grad();
+        var expected = model.Network.forward(input);
+        var actual = loaded.Network.forward(input);
+        Assert.True(expected.Heatmap.allclose(actual.Heatmap));
+        Assert.True(expected.Size.allclose(actual.Size));
+        Assert.True(expected.Offset.allclose(actual.Offset));
+        Assert.True(expected.Classes.allclose(actual.Classes));
+        Assert.Equal(Categories, loaded.Categories);
+        Assert.Equal((4, 32, 7), (loaded.Width, loaded.Resolution, loaded.Hyperparameters!.Iterations));
+        var description = DetectorModel.ReadDescription(folder);
+        Assert.Equal(CenterNet.ArchitectureName, description.Architecture);
+        Assert.Equal(64, Assert.Single(description.Files).Value.Length);
+    }
+
+    [Fact]
+    public void Loading_a_model_whose_weights_changed_throws_naming_the_file()
+    {
+        using (var model = DetectorModel.Create(Categories, width: 4, resolution: 32))
+            model.Save(folder);
+        var weights = Path.Combine(folder, DetectorModel.WeightsFile);
+        var bytes = File.ReadAllBytes(weights);
+        bytes[^1] ^= 0xFF;
+        File.WriteAllBytes(weights, bytes);
+
+        var error = Assert.Throws<ChecksumMismatchException>(() => DetectorModel.Load(folder));
+
+        Assert.Equal(weights, error.File);
+        Assert.Contains(weights, error.Message);
+    }
+
+    [Fact]
+    public void Decoding_a_single_heatmap_peak_gives_a_box_and_a_point_in_original_pixels()
+    {
+        // Resolution 32 -> 8x8 cells. Box peak at cell (x 3, y 5), offset (0.5, 0.25), size 2x1 cells.
+        // Centre in input pixels: (3.5 * 4, 5.25 * 4) = (14, 21); size (8, 4); box (10, 19, 8, 4).
+        // The original image is 64x96: x doubles, y triples -> (20, 57, 16, 12).
+        var layout = new CategoryLayout(Categories);
+        var heat = torch.full(1, 2, 8, 8, -10f);
+        heat[0, 0, 5, 3] = torch.tensor(10f);
+        heat[0, 1, 1, 6] = torch.tensor(10f); // cross at cell (6, 1), offset (0.5, 0.25): (26, 5) -> (52, 15)
+        var size = torch.zeros(1, 2, 8, 8);
+        size[0, 0, 5, 3] = torch.tensor(2f);
+        size[0, 1, 5, 3] = torch.tensor(1f);
+        var offset = torch.zeros(1, 2, 8, 8);
+        offset[0, 0] = torch.full(8, 8, 0.5f);
+        offset[0, 1] = torch.full(8, 8, 0.25f);
+        var classes = torch.tensor(new[] { 10f }).reshape(1, 1);
+
+        var detections = CenterNetDecoder.Decode(new CenterNetOutput(heat, size, offset, classes), layout, [(64, 96)], 32, minConfidence: 0.5f)[0];
+
+        Assert.Equal(3, detections.Count);
+        var box = Assert.Single(detections, d => d.CategoryType == CategoryType.Box);
+        Assert.Equal(new Box(20, 57, 16, 12), box.Box);
+        var point = Assert.Single(detections, d => d.CategoryType == CategoryType.Point);
+        Assert.Equal(new Point2(52, 15), point.Point);
+        Assert.Single(detections, d => d.CategoryType == CategoryType.Classification && d.CategoryName == "dark");
+    }
+
+    [Fact]
+    public void Device_selection_honours_cpu_and_auto_and_refuses_an_unknown_name()
+    {
+        Assert.Equal(DeviceType.CPU, TorchDevice.Select("cpu").type);
+        Assert.Equal(torch.cuda.is_available() ? DeviceType.CUDA : DeviceType.CPU, TorchDevice.Select("auto").type);
+        Assert.Equal(TorchDevice.Select("auto").type, TorchDevice.Select(null).type);
+        Assert.Throws<ArgumentException>(() => TorchDevice.Select("tpu"));
+        if (!torch.cuda.is_available()) Assert.Throws<InvalidOperationException>(() => TorchDevice.Select("cuda"));
+    }
+}
