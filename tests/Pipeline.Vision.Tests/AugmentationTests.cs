@@ -25,7 +25,7 @@ public sealed class AugmentationTests
     public void Resize_to_the_model_then_flip_moves_the_box_with_the_pixels()
     {
         // 256x128 to 128x128: x halves, y stays: (50, 20, 20, 20); flipped left-right: x = 128 - 50 - 20 = 58.
-        var moved = Augmentation.ToModelInput(new Annotation(1, new Box(100, 20, 40, 20)), 256, 128, 128, flipRl: true, flipUd: false);
+        var moved = Augmentation.ToModelInput(new Annotation("circle", new Box(100, 20, 40, 20)), 256, 128, 128, flipRl: true, flipUd: false);
         Assert.Equal(new Box(58, 20, 20, 20), moved.Box);
     }
 
@@ -51,8 +51,8 @@ public sealed class AugmentationTests
     public void A_box_puts_a_heatmap_peak_of_one_at_its_centre_cell_with_size_and_offset_in_cells()
     {
         // Box centre (18, 17) in a 32 px input: stride 4 gives cell (4, 4) and offset (0.5, 0.25); size 16x8 px = 4x2 cells.
-        var layout = new CategoryLayout([new Category(1, "circle", CategoryType.Box)]);
-        var targets = CenterNetEncoder.Encode([[new Annotation(1, new Box(10, 13, 16, 8))]], layout, 32, torch.CPU);
+        var layout = new CategoryLayout([new Category { Id = "circle", Name = "circle", Type = CategoryType.Box }]);
+        var targets = CenterNetEncoder.Encode([[new Annotation("circle", new Box(10, 13, 16, 8))]], layout, 32, torch.CPU);
 
         Assert.Equal(1f, targets.Heatmap[0, 0, 4, 4].item<float>());
         Assert.Equal(4 * 8 + 4, targets.Indices[0, 0].item<long>());

@@ -40,5 +40,5 @@ public sealed class BoxOpsTests
     }
 
     private static Detection Box(int category, float confidence, float x, float y) =>
-        new(category, $"c{category}", CategoryType.Box, confidence, new Box(x, y, 10, 10));
+        new($"{category}", $"c{category}", CategoryType.Box, confidence, new Box(x, y, 10, 10));
 }

@@ -5,8 +5,8 @@ namespace Pipeline.Vision.Tests;
 
 public sealed class DetectionEvaluatorTests
 {
-    private static readonly Category Circle = new(1, "circle", CategoryType.Box);
-    private static readonly Category Square = new(2, "square", CategoryType.Box);
+    private static readonly Category Circle = new() { Id = "circle", Name = "circle", Type = CategoryType.Box };
+    private static readonly Category Square = new() { Id = "square", Name = "square", Type = CategoryType.Box };
 
     private static DatasetImage Image(params Annotation[] annotations) => new("img", "/none.png", 100, 100, DatasetSplit.Test, annotations);
     private static Detection Found(Category c, float confidence, float x, float y) => new(c.Id, c.Name, c.Type, confidence, new Box(x, y, 10, 10));
@@ -16,7 +16,7 @@ public sealed class DetectionEvaluatorTests
     {
         // Ranked TP, FP, TP over 2 truths: precision 1, 1/2, 2/3 at recall 1/2, 1/2, 1.
         // Envelope: 1 up to recall 1/2, then 2/3: AP = 1/2 * 1 + 1/2 * 2/3 = 5/6.
-        var image = Image(new Annotation(1, new Box(0, 0, 10, 10)), new Annotation(1, new Box(50, 50, 10, 10)));
+        var image = Image(new Annotation("circle", new Box(0, 0, 10, 10)), new Annotation("circle", new Box(50, 50, 10, 10)));
         IReadOnlyList<Detection> found = [Found(Circle, 0.9f, 0, 0), Found(Circle, 0.8f, 80, 0), Found(Circle, 0.7f, 50, 50)];
 
         var result = DetectionEvaluator.Evaluate([Circle], [(image, found)], 0.5f, 0.75f);
@@ -32,7 +32,7 @@ public sealed class DetectionEvaluatorTests
     public void Mean_average_precision_averages_categories_with_truth_and_counts_their_misses()
     {
         // Circle: one truth found exactly (AP 1). Square: one truth, nothing found (AP 0). mAP = 1/2.
-        var image = Image(new Annotation(1, new Box(0, 0, 10, 10)), new Annotation(2, new Box(40, 40, 10, 10)));
+        var image = Image(new Annotation("circle", new Box(0, 0, 10, 10)), new Annotation("square", new Box(40, 40, 10, 10)));
         IReadOnlyList<Detection> found = [Found(Circle, 0.9f, 1, 1)]; // IoU 81/119 = 0.68
 
         var result = DetectionEvaluator.Evaluate([Circle, Square], [(image, found)]);
@@ -45,7 +45,7 @@ public sealed class DetectionEvaluatorTests
     [Fact]
     public void A_second_detection_of_the_same_truth_is_a_false_positive_and_a_category_without_truth_is_left_out_of_the_mean()
     {
-        var image = Image(new Annotation(1, new Box(0, 0, 10, 10)));
+        var image = Image(new Annotation("circle", new Box(0, 0, 10, 10)));
         IReadOnlyList<Detection> found = [Found(Circle, 0.9f, 0, 0), Found(Circle, 0.8f, 0, 0), Found(Square, 0.9f, 30, 30)];
 
         var result = DetectionEvaluator.Evaluate([Circle, Square], [(image, found)]);
@@ -59,7 +59,7 @@ public sealed class DetectionEvaluatorTests
     [Fact]
     public void A_box_overlapping_less_than_half_misses()
     {
-        var image = Image(new Annotation(1, new Box(0, 0, 10, 10)));
+        var image = Image(new Annotation("circle", new Box(0, 0, 10, 10)));
         IReadOnlyList<Detection> found = [Found(Circle, 0.9f, 5, 0)]; // IoU 50/150 = 1/3
 
         var result = DetectionEvaluator.Evaluate([Circle], [(image, found)]);
@@ -71,15 +71,15 @@ public sealed class DetectionEvaluatorTests
     [Fact]
     public void Points_match_within_the_radius_and_classifications_match_their_image_label()
     {
-        var cross = new Category(4, "cross", CategoryType.Point);
-        var dark = new Category(5, "dark", CategoryType.Classification);
+        var cross = new Category { Id = "cross", Name = "cross", Type = CategoryType.Point };
+        var dark = new Category { Id = "dark", Name = "dark", Type = CategoryType.Classification };
         // Radius 0.05 * 100 px = 5 px: (52, 50) is 2 px from the truth, (70, 70) far from any.
-        var image = Image(new Annotation(4, Point: new Point2(50, 50)), new Annotation(5));
+        var image = Image(new Annotation("cross", Point: new Point2(50, 50)), new Annotation("dark"));
         IReadOnlyList<Detection> found =
         [
-            new(4, "cross", CategoryType.Point, 0.9f, Point: new Point2(52, 50)),
-            new(4, "cross", CategoryType.Point, 0.6f, Point: new Point2(70, 70)),
-            new(5, "dark", CategoryType.Classification, 0.8f),
+            new("cross", "cross", CategoryType.Point, 0.9f, Point: new Point2(52, 50)),
+            new("cross", "cross", CategoryType.Point, 0.6f, Point: new Point2(70, 70)),
+            new("dark", "dark", CategoryType.Classification, 0.8f),
         ];
 
         var result = DetectionEvaluator.Evaluate([cross, dark], [(image, found)]);

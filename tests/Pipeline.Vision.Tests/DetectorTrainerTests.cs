@@ -12,7 +12,7 @@ public sealed class DetectorTrainerTests(SmallShapesFixture shapes) : IClassFixt
     [Fact]
     public void Eighty_iterations_on_a_small_generated_set_cut_the_loss_to_less_than_half()
     {
-        using var trainer = new DetectorTrainer(shapes.Dataset, SmallShapesFixture.Quick(80));
+        using var trainer = new DetectorTrainer(shapes.Dataset, SmallShapesFixture.Quick(80), options: SmallShapesFixture.Options);
 
         var steps = trainer.Iterate().ToList();
 
@@ -27,10 +27,10 @@ public sealed class DetectorTrainerTests(SmallShapesFixture shapes) : IClassFixt
     public void A_training_resumed_from_a_checkpoint_continues_the_iteration_count_and_the_same_losses()
     {
         List<TrainingStep> straight;
-        using (var trainer = new DetectorTrainer(shapes.Dataset, SmallShapesFixture.Quick(12)))
+        using (var trainer = new DetectorTrainer(shapes.Dataset, SmallShapesFixture.Quick(12), options: SmallShapesFixture.Options))
             straight = trainer.Iterate().ToList();
 
-        using (var first = new DetectorTrainer(shapes.Dataset, SmallShapesFixture.Quick(12)))
+        using (var first = new DetectorTrainer(shapes.Dataset, SmallShapesFixture.Quick(12), options: SmallShapesFixture.Options))
         {
             first.Iterate().Take(6).ToList();
             first.SaveCheckpoint(checkpoints);
@@ -47,7 +47,7 @@ public sealed class DetectorTrainerTests(SmallShapesFixture shapes) : IClassFixt
     [Fact]
     public void Cancelling_stops_between_iterations()
     {
-        using var trainer = new DetectorTrainer(shapes.Dataset, SmallShapesFixture.Quick(50));
+        using var trainer = new DetectorTrainer(shapes.Dataset, SmallShapesFixture.Quick(50), options: SmallShapesFixture.Options);
         using var cancellation = new CancellationTokenSource();
 
         Assert.Throws<OperationCanceledException>(() =>
@@ -61,7 +61,7 @@ public sealed class DetectorTrainerTests(SmallShapesFixture shapes) : IClassFixt
     [Fact]
     public async Task The_async_iteration_yields_the_same_steps_in_order()
     {
-        using var trainer = new DetectorTrainer(shapes.Dataset, SmallShapesFixture.Quick(4));
+        using var trainer = new DetectorTrainer(shapes.Dataset, SmallShapesFixture.Quick(4), options: SmallShapesFixture.Options);
         var iterations = new List<int>();
         await foreach (var step in trainer.IterateAsync())
             iterations.Add(step.Iteration);
@@ -71,7 +71,7 @@ public sealed class DetectorTrainerTests(SmallShapesFixture shapes) : IClassFixt
     [Fact]
     public void Detection_returns_every_image_in_order_with_its_original_size_and_evaluation_scores_every_category()
     {
-        using var trainer = new DetectorTrainer(shapes.Dataset, SmallShapesFixture.Quick(10));
+        using var trainer = new DetectorTrainer(shapes.Dataset, SmallShapesFixture.Quick(10), options: SmallShapesFixture.Options);
         trainer.Iterate().ToList();
         var images = shapes.Dataset.Test;
 
@@ -89,8 +89,6 @@ public sealed class DetectorTrainerTests(SmallShapesFixture shapes) : IClassFixt
     [InlineData(nameof(Hyperparameters.BatchSize))]
     [InlineData(nameof(Hyperparameters.LearningRate))]
     [InlineData(nameof(Hyperparameters.Resolution))]
-    [InlineData(nameof(Hyperparameters.Optimizer))]
-    [InlineData(nameof(Hyperparameters.ModelWidth))]
     public void An_out_of_range_hyperparameter_is_refused_by_name(string name)
     {
         var good = new Hyperparameters();
@@ -99,9 +97,7 @@ public sealed class DetectorTrainerTests(SmallShapesFixture shapes) : IClassFixt
             nameof(Hyperparameters.Iterations) => good with { Iterations = 0 },
             nameof(Hyperparameters.BatchSize) => good with { BatchSize = 0 },
             nameof(Hyperparameters.LearningRate) => good with { LearningRate = 0 },
-            nameof(Hyperparameters.Resolution) => good with { Resolution = 100 },
-            nameof(Hyperparameters.Optimizer) => good with { Optimizer = "rmsprop" },
-            _ => good with { ModelWidth = 1 },
+            _ => good with { Resolution = 100 },
         };
 
         var error = Assert.Throws<ArgumentException>(() => bad.Validate());
@@ -110,10 +106,22 @@ public sealed class DetectorTrainerTests(SmallShapesFixture shapes) : IClassFixt
         Assert.Contains(name, error.Message);
     }
 
+    [Theory]
+    [InlineData(nameof(TrainingOptions.Optimizer))]
+    [InlineData(nameof(TrainingOptions.ModelWidth))]
+    public void An_out_of_range_training_option_is_refused_by_name(string name)
+    {
+        var bad = name == nameof(TrainingOptions.Optimizer) ? new TrainingOptions { Optimizer = "rmsprop" } : new TrainingOptions { ModelWidth = 1 };
+
+        var error = Assert.Throws<ArgumentException>(() => bad.Validate());
+
+        Assert.Equal(name, error.ParamName);
+    }
+
     [Fact]
     public void Sgd_trains_too()
     {
-        using var trainer = new DetectorTrainer(shapes.Dataset, SmallShapesFixture.Quick(20) with { Optimizer = "sgd", LearningRate = 0.02 });
+        using var trainer = new DetectorTrainer(shapes.Dataset, SmallShapesFixture.Quick(20) with { LearningRate = 0.02 }, options: SmallShapesFixture.Options with { Optimizer = "sgd" });
         var steps = trainer.Iterate().ToList();
         Assert.True(steps[^1].Loss < steps[0].Loss, $"loss went from {steps[0].Loss:F3} to {steps[^1].Loss:F3}");
     }

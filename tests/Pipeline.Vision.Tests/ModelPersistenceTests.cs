@@ -9,7 +9,9 @@ public sealed class ModelPersistenceTests : IDisposable
     private readonly string folder = Directory.CreateTempSubdirectory("vision-model-").FullName;
     private static readonly IReadOnlyList<Category> Categories =
     [
-        new(1, "circle", CategoryType.Box), new(4, "cross", CategoryType.Point), new(5, "dark", CategoryType.Classification),
+        new() { Id = "circle", Name = "circle", Type = CategoryType.Box },
+        new() { Id = "cross", Name = "cross", Type = CategoryType.Point },
+        new() { Id = "dark", Name = "dark", Type = CategoryType.Classification },
     ];
 
     public void Dispose() => Directory.Delete(folder, recursive: true);
@@ -18,7 +20,7 @@ public sealed class ModelPersistenceTests : IDisposable
     public void A_saved_model_loads_with_the_same_outputs_categories_and_description()
     {
         using var model = DetectorModel.Create(Categories, width: 4, resolution: 32, seed: 3);
-        model.Hyperparameters = new Hyperparameters { Iterations = 7, Resolution = 32, ModelWidth = 4 };
+        model.Hyperparameters = new Hyperparameters { Iterations = 7, Resolution = 32 };
         model.Save(folder);
 
         using var loaded = DetectorModel.Load(folder);
@@ -35,8 +37,9 @@ public sealed class ModelPersistenceTests : IDisposable
         Assert.Equal(Categories, loaded.Categories);
         Assert.Equal((4, 32, 7), (loaded.Width, loaded.Resolution, loaded.Hyperparameters!.Iterations));
         var description = DetectorModel.ReadDescription(folder);
-        Assert.Equal(CenterNet.ArchitectureName, description.Architecture);
-        Assert.Equal(64, Assert.Single(description.Files).Value.Length);
+        Assert.Equal($"{CenterNet.ArchitectureName}-w4", description.Architecture);
+        var weights = Assert.Single(description.Files);
+        Assert.Equal((DetectorModel.WeightsFile, 64, new FileInfo(Path.Combine(folder, DetectorModel.WeightsFile)).Length), (weights.Name, weights.Sha256.Length, weights.Length));
     }
 
     [Fact]

@@ -34,12 +34,13 @@ Console.WriteLine($"dataset: {dataset.Train.Count} train + {dataset.Test.Count} 
 var hp = new Hyperparameters
 {
     Iterations = options.Iterations, BatchSize = options.Batch, LearningRate = options.LearningRate, Resolution = options.Resolution,
-    ModelWidth = options.Width, Seed = options.Seed, FlipRl = true, FlipUd = false,
+    FlipRl = true, FlipUd = false,
 };
+var training = new TrainingOptions { ModelWidth = options.Width, Seed = options.Seed };
 double trainSeconds = 0, rssAt200 = 0, rssAtEnd = 0, finalMap = 0;
 double? secondsToTarget = null;
 var losses = new List<double>();
-using (var trainer = new DetectorTrainer(dataset, hp, device))
+using (var trainer = new DetectorTrainer(dataset, hp, device, options: training))
 {
     var stepWatch = new Stopwatch();
     stepWatch.Start();
@@ -59,21 +60,21 @@ using (var trainer = new DetectorTrainer(dataset, hp, device))
         Console.WriteLine(
             $"  iteration {step.Iteration,5}  train {trainSeconds,6:F1}s  loss {losses.TakeLast(50).Average(),6:F3}  mAP@0.5 {metrics.MeanAveragePrecision:F3}  " +
             $"tp {metrics.TruePositives} fp {metrics.FalsePositives} fn {metrics.FalseNegatives}  " +
-            string.Join(" ", metrics.Categories.Select(c => $"{c.Name}:{c.AveragePrecision:F2}")));
+            string.Join(" ", metrics.Categories.Select(c => $"{c.CategoryName}:{c.AveragePrecision:F2}")));
         stepWatch.Start();
     }
-    trainer.Model.Metrics = ModelMetrics.From(trainer.Evaluate(), trainer.Iteration, losses.TakeLast(50).Average());
+    trainer.Model.Metrics = trainer.Evaluate().ToTrainingMetrics(trainer.Iteration, losses.TakeLast(50).Average());
     trainer.Model.Save(Path.Combine(options.DataDirectory, "model"));
 }
 
 // 3. Step and detection timing on one fixed batch, TorchSharp and PyTorch taking turns (this machine is shared).
 var batchDirectory = Path.Combine(options.DataDirectory, "batch");
-WriteBatch(dataset, hp, batchDirectory);
+WriteBatch(dataset, hp, training, batchDirectory);
 var torchSharpRuns = new List<(double StepMs, double ImagesPerSecond)>();
 var pyTorchRuns = new List<(double StepMs, double ImagesPerSecond)>();
 for (var round = 0; round < options.Rounds; round++)
 {
-    torchSharpRuns.Add(TimeTorchSharp(dataset, hp, batchDirectory, options, device));
+    torchSharpRuns.Add(TimeTorchSharp(dataset, hp, training, batchDirectory, options, device));
     if (options.Python is { } python) pyTorchRuns.Add(TimePyTorch(python, batchDirectory, options));
 }
 
@@ -105,11 +106,11 @@ static double ResidentMegabytes()
     return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
 }
 
-static void WriteBatch(VisionDataset dataset, Hyperparameters hp, string directory)
+static void WriteBatch(VisionDataset dataset, Hyperparameters hp, TrainingOptions training, string directory)
 {
     Directory.CreateDirectory(directory);
     var layout = new CategoryLayout(dataset.Categories);
-    var builder = new BatchBuilder(dataset.Train, layout, hp);
+    var builder = new BatchBuilder(dataset.Train, layout, hp, training.Seed);
     using var scope = NewDisposeScope();
     var (input, targets) = builder.Build(0, CPU);
     void Write(string name, Tensor tensor)
@@ -129,17 +130,17 @@ static void WriteBatch(VisionDataset dataset, Hyperparameters hp, string directo
     Write("classes.f32", targets.Classes);
     File.WriteAllText(Path.Combine(directory, "batch.json"), JsonSerializer.Serialize(new
     {
-        batch = hp.BatchSize, resolution = hp.Resolution, width = hp.ModelWidth, learningRate = hp.LearningRate,
+        batch = hp.BatchSize, resolution = hp.Resolution, width = training.ModelWidth, learningRate = hp.LearningRate,
         spatial = layout.Spatial.Count, classification = layout.Classification.Count,
         heatmapChannels = targets.Heatmap.shape[1], classes = targets.Classes.shape[1], maxObjects = CenterNetEncoder.MaxObjects,
     }));
 }
 
-static (double StepMs, double ImagesPerSecond) TimeTorchSharp(VisionDataset dataset, Hyperparameters hp, string directory, BenchOptions options, Device device)
+static (double StepMs, double ImagesPerSecond) TimeTorchSharp(VisionDataset dataset, Hyperparameters hp, TrainingOptions training, string directory, BenchOptions options, Device device)
 {
-    using var model = DetectorModel.Create(dataset.Categories, hp.ModelWidth, hp.Resolution, device, hp.Seed);
+    using var model = DetectorModel.Create(dataset.Categories, training.ModelWidth, hp.Resolution, device, training.Seed);
     using var optimizer = new AdamOptimizer(model.Network.parameters().ToList(), hp.LearningRate);
-    var builder = new BatchBuilder(dataset.Train, model.Layout, hp);
+    var builder = new BatchBuilder(dataset.Train, model.Layout, hp, training.Seed);
     var (input, targets) = builder.Build(0, device);
     var hasClasses = model.Layout.Classification.Count > 0;
     model.Network.train();

@@ -22,9 +22,14 @@ public static class DatasetLoader
         return FromManifest(manifest, Path.GetDirectoryName(Path.GetFullPath(manifestPath))!, manifestPath);
     }
 
+    /// <summary>
+    /// The pipeline's manifest in memory: the manifest's category order is the model's channel order; a box annotation
+    /// is X/Y/Width/Height, a point annotation X/Y, a classification neither. An annotation of an undeclared category
+    /// throws, naming <paramref name="source"/>.
+    /// </summary>
     public static VisionDataset FromManifest(DatasetManifest manifest, string imageDirectory, string source = "manifest")
     {
-        var categories = manifest.Categories.Select(c => new Category(c.Id, c.Name, c.Type)).ToList();
+        var categories = manifest.Categories;
         var byId = ById(categories, source);
         var images = manifest.Images.Select(image =>
         {
@@ -34,51 +39,64 @@ public static class DatasetLoader
                     throw new InvalidDataException($"{source}: image {image.Id} names unknown category {a.CategoryId}");
                 return category.Type switch
                 {
-                    CategoryType.Box when a.Box is { } b => new Annotation(a.CategoryId, Box: new Box(b.X, b.Y, b.Width, b.Height)),
-                    CategoryType.Point when a.Point is { } p => new Annotation(a.CategoryId, Point: new Point2(p.X, p.Y)),
-                    CategoryType.Classification => new Annotation(a.CategoryId),
-                    _ => throw new InvalidDataException(
-                        $"{source}: image {image.Id}: an annotation of {category.Type} category '{category.Name}' lacks its {category.Type.ToString().ToLowerInvariant()}"),
+                    CategoryType.Box => new Annotation(a.CategoryId, Box: new Box((float)a.X, (float)a.Y, (float)a.Width, (float)a.Height)),
+                    CategoryType.Point => new Annotation(a.CategoryId, Point: new Point2((float)a.X, (float)a.Y)),
+                    _ => new Annotation(a.CategoryId),
                 };
             }).ToList();
-            return new DatasetImage(image.Id, Path.GetFullPath(Path.Combine(imageDirectory, image.File)), image.Width, image.Height, image.Split, annotations);
+            var split = image.Split?.Trim().ToLowerInvariant() switch
+            {
+                null or "" or "train" => DatasetSplit.Train,
+                "test" or "val" or "validation" => DatasetSplit.Test,
+                var other => throw new InvalidDataException($"{source}: image {image.Id} has unknown split '{other}'"),
+            };
+            return new DatasetImage(image.Id, Path.GetFullPath(Path.Combine(imageDirectory, image.File)), image.Width, image.Height, split, annotations);
         }).ToList();
         return new VisionDataset(categories, images);
     }
 
     /// <summary>
-    /// COCO detection JSON: every category is a box category. The split comes from a non-standard per-image
-    /// "split" field when present, else <paramref name="defaultSplit"/> (COCO usually keeps splits in separate files).
+    /// COCO detection JSON, converted to the pipeline's manifest (as the Downloader does): every category is a box
+    /// category with its COCO id as text. The split comes from a non-standard per-image "split" field when present,
+    /// else <paramref name="defaultSplit"/> (COCO usually keeps splits in separate files).
     /// </summary>
     public static VisionDataset LoadCoco(string cocoPath, string? imageDirectory = null, DatasetSplit defaultSplit = DatasetSplit.Train)
     {
-        var coco = Read<CocoFile>(cocoPath, VisionJson.Options);
         var directory = imageDirectory ?? Path.GetDirectoryName(Path.GetFullPath(cocoPath))!;
-        var categories = coco.Categories.Select(c => new Category(c.Id, c.Name, CategoryType.Box)).ToList();
-        var byId = ById(categories, cocoPath);
+        return FromManifest(CocoToManifest(Read<CocoFile>(cocoPath, VisionJson.Options), cocoPath, defaultSplit), directory, cocoPath);
+    }
+
+    public static DatasetManifest CocoToManifest(CocoFile coco, string source, DatasetSplit defaultSplit = DatasetSplit.Train)
+    {
+        static string Text(long id) => id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var known = coco.Categories.Select(c => c.Id).ToHashSet();
         var annotationsByImage = coco.Annotations
             .Where(a => a.IsCrowd == 0)
             .GroupBy(a => a.ImageId)
             .ToDictionary(g => g.Key, g => g.OrderBy(a => a.Id).Select(a =>
             {
-                if (!byId.ContainsKey(a.CategoryId))
-                    throw new InvalidDataException($"{cocoPath}: annotation {a.Id} names unknown category {a.CategoryId}");
+                if (!known.Contains(a.CategoryId))
+                    throw new InvalidDataException($"{source}: annotation {a.Id} names unknown category {a.CategoryId}");
                 if (a.Bbox is not { Length: 4 })
-                    throw new InvalidDataException($"{cocoPath}: annotation {a.Id} has a bbox without 4 numbers");
-                return new Annotation(a.CategoryId, Box: new Box(a.Bbox[0], a.Bbox[1], a.Bbox[2], a.Bbox[3]));
+                    throw new InvalidDataException($"{source}: annotation {a.Id} has a bbox without 4 numbers");
+                return new ManifestAnnotation { CategoryId = Text(a.CategoryId), X = a.Bbox[0], Y = a.Bbox[1], Width = a.Bbox[2], Height = a.Bbox[3] };
             }).ToList());
-        var images = coco.Images.Select(i => new DatasetImage(
-            i.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            Path.GetFullPath(Path.Combine(directory, i.FileName)), i.Width, i.Height,
-            i.Split switch
+        return new DatasetManifest
+        {
+            Categories = coco.Categories.Select(c => new Category { Id = Text(c.Id), Name = c.Name, Type = CategoryType.Box }).ToList(),
+            Images = coco.Images.Select(i => new ManifestImage
             {
-                null => defaultSplit,
-                "train" => DatasetSplit.Train,
-                "test" or "val" => DatasetSplit.Test,
-                var other => throw new InvalidDataException($"{cocoPath}: image {i.Id} has unknown split '{other}'"),
-            },
-            annotationsByImage.GetValueOrDefault(i.Id) ?? [])).ToList();
-        return new VisionDataset(categories, images);
+                Id = Text(i.Id), File = i.FileName, Width = i.Width, Height = i.Height,
+                Split = i.Split switch
+                {
+                    null => defaultSplit == DatasetSplit.Test ? "test" : "train",
+                    "train" => "train",
+                    "test" or "val" => "test",
+                    var other => throw new InvalidDataException($"{source}: image {i.Id} has unknown split '{other}'"),
+                },
+                Annotations = annotationsByImage.GetValueOrDefault(i.Id) ?? [],
+            }).ToList(),
+        };
     }
 
     public static void SaveManifest(VisionDataset dataset, string manifestPath) =>
@@ -90,6 +108,8 @@ public static class DatasetLoader
     {
         var directory = Path.GetDirectoryName(Path.GetFullPath(cocoPath))!;
         var boxCategories = dataset.Categories.Where(c => c.Type == CategoryType.Box).ToList();
+        // COCO ids are numbers: a category's is its position among the box categories, from 1.
+        var cocoIds = boxCategories.Select((c, i) => (c.Id, CocoId: i + 1)).ToDictionary(t => t.Id, t => t.CocoId);
         var images = new List<CocoImage>();
         var annotations = new List<CocoAnnotation>();
         foreach (var (image, index) in dataset.Images.Select((image, index) => (image, index)))
@@ -99,12 +119,12 @@ public static class DatasetLoader
                 Id = index + 1, FileName = Path.GetRelativePath(directory, image.Path), Width = image.Width, Height = image.Height,
                 Split = image.Split == DatasetSplit.Train ? "train" : "test",
             });
-            foreach (var a in image.Annotations.Where(a => a.Box is not null))
+            foreach (var a in image.Annotations.Where(a => a.Box is not null && cocoIds.ContainsKey(a.CategoryId)))
             {
                 var b = a.Box!.Value;
                 annotations.Add(new CocoAnnotation
                 {
-                    Id = annotations.Count + 1, ImageId = index + 1, CategoryId = a.CategoryId,
+                    Id = annotations.Count + 1, ImageId = index + 1, CategoryId = cocoIds[a.CategoryId],
                     Bbox = [b.X, b.Y, b.Width, b.Height], Area = b.Area,
                 });
             }
@@ -112,14 +132,14 @@ public static class DatasetLoader
         var coco = new CocoFile
         {
             Images = images, Annotations = annotations,
-            Categories = boxCategories.Select(c => new CocoCategory { Id = c.Id, Name = c.Name, Supercategory = "shape" }).ToList(),
+            Categories = boxCategories.Select(c => new CocoCategory { Id = cocoIds[c.Id], Name = c.Name, Supercategory = "shape" }).ToList(),
         };
         File.WriteAllText(cocoPath, JsonSerializer.Serialize(coco, VisionJson.Options));
     }
 
-    private static Dictionary<int, Category> ById(IReadOnlyList<Category> categories, string source)
+    private static Dictionary<string, Category> ById(IReadOnlyList<Category> categories, string source)
     {
-        var byId = new Dictionary<int, Category>();
+        var byId = new Dictionary<string, Category>();
         foreach (var category in categories)
             if (!byId.TryAdd(category.Id, category))
                 throw new InvalidDataException($"{source}: category id {category.Id} appears twice");

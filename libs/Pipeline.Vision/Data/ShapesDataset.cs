@@ -29,18 +29,20 @@ public sealed record ShapesDatasetOptions
 /// </summary>
 public static class ShapesDataset
 {
-    public const int CircleId = 1, SquareId = 2, TriangleId = 3, CrossId = 4, DarkId = 5;
+    public const string CircleId = "circle", SquareId = "square", TriangleId = "triangle", CrossId = "cross", DarkId = "dark";
+    private const int Circle = 1, Square = 2, Triangle = 3;
+    private static readonly string[] ShapeIds = ["", CircleId, SquareId, TriangleId, CrossId];
 
     public static IReadOnlyList<Category> CategoriesFor(ShapesDatasetOptions options)
     {
         var categories = new List<Category>
         {
-            new(CircleId, "circle", CategoryType.Box),
-            new(SquareId, "square", CategoryType.Box),
-            new(TriangleId, "triangle", CategoryType.Box),
+            new() { Id = CircleId, Name = "circle", Type = CategoryType.Box },
+            new() { Id = SquareId, Name = "square", Type = CategoryType.Box },
+            new() { Id = TriangleId, Name = "triangle", Type = CategoryType.Box },
         };
-        if (options.IncludePointCategory) categories.Add(new Category(CrossId, "cross", CategoryType.Point));
-        if (options.IncludeClassificationCategory) categories.Add(new Category(DarkId, "dark", CategoryType.Classification));
+        if (options.IncludePointCategory) categories.Add(new Category { Id = CrossId, Name = "cross", Type = CategoryType.Point });
+        if (options.IncludeClassificationCategory) categories.Add(new Category { Id = DarkId, Name = "dark", Type = CategoryType.Classification });
         return categories;
     }
 
@@ -94,18 +96,18 @@ public static class ShapesDataset
             var colour = ContrastingColour(random, canvas, size, box);
             Func<float, float, bool> inside = kind switch
             {
-                CircleId => (px, py) => Sq(px - (x + s / 2f)) + Sq(py - (y + s / 2f)) <= Sq(s / 2f),
-                SquareId => (px, py) => px >= x && px < x + s && py >= y && py < y + s,
-                TriangleId => random.Next(2) == 0
+                Circle => (px, py) => Sq(px - (x + s / 2f)) + Sq(py - (y + s / 2f)) <= Sq(s / 2f),
+                Square => (px, py) => px >= x && px < x + s && py >= y && py < y + s,
+                Triangle => random.Next(2) == 0
                     ? InTriangle(new Point2(x + s / 2f, y), new Point2(x, y + s), new Point2(x + s, y + s))
                     : InTriangle(new Point2(x, y), new Point2(x + s, y), new Point2(x + s / 2f, y + s)),
                 _ => Cross(x, y, s),
             };
             Fill(canvas, size, box, colour, inside);
             placed.Add(box);
-            annotations.Add(kind == CrossId
+            annotations.Add(ShapeIds[kind] == CrossId
                 ? new Annotation(CrossId, Point: new Point2(x + s / 2f, y + s / 2f))
-                : new Annotation(kind, Box: box));
+                : new Annotation(ShapeIds[kind], Box: box));
         }
 
         // Distractors: hollow rings and bars, drawn like the shapes but never annotated.

@@ -1,29 +1,31 @@
 namespace Pipeline.Vision.Data;
 
-public sealed record Category(int Id, string Name, CategoryType Type);
-
 /// <summary>One annotation: Box for box categories, Point for point categories, neither for classification.</summary>
-public sealed record Annotation(int CategoryId, Box? Box = null, Point2? Point = null);
+public sealed record Annotation(string CategoryId, Box? Box = null, Point2? Point = null);
 
 public sealed record DatasetImage(string Id, string Path, int Width, int Height, DatasetSplit Split, IReadOnlyList<Annotation> Annotations);
 
-/// <summary>The in-memory dataset every loader produces: categories, and images with absolute paths.</summary>
+/// <summary>
+/// The in-memory dataset every loader produces: the contracts' categories (their order is the model's channel order),
+/// and images with absolute paths.
+/// </summary>
 public sealed record VisionDataset(IReadOnlyList<Category> Categories, IReadOnlyList<DatasetImage> Images)
 {
     public IReadOnlyList<DatasetImage> Train => Images.Where(i => i.Split == DatasetSplit.Train).ToList();
     public IReadOnlyList<DatasetImage> Test => Images.Where(i => i.Split == DatasetSplit.Test).ToList();
 
+    /// <summary>The pipeline's manifest, file names relative to <paramref name="relativeTo"/>.</summary>
     public DatasetManifest ToManifest(string relativeTo) => new()
     {
-        Categories = Categories.Select(c => new ManifestCategory { Id = c.Id, Name = c.Name, Type = c.Type }).ToList(),
+        Categories = Categories,
         Images = Images.Select(i => new ManifestImage
         {
-            Id = i.Id, File = System.IO.Path.GetRelativePath(relativeTo, i.Path), Width = i.Width, Height = i.Height, Split = i.Split,
+            Id = i.Id, File = System.IO.Path.GetRelativePath(relativeTo, i.Path).Replace('\\', '/'), Width = i.Width, Height = i.Height,
+            Split = i.Split == DatasetSplit.Test ? "test" : "train",
             Annotations = i.Annotations.Select(a => new ManifestAnnotation
             {
                 CategoryId = a.CategoryId,
-                Box = a.Box is { } b ? new ManifestBox { X = b.X, Y = b.Y, Width = b.Width, Height = b.Height } : null,
-                Point = a.Point is { } p ? new ManifestPoint { X = p.X, Y = p.Y } : null,
+                X = a.Box?.X ?? a.Point?.X ?? 0, Y = a.Box?.Y ?? a.Point?.Y ?? 0, Width = a.Box?.Width ?? 0, Height = a.Box?.Height ?? 0,
             }).ToList(),
         }).ToList(),
     };

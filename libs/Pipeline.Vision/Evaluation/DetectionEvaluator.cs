@@ -2,14 +2,21 @@ using Pipeline.Vision.Data;
 
 namespace Pipeline.Vision.Evaluation;
 
-/// <summary>Per category: AP at the match threshold, and tp/fp/fn among detections at or above the confidence threshold.</summary>
-public sealed record CategoryMetrics(int CategoryId, string Name, CategoryType Type, int GroundTruth, double AveragePrecision, int TruePositives, int FalsePositives, int FalseNegatives);
-
+/// <summary>
+/// mAP and, per category (the contracts' <see cref="CategoryMetrics"/>, the confusion matrix the learning loop syncs),
+/// AP at the match threshold and tp/fp/fn among detections at or above the confidence threshold.
+/// </summary>
 public sealed record EvaluationResult(double MeanAveragePrecision, IReadOnlyList<CategoryMetrics> Categories, float IouThreshold, float ConfidenceThreshold)
 {
     public int TruePositives => Categories.Sum(c => c.TruePositives);
     public int FalsePositives => Categories.Sum(c => c.FalsePositives);
     public int FalseNegatives => Categories.Sum(c => c.FalseNegatives);
+
+    /// <summary>The pipeline's metrics of a training at <paramref name="iteration"/>.</summary>
+    public TrainingMetrics ToTrainingMetrics(int iteration, double loss) => new()
+    {
+        Iteration = iteration, Loss = loss, MeanAveragePrecision = MeanAveragePrecision, Categories = Categories,
+    };
 }
 
 /// <summary>
@@ -28,7 +35,7 @@ public static class DetectionEvaluator
         float confidenceThreshold = 0.5f,
         float pointRadius = DefaultPointRadius)
     {
-        var results = new List<CategoryMetrics>();
+        var results = new List<(CategoryMetrics Metrics, int GroundTruth)>();
         foreach (var category in categories)
         {
             var groundTruth = 0;
@@ -50,12 +57,15 @@ public static class DetectionEvaluator
                 fp += confident.Count - hits;
                 fn += truths.Count - hits;
             }
-            results.Add(new CategoryMetrics(category.Id, category.Name, category.Type, groundTruth,
-                AveragePrecision(ranked, groundTruth), tp, fp, fn));
+            results.Add((new CategoryMetrics
+            {
+                CategoryId = category.Id, CategoryName = category.Name, TruePositives = tp, FalsePositives = fp, FalseNegatives = fn,
+                AveragePrecision = AveragePrecision(ranked, groundTruth),
+            }, groundTruth));
         }
         var withTruth = results.Where(r => r.GroundTruth > 0).ToList();
-        var map = withTruth.Count == 0 ? 0 : withTruth.Average(r => r.AveragePrecision);
-        return new EvaluationResult(map, results, iouThreshold, confidenceThreshold);
+        var map = withTruth.Count == 0 ? 0 : withTruth.Average(r => r.Metrics.AveragePrecision);
+        return new EvaluationResult(map, results.Select(r => r.Metrics).ToList(), iouThreshold, confidenceThreshold);
     }
 
     /// <summary>Greedy matching in confidence order (detections sorted descending): each truth matches at most once.</summary>

@@ -1,4 +1,4 @@
-using Pipeline.Vision.Data;
+
 
 namespace Pipeline.Vision.Models;
 
@@ -17,6 +17,6 @@ public sealed class CategoryLayout
     public IReadOnlyList<Category> Categories { get; }
     public IReadOnlyList<Category> Spatial { get; }
     public IReadOnlyList<Category> Classification { get; }
-    public IReadOnlyDictionary<int, int> SpatialChannel { get; }
-    public IReadOnlyDictionary<int, int> ClassificationIndex { get; }
+    public IReadOnlyDictionary<string, int> SpatialChannel { get; }
+    public IReadOnlyDictionary<string, int> ClassificationIndex { get; }
 }

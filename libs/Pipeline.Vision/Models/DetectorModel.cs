@@ -32,7 +32,21 @@ public sealed class DetectorModel : IDisposable
     public int Resolution { get; }
     public Device Device { get; }
     public Hyperparameters? Hyperparameters { get; set; }
-    public ModelMetrics? Metrics { get; set; }
+    public TrainingMetrics? Metrics { get; set; }
+
+    /// <summary>model.json's architecture: the network and its width, since the weights only load into a network of that width.</summary>
+    public string Architecture => ArchitectureOf(Width);
+
+    public static string ArchitectureOf(int width) => $"{CenterNet.ArchitectureName}-w{width}";
+
+    /// <summary>The width an architecture name says; throws InvalidDataException for a network this library does not know.</summary>
+    public static int WidthOf(string architecture)
+    {
+        var prefix = $"{CenterNet.ArchitectureName}-w";
+        return architecture.StartsWith(prefix, StringComparison.Ordinal) && int.TryParse(architecture.AsSpan(prefix.Length), out var width) && width > 0
+            ? width
+            : throw new InvalidDataException($"Unknown architecture '{architecture}': this library runs {prefix}N");
+    }
 
     /// <summary>A new network with random weights, seeded so the same seed gives the same weights.</summary>
     public static DetectorModel Create(IReadOnlyList<Category> categories, int width, int resolution, Device? device = null, int seed = 1)
@@ -48,21 +62,21 @@ public sealed class DetectorModel : IDisposable
     }
 
     /// <summary>Detects on image files, <paramref name="batchSize"/> images per forward pass, decoding in parallel.</summary>
-    public IReadOnlyList<ImageDetections> Detect(IReadOnlyList<string> imagePaths, float minConfidence = 0.3f, int batchSize = 16) =>
+    public IReadOnlyList<DetectedImage> Detect(IReadOnlyList<string> imagePaths, float minConfidence = 0.3f, int batchSize = 16) =>
         DetectBatches(imagePaths.Count, batchSize, minConfidence, i =>
         {
             var chw = ImageDecoder.LoadResizedChw(imagePaths[i], Resolution, out var w, out var h);
             return (Path.GetFileNameWithoutExtension(imagePaths[i]), chw, w, h);
         });
 
-    public IReadOnlyList<ImageDetections> Detect(IReadOnlyList<DatasetImage> images, float minConfidence = 0.3f, int batchSize = 16) =>
+    public IReadOnlyList<DetectedImage> Detect(IReadOnlyList<DatasetImage> images, float minConfidence = 0.3f, int batchSize = 16) =>
         DetectBatches(images.Count, batchSize, minConfidence, i =>
         {
             var chw = ImageDecoder.LoadResizedChw(images[i].Path, Resolution, out var w, out var h);
             return (images[i].Id, chw, w, h);
         });
 
-    public IReadOnlyList<ImageDetections> Detect(IReadOnlyList<Image<Rgb24>> images, float minConfidence = 0.3f, int batchSize = 16) =>
+    public IReadOnlyList<DetectedImage> Detect(IReadOnlyList<Image<Rgb24>> images, float minConfidence = 0.3f, int batchSize = 16) =>
         DetectBatches(images.Count, batchSize, minConfidence, i =>
         {
             var chw = ImageDecoder.ResizedChw(images[i], Resolution, out var w, out var h);
@@ -70,13 +84,13 @@ public sealed class DetectorModel : IDisposable
         });
 
     /// <summary>Detects on images already decoded to CHW bytes at <see cref="Resolution"/>.</summary>
-    public IReadOnlyList<ImageDetections> DetectDecoded(IReadOnlyList<(string Id, byte[] Chw, int Width, int Height)> images, float minConfidence = 0.3f, int batchSize = 16) =>
+    public IReadOnlyList<DetectedImage> DetectDecoded(IReadOnlyList<(string Id, byte[] Chw, int Width, int Height)> images, float minConfidence = 0.3f, int batchSize = 16) =>
         DetectBatches(images.Count, batchSize, minConfidence, i => images[i]);
 
-    private List<ImageDetections> DetectBatches(int count, int batchSize, float minConfidence, Func<int, (string Id, byte[] Chw, int Width, int Height)> load)
+    private List<DetectedImage> DetectBatches(int count, int batchSize, float minConfidence, Func<int, (string Id, byte[] Chw, int Width, int Height)> load)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        var results = new List<ImageDetections>(count);
+        var results = new List<DetectedImage>(count);
         for (var start = 0; start < count; start += batchSize)
         {
             var n = Math.Min(batchSize, count - start);
@@ -84,7 +98,7 @@ public sealed class DetectorModel : IDisposable
             Parallel.For(0, n, i => decoded[i] = load(start + i));
             var detections = Forward(decoded.Select(d => d.Chw).ToList(), decoded.Select(d => (d.Width, d.Height)).ToList(), minConfidence);
             for (var i = 0; i < n; i++)
-                results.Add(new ImageDetections(decoded[i].Id, decoded[i].Width, decoded[i].Height, detections[i]));
+                results.Add(new DetectedImage(decoded[i].Id, decoded[i].Width, decoded[i].Height, detections[i]));
         }
         return results;
     }
@@ -112,20 +126,19 @@ public sealed class DetectorModel : IDisposable
         }
     }
 
-    public ModelDescription Describe(IReadOnlyDictionary<string, string> files) => new()
+    /// <summary>The contracts' model.json for this model and <paramref name="files"/>.</summary>
+    public ModelDescription Describe(IReadOnlyList<ModelFile> files) => new()
     {
-        Architecture = CenterNet.ArchitectureName, Width = Width, Resolution = Resolution,
-        Categories = Categories.Select(c => new ManifestCategory { Id = c.Id, Name = c.Name, Type = c.Type }).ToList(),
-        Hyperparameters = Hyperparameters, Metrics = Metrics, Files = files,
+        Architecture = Architecture, Resolution = Resolution, Categories = Categories,
+        Hyperparameters = Hyperparameters ?? new Hyperparameters { Resolution = Resolution }, Metrics = Metrics, Files = files,
     };
 
-    /// <summary>Writes weights.bin and model.json (with the weights' sha256) into <paramref name="directory"/>.</summary>
+    /// <summary>Writes weights.bin and model.json (the weights' sha256 and length) into <paramref name="directory"/>.</summary>
     public ModelDescription Save(string directory)
     {
         Directory.CreateDirectory(directory);
-        var weights = Path.Combine(directory, WeightsFile);
-        Network.save(weights);
-        var description = Describe(new Dictionary<string, string> { [WeightsFile] = FileHashes.Sha256(weights) });
+        Network.save(Path.Combine(directory, WeightsFile));
+        var description = Describe([FileHashes.Describe(directory, WeightsFile)]);
         File.WriteAllText(Path.Combine(directory, DescriptionFile), JsonSerializer.Serialize(description, VisionJson.Options));
         return description;
     }
@@ -142,15 +155,24 @@ public sealed class DetectorModel : IDisposable
     public static DetectorModel Load(string directory, Device? device = null)
     {
         var description = ReadDescription(directory);
-        if (description.Architecture != CenterNet.ArchitectureName)
-            throw new InvalidDataException($"{Path.Combine(directory, DescriptionFile)}: unknown architecture '{description.Architecture}'");
+        int width;
+        try
+        {
+            width = WidthOf(description.Architecture);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"{Path.Combine(directory, DescriptionFile)}: {e.Message}", e);
+        }
+        if (!description.Files.Any(f => f.Name == WeightsFile))
+            throw new InvalidDataException($"{Path.Combine(directory, DescriptionFile)} lists no {WeightsFile}");
         FileHashes.Verify(directory, description.Files);
-        var categories = description.Categories.Select(c => new Category(c.Id, c.Name, c.Type)).ToList();
-        var model = Create(categories, description.Width, description.Resolution, CPU);
+        var categories = description.Categories;
+        var model = Create(categories, width, description.Resolution, CPU);
         model.Network.load(Path.Combine(directory, WeightsFile));
         var target = device ?? CPU;
         if (target.type != DeviceType.CPU) model.Network.to(target);
-        var loaded = new DetectorModel(model.Network, categories, description.Width, description.Resolution, target)
+        var loaded = new DetectorModel(model.Network, categories, width, description.Resolution, target)
         {
             Hyperparameters = description.Hyperparameters, Metrics = description.Metrics,
         };

@@ -10,16 +10,23 @@ public static class FileHashes
         return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 
-    /// <summary>Throws <see cref="ChecksumMismatchException"/> naming the first file that is missing or differs.</summary>
-    public static void Verify(string directory, IReadOnlyDictionary<string, string> files)
+    /// <summary>model.json's entry for a file in <paramref name="directory"/>.</summary>
+    public static ModelFile Describe(string directory, string name)
     {
-        foreach (var (name, expected) in files)
+        var path = Path.Combine(directory, name);
+        return new ModelFile { Name = name, Sha256 = Sha256(path), Length = new FileInfo(path).Length };
+    }
+
+    /// <summary>Throws <see cref="ChecksumMismatchException"/> naming the first file that is missing or differs.</summary>
+    public static void Verify(string directory, IReadOnlyList<ModelFile> files)
+    {
+        foreach (var file in files)
         {
-            var path = Path.Combine(directory, name);
-            if (!File.Exists(path)) throw new FileNotFoundException($"{name} is listed in model.json but missing from {directory}", path);
+            var path = Path.Combine(directory, file.Name);
+            if (!File.Exists(path)) throw new FileNotFoundException($"{file.Name} is listed in model.json but missing from {directory}", path);
             var actual = Sha256(path);
-            if (!string.Equals(actual, expected, StringComparison.OrdinalIgnoreCase))
-                throw new ChecksumMismatchException(path, expected, actual);
+            if (!string.Equals(actual, file.Sha256, StringComparison.OrdinalIgnoreCase))
+                throw new ChecksumMismatchException(path, file.Sha256, actual);
         }
     }
 }

@@ -16,12 +16,14 @@ public sealed class BatchBuilder
     private readonly IReadOnlyList<DatasetImage> images;
     private readonly byte[][] pixels;
     private readonly Hyperparameters hp;
+    private readonly int seed;
     private readonly CategoryLayout layout;
     private int permutationEpoch = -1;
     private int[] permutation = [];
 
-    public BatchBuilder(IReadOnlyList<DatasetImage> images, CategoryLayout layout, Hyperparameters hp)
+    public BatchBuilder(IReadOnlyList<DatasetImage> images, CategoryLayout layout, Hyperparameters hp, int seed)
     {
+        this.seed = seed;
         if (images.Count == 0) throw new ArgumentException("The dataset has no training images", nameof(images));
         this.images = images;
         this.layout = layout;
@@ -41,7 +43,7 @@ public sealed class BatchBuilder
         var input = empty([hp.BatchSize, 3, size, size]);
         var pixelsOut = MemoryMarshal.Cast<byte, float>(input.bytes);
         var annotations = new List<IReadOnlyList<Annotation>>(hp.BatchSize);
-        var flips = new Random(unchecked(hp.Seed * 1_000_003 + iteration * 7919 + 17));
+        var flips = new Random(unchecked(seed * 1_000_003 + iteration * 7919 + 17));
         for (var j = 0; j < hp.BatchSize; j++)
         {
             var index = ImageAt((long)iteration * hp.BatchSize + j);
@@ -64,7 +66,7 @@ public sealed class BatchBuilder
         if (epoch != permutationEpoch)
         {
             permutation = Enumerable.Range(0, images.Count).ToArray();
-            new Random(unchecked(hp.Seed * 31 + epoch)).Shuffle(permutation);
+            new Random(unchecked(seed * 31 + epoch)).Shuffle(permutation);
             permutationEpoch = epoch;
         }
         return permutation[(int)(sample % images.Count)];

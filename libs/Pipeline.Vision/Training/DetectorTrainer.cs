@@ -26,9 +26,12 @@ public sealed class DetectorTrainer : IDisposable
     private readonly bool ownsModel;
 
     /// <param name="startFrom">A model to continue training from (a base model); null starts from random weights.</param>
-    public DetectorTrainer(VisionDataset dataset, Hyperparameters hyperparameters, Device? device = null, DetectorModel? startFrom = null)
+    /// <param name="options">Optimizer, network width and seed; null takes the defaults. A base model keeps its own width.</param>
+    public DetectorTrainer(VisionDataset dataset, Hyperparameters hyperparameters, Device? device = null, DetectorModel? startFrom = null, TrainingOptions? options = null)
     {
         Hyperparameters = hyperparameters.Validate();
+        Options = (options ?? new TrainingOptions()).Validate();
+        if (startFrom is not null) Options = Options with { ModelWidth = startFrom.Width };
         device ??= CPU;
         if (startFrom is not null)
         {
@@ -37,16 +40,17 @@ public sealed class DetectorTrainer : IDisposable
             if (!startFrom.Categories.SequenceEqual(dataset.Categories))
                 throw new ArgumentException("The base model's categories differ from the dataset's", nameof(startFrom));
         }
-        Model = startFrom ?? DetectorModel.Create(dataset.Categories, hyperparameters.ModelWidth, hyperparameters.Resolution, device, hyperparameters.Seed);
+        Model = startFrom ?? DetectorModel.Create(dataset.Categories, Options.ModelWidth, hyperparameters.Resolution, device, Options.Seed);
         ownsModel = startFrom is null;
         Model.Hyperparameters = hyperparameters;
         Dataset = dataset;
-        batches = new BatchBuilder(dataset.Train, Model.Layout, hyperparameters);
+        batches = new BatchBuilder(dataset.Train, Model.Layout, hyperparameters, Options.Seed);
         var parameters = Model.Network.parameters();
-        optimizer = DetectorOptimizer.Create(hyperparameters.Optimizer, parameters, hyperparameters.LearningRate);
+        optimizer = DetectorOptimizer.Create(Options.Optimizer, parameters, hyperparameters.LearningRate);
     }
 
     public Hyperparameters Hyperparameters { get; }
+    public TrainingOptions Options { get; }
     public DetectorModel Model { get; }
     public VisionDataset Dataset { get; }
     /// <summary>Iterations done so far.</summary>
@@ -125,11 +129,8 @@ public sealed class DetectorTrainer : IDisposable
         {
             Iteration = Iteration,
             Hyperparameters = Hyperparameters,
-            Model = Model.Describe(new Dictionary<string, string>
-            {
-                [DetectorModel.WeightsFile] = FileHashes.Sha256(weights),
-                [OptimizerFile] = FileHashes.Sha256(optimizerState),
-            }),
+            Options = Options,
+            Model = Model.Describe([FileHashes.Describe(directory, DetectorModel.WeightsFile), FileHashes.Describe(directory, OptimizerFile)]),
         };
         // model.json last, through a rename: a checkpoint folder is either complete or still the previous one.
         var path = Path.Combine(directory, CheckpointFile);
@@ -145,10 +146,9 @@ public sealed class DetectorTrainer : IDisposable
         var checkpoint = JsonSerializer.Deserialize<TrainingCheckpoint>(File.ReadAllText(path), VisionJson.Options)
             ?? throw new InvalidDataException($"{path} is empty");
         FileHashes.Verify(checkpointDirectory, checkpoint.Model.Files);
-        var categories = checkpoint.Model.Categories.Select(c => new Category(c.Id, c.Name, c.Type));
-        if (!categories.SequenceEqual(dataset.Categories))
+        if (!checkpoint.Model.Categories.SequenceEqual(dataset.Categories))
             throw new InvalidDataException($"{path}: the checkpoint's categories differ from the dataset's");
-        var trainer = new DetectorTrainer(dataset, hyperparameters ?? checkpoint.Hyperparameters, device);
+        var trainer = new DetectorTrainer(dataset, hyperparameters ?? checkpoint.Hyperparameters, device, options: checkpoint.Options);
         trainer.Model.Network.load(Path.Combine(checkpointDirectory, DetectorModel.WeightsFile));
         trainer.optimizer.Load(Path.Combine(checkpointDirectory, OptimizerFile));
         trainer.Iteration = checkpoint.Iteration;
@@ -166,5 +166,6 @@ public sealed record TrainingCheckpoint
 {
     public required int Iteration { get; init; }
     public required Hyperparameters Hyperparameters { get; init; }
+    public TrainingOptions Options { get; init; } = new();
     public required ModelDescription Model { get; init; }
 }

@@ -21,13 +21,27 @@ public sealed class RunningPipelineCollection : ICollectionFixture<RunningPipeli
 
 /// <summary>
 /// The Orchestrator, Downloader and Uploader, each as its own process built from services/, on the real RabbitMQ and
-/// PostgreSQL (a virtual host and schema of their own), plus the training and detection replies from this process.
+/// PostgreSQL (a virtual host and schema of their own), plus the training and detection replies from this process;
+/// or, with <c>realWorkers</c>, the real Trainer and two Detector processes instead of those replies.
 /// </summary>
 public sealed class RunningPipelineFixture : IAsyncLifetime
 {
+    /// <summary>Images per DetectImages when the real Detectors run: small, so two replicas share many batches.</summary>
+    public const int RealDetectionBatchSize = 2;
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
     private readonly List<ServiceProcess> services = [];
+    private readonly bool realWorkers;
     private IHost? stageHost;
+
+    public RunningPipelineFixture()
+        : this(realWorkers: false)
+    {
+    }
+
+    internal RunningPipelineFixture(bool realWorkers)
+    {
+        this.realWorkers = realWorkers;
+    }
 
     public InfrastructureFixture Infrastructure { get; } = new();
 
@@ -52,15 +66,32 @@ public sealed class RunningPipelineFixture : IAsyncLifetime
         // Fail fast: bad input is not retried anyway, and transient faults get two quick tries.
         settings["Retry:Limit"] = "2";
         settings["Retry:MaxInterval"] = "00:00:00.500";
+        if (realWorkers)
+        {
+            settings["Detection:BatchSize"] = RealDetectionBatchSize.ToString();
+        }
 
         var environment = settings.Where(s => s.Value is not null).ToDictionary(s => s.Key.Replace(":", "__"), s => s.Value!);
         var logs = Path.Combine(WorkFolder, "logs");
         services.Add(ServiceProcess.Start("Orchestrator", "orchestrator", new Dictionary<string, string>(environment) { ["Urls"] = apiUrl }, logs));
         services.Add(ServiceProcess.Start("Downloader", "downloader", environment, logs));
         services.Add(ServiceProcess.Start("Uploader", "uploader", environment, logs));
+        if (realWorkers)
+        {
+            var trainer = new Dictionary<string, string>(environment)
+            {
+                ["Trainer__Device"] = "cpu", ["Trainer__ModelWidth"] = "8", ["Trainer__ProgressInterval"] = "00:00:00.500",
+                ["Trainer__EvaluateEvery"] = "10", ["Trainer__CheckpointEvery"] = "10",
+            };
+            services.Add(ServiceProcess.Start("Trainer", "trainer", trainer, logs));
+            var detector = new Dictionary<string, string>(environment) { ["Detector__Device"] = "cpu", ["Detector__Threads"] = "1" };
+            services.Add(ServiceProcess.Start("Detector", "detector-1", detector, logs));
+            services.Add(ServiceProcess.Start("Detector", "detector-2", detector, logs));
+        }
+
         Api = new HttpClient { BaseAddress = new Uri(apiUrl), Timeout = TimeSpan.FromSeconds(10) };
 
-        stageHost = StartStageReplies(settings);
+        stageHost = StartStageReplies(settings, realWorkers);
         await stageHost.StartAsync();
         Artifacts = stageHost.Services.GetRequiredService<IArtifactStore>();
 
@@ -78,6 +109,12 @@ public sealed class RunningPipelineFixture : IAsyncLifetime
         foreach (var queue in new[] { StageQueues.Training, StageQueues.DownloadTrainingData, StageQueues.UploadModel, StageQueues.UploadDetections })
         {
             await WaitUntil($"queue {queue} has a consumer", async () => (await Infrastructure.QueueCountsAsync(queue))?.Consumers > 0, StartTimeout);
+        }
+
+        if (realWorkers)
+        {
+            await WaitUntil("both Detectors consume", async () => (await Infrastructure.QueueCountsAsync(StageQueues.DetectImages))?.Consumers >= 2, StartTimeout);
+            await WaitUntil("the Trainer consumes", async () => (await Infrastructure.QueueCountsAsync(StageQueues.TrainModel))?.Consumers > 0, StartTimeout);
         }
     }
 
@@ -153,14 +190,18 @@ public sealed class RunningPipelineFixture : IAsyncLifetime
         }
     }
 
-    private static IHost StartStageReplies(Dictionary<string, string?> settings)
+    private static IHost StartStageReplies(Dictionary<string, string?> settings, bool realWorkers)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration.AddInMemoryCollection(settings);
         builder.AddPipelineDefaults("e2e-stages", bus =>
         {
-            bus.AddConsumer<InstantTrainModelConsumer>().Endpoint(e => e.Name = StageQueues.TrainModel);
-            bus.AddConsumer<InstantDetectImagesConsumer>().Endpoint(e => e.Name = StageQueues.DetectImages);
+            // With the real workers running, this process only sends BeginTraining and reads the artifact store.
+            if (!realWorkers)
+            {
+                bus.AddConsumer<InstantTrainModelConsumer>().Endpoint(e => e.Name = StageQueues.TrainModel);
+                bus.AddConsumer<InstantDetectImagesConsumer>().Endpoint(e => e.Name = StageQueues.DetectImages);
+            }
         });
         return builder.Build();
     }

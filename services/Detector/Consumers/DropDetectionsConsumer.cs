@@ -1,0 +1,17 @@
+using MassTransit;
+using Microsoft.Extensions.Logging;
+using Pipeline.Contracts;
+using Pipeline.Hosting.Artifacts;
+
+namespace Pipeline.Detector.Consumers;
+
+/// <summary>Drops a training's detection batches once the Uploader has stored them.</summary>
+public sealed class DropDetectionsConsumer(IArtifactStore store, ILogger<DropDetectionsConsumer> logger) : IConsumer<TrainingReadyForCleanup>
+{
+    public Task Consume(ConsumeContext<TrainingReadyForCleanup> context)
+    {
+        store.Delete(ArtifactKeys.Detections(context.Message.TrainingId));
+        logger.LogInformation("Dropped the detection batches of {TrainingId}", context.Message.TrainingId);
+        return Task.CompletedTask;
+    }
+}

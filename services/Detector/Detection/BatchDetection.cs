@@ -1,0 +1,62 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Pipeline.Contracts;
+using Pipeline.Hosting.Artifacts;
+using Pipeline.Hosting.Messaging;
+using Pipeline.Vision;
+using Pipeline.Vision.Data;
+
+namespace Pipeline.Detector.Detection;
+
+/// <summary>
+/// One batch of the detection fan-out, without a bus: the slice of the detection list, the model (cached), batched
+/// inference with NMS, and the batch's detections as a JSON array of <see cref="ImageDetections"/> in the store.
+/// </summary>
+public sealed class BatchDetection(IArtifactStore store, ModelCache models, IOptions<DetectorSettings> options, ILogger<BatchDetection> logger)
+{
+    private readonly DetectorSettings settings = options.Value;
+
+    public async Task<DetectedBatch> DetectAsync(DetectImages command, CancellationToken cancellationToken)
+    {
+        var images = await ReadImagesAsync(command, cancellationToken);
+        var loaded = await models.GetAsync(command.ModelId, command.ModelKey, cancellationToken);
+        IReadOnlyList<DetectedImage> found;
+        lock (loaded.Gate)
+        {
+            found = loaded.Model.Detect(images, settings.MinConfidence, Math.Max(1, settings.InferenceBatchSize));
+        }
+
+        // The model's decoder suppresses overlaps at its own default; this applies the configured threshold.
+        var detections = found.Select(image => (image with { Detections = BoxOps.Nms(image.Detections, settings.NmsIou) }).ToContracts(command.ModelId)).ToList();
+        var key = ArtifactKeys.DetectionBatch(command.TrainingId, command.BatchIndex);
+        await store.WriteJsonAsync(key, detections, cancellationToken);
+        var count = detections.Sum(d => d.Boxes.Count + d.Points.Count + d.Classifications.Count);
+        logger.LogInformation("Detected batch {BatchIndex} of {BatchCount} of {TrainingId}: {DetectionCount} detections on {ImageCount} images",
+            command.BatchIndex, command.BatchCount, command.TrainingId, count, detections.Count);
+        return new DetectedBatch(key, detections.Count, count);
+    }
+
+    private async Task<List<DatasetImage>> ReadImagesAsync(DetectImages command, CancellationToken cancellationToken)
+    {
+        var imageIds = await store.ReadAsync<List<string>>(command.DetectionListKey, cancellationToken);
+        if (command.FirstImageIndex < 0 || command.ImageCount < 0 || command.FirstImageIndex + command.ImageCount > imageIds.Count)
+        {
+            throw new StageInputException(
+                $"Batch {command.BatchIndex} asks for images [{command.FirstImageIndex}, {command.FirstImageIndex + command.ImageCount}) " +
+                $"of a detection list of {imageIds.Count} at '{command.DetectionListKey}'.");
+        }
+
+        var manifest = await store.ReadAsync<DatasetManifest>(command.DatasetKey, cancellationToken);
+        var folder = Path.GetDirectoryName(store.GetLocalPath(command.DatasetKey))!;
+        var byId = manifest.Images.ToDictionary(image => image.Id);
+        return imageIds.GetRange(command.FirstImageIndex, command.ImageCount).Select(id =>
+        {
+            if (!byId.TryGetValue(id, out var image))
+            {
+                throw new StageInputException($"Image '{id}' of the detection list is not in the dataset at '{command.DatasetKey}'.");
+            }
+
+            return new DatasetImage(image.Id, Path.GetFullPath(Path.Combine(folder, image.File)), image.Width, image.Height, DatasetSplit.Test, []);
+        }).ToList();
+    }
+}

@@ -1,0 +1,78 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Pipeline.Hosting.Artifacts;
+using Pipeline.Hosting.Messaging;
+using Pipeline.Vision.Models;
+
+namespace Pipeline.Detector.Detection;
+
+/// <summary>
+/// Models by id, each loaded once and kept, the least recently used dropped beyond <see cref="DetectorSettings.CachedModels"/>.
+/// Loading checks every file against the sha256 in model.json: a model that does not match is bad input.
+/// </summary>
+public sealed class ModelCache(IArtifactStore store, DetectionDevice device, IOptions<DetectorSettings> options, ILogger<ModelCache> logger) : IDisposable
+{
+    private readonly SemaphoreSlim gate = new(1, 1);
+    private readonly LinkedList<LoadedModel> models = new();
+
+    public async Task<LoadedModel> GetAsync(Guid modelId, string modelKey, CancellationToken cancellationToken)
+    {
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (models.FirstOrDefault(m => m.ModelId == modelId) is { } cached)
+            {
+                models.Remove(cached);
+                models.AddFirst(cached);
+                return cached;
+            }
+
+            var loaded = await LoadAsync(modelId, modelKey, cancellationToken);
+            models.AddFirst(loaded);
+            while (models.Count > Math.Max(1, options.Value.CachedModels))
+            {
+                var oldest = models.Last!.Value;
+                models.RemoveLast();
+                oldest.Dispose();
+            }
+
+            return loaded;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async Task<LoadedModel> LoadAsync(Guid modelId, string modelKey, CancellationToken cancellationToken)
+    {
+        // model.json first through the store, so a missing or malformed one is named by its key.
+        var description = await store.ReadDescriptionAsync(modelKey, cancellationToken);
+        try
+        {
+            var model = DetectorModel.Load(store.GetLocalPath(modelKey), device.Device);
+            logger.LogInformation("Loaded model {ModelId} from {ModelKey}: {Architecture} at {Resolution} px, {CategoryCount} categories, on {Device}",
+                modelId, modelKey, description.Architecture, description.Resolution, description.Categories.Count, device.Device.type);
+            return new LoadedModel(modelId, model);
+        }
+        catch (ChecksumMismatchException e)
+        {
+            throw new StageInputException(
+                $"Model file '{Path.GetFileName(e.File)}' of model {modelId} at '{modelKey}' has sha256 {e.Actual}, but its model.json says {e.Expected}.", e);
+        }
+        catch (Exception e) when (e is FileNotFoundException or InvalidDataException)
+        {
+            throw new StageInputException($"Model {modelId} at '{modelKey}' does not load: {e.Message}", e);
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var model in models)
+        {
+            model.Dispose();
+        }
+
+        gate.Dispose();
+    }
+}

@@ -1,0 +1,33 @@
+using MassTransit;
+using Pipeline.Hosting.Messaging;
+
+namespace Pipeline.Trainer.Consumers;
+
+public sealed class TrainModelConsumerDefinition : ConsumerDefinition<TrainModelConsumer>
+{
+    public TrainModelConsumerDefinition()
+    {
+        EndpointName = StageQueues.TrainModel;
+        // One training per device: a second would only halve the speed of both and double the memory.
+        ConcurrentMessageLimit = 1;
+    }
+
+    protected override void ConfigureConsumer(
+        IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<TrainModelConsumer> consumerConfigurator, IRegistrationContext context)
+    {
+        // The Trainer holds its TrainModel delivery unacked for the whole training (hours): RabbitMQ's consumer_timeout
+        // is raised to 24 h for that in scripts/infra.sh and docker-compose. So a Trainer that crashes, or whose
+        // connection drops, hands the message back to the queue by itself, and another Trainer (or this one restarted)
+        // resumes it from the training's last checkpoint. A Trainer that hangs without dropping its connection keeps
+        // the message; the Orchestrator's watchdog notices the missing TrainingProgressed heartbeat and re-sends the
+        // command with Attempt + 1. Prefetch 1: a second TrainModel must wait in the queue, free for another Trainer,
+        // not in this one's buffer behind a training of hours.
+        if (endpointConfigurator is IRabbitMqReceiveEndpointConfigurator rabbit)
+        {
+            rabbit.PrefetchCount = 1;
+        }
+
+        // No outbox: progress and metrics must leave while the training runs, not when it ends.
+        endpointConfigurator.UseStageRetry(context);
+    }
+}

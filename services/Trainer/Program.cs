@@ -1,0 +1,25 @@
+using Microsoft.Extensions.Options;
+using MassTransit;
+using Pipeline.Hosting;
+using Pipeline.Trainer;
+using Pipeline.Trainer.Consumers;
+using Pipeline.Trainer.Training;
+using Pipeline.Vision;
+
+var builder = Host.CreateApplicationBuilder(args);
+builder.AddPipelineDefaults("trainer", bus =>
+{
+    bus.AddConsumer<TrainModelConsumer, TrainModelConsumerDefinition>();
+    bus.AddConsumer<CancelTrainingConsumer, CancelTrainingConsumerDefinition>();
+    bus.AddConsumer<DropTrainerScratchConsumer, DropTrainerScratchConsumerDefinition>();
+});
+builder.Services.Configure<TrainerSettings>(builder.Configuration.GetSection(TrainerSettings.Section));
+builder.Services.AddSingleton(services =>
+{
+    var settings = services.GetRequiredService<IOptions<TrainerSettings>>().Value;
+    TorchDevice.SetThreads(settings.Threads);
+    return new TrainingDevice(TorchDevice.Select(settings.Device));
+});
+builder.Services.AddSingleton<RunningTrainings>();
+builder.Services.AddSingleton<ModelTraining>();
+builder.Build().Run();

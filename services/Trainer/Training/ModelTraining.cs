@@ -1,0 +1,299 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Pipeline.Contracts;
+using Pipeline.Hosting.Artifacts;
+using Pipeline.Hosting.Messaging;
+using Pipeline.Vision.Data;
+using Pipeline.Vision.Evaluation;
+using Pipeline.Vision.Models;
+using Pipeline.Vision.Training;
+
+namespace Pipeline.Trainer.Training;
+
+/// <summary>
+/// One training, start to end, without a bus: reads and checks the dataset (and base model), resumes from the
+/// newest checkpoint when there is one, trains, reports progress and every new best mAP, checkpoints, and writes
+/// the model folder (weights + model.json with the sha256 of every file).
+/// </summary>
+public sealed class ModelTraining(IArtifactStore store, TrainingDevice device, IOptions<TrainerSettings> options, ILogger<ModelTraining> logger)
+{
+    private const string CheckpointFolderPrefix = "iteration-";
+    private const string BestMetricsFile = "best-metrics.json";
+    private readonly TrainerSettings settings = options.Value;
+
+    public async Task<TrainingResult> RunAsync(TrainModel command, ITrainingEvents events, CancellationToken cancellationToken)
+    {
+        var baseDescription = command.BaseModelKey is { } baseKey ? await ReadBaseModelAsync(baseKey, command, cancellationToken) : null;
+        // A base model's tensor channels are in its own category order, so the training takes that order.
+        var categories = baseDescription?.Categories.Select(d => command.Categories.First(c => c.Id == d.Id)).ToList() ?? command.Categories;
+        var dataset = await ReadDatasetAsync(command, categories, cancellationToken);
+        var hyperparameters = Validate(command.Hyperparameters);
+        var checkpoint = FindCheckpoint(command.TrainingId);
+        DetectorModel? baseModel = null;
+        if (checkpoint is null && baseDescription is not null)
+        {
+            baseModel = LoadBaseModel(command.BaseModelKey!);
+        }
+
+        using var owned = baseModel;
+        using var trainer = checkpoint is null
+            ? NewTrainer(dataset, hyperparameters, baseModel)
+            : Resume(checkpoint, dataset, hyperparameters);
+        var startIteration = trainer.Iteration;
+        var best = checkpoint is null ? null : ReadBestMetrics(checkpoint.Folder);
+        if (checkpoint is not null)
+        {
+            logger.LogInformation("Resuming training {TrainingId} from its checkpoint at iteration {Iteration} of {TotalIterations}",
+                command.TrainingId, startIteration, hyperparameters.Iterations);
+        }
+        else
+        {
+            logger.LogInformation("Training {TrainingId} from {Start}: {TrainImages} train and {TestImages} test images, {Iterations} iterations on {Device}",
+                command.TrainingId, baseModel is null ? "scratch" : command.BaseModelKey, dataset.Train.Count, dataset.Test.Count,
+                hyperparameters.Iterations, device.Device.type);
+        }
+
+        var evaluationImages = dataset.Test.Count > 0 ? dataset.Test : dataset.Train;
+        var clock = Stopwatch.StartNew();
+        TimeSpan? lastReport = null;
+        var (lossSum, lossCount, lastLoss) = (0.0, 0, 0.0);
+        TrainingMetrics? last = null;
+        await foreach (var step in trainer.IterateAsync(cancellationToken))
+        {
+            (lossSum, lossCount, lastLoss) = (lossSum + step.Loss, lossCount + 1, step.Loss);
+            if (lastReport is null || clock.Elapsed - lastReport >= settings.ProgressInterval || step.Iteration == step.Iterations)
+            {
+                lastReport = clock.Elapsed;
+                var done = step.Iteration - startIteration;
+                var left = TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds / done * (step.Iterations - step.Iteration));
+                logger.LogInformation("Training {TrainingId} at iteration {Iteration} of {TotalIterations}, loss {Loss:F4}",
+                    command.TrainingId, step.Iteration, step.Iterations, lossSum / lossCount);
+                await events.ProgressedAsync(new TrainingProgressed
+                {
+                    TrainingId = command.TrainingId, Attempt = command.Attempt, Iteration = step.Iteration, TotalIterations = step.Iterations,
+                    Loss = lossSum / lossCount, ImagesPerSecond = step.ImagesPerSecond, EstimatedTimeLeft = left,
+                }, cancellationToken);
+                (lossSum, lossCount) = (0, 0);
+            }
+
+            var improved = false;
+            if (step.Iteration % Math.Max(1, settings.EvaluateEvery) == 0 || step.Iteration == step.Iterations)
+            {
+                last = Evaluate(trainer, evaluationImages, step.Iteration, step.Loss);
+                if (best is null || last.MeanAveragePrecision > best.MeanAveragePrecision)
+                {
+                    best = last;
+                    improved = true;
+                    logger.LogInformation("Training {TrainingId} improved to mAP@0.5 {MeanAveragePrecision:F3} at iteration {Iteration}",
+                        command.TrainingId, last.MeanAveragePrecision, step.Iteration);
+                    await events.MetricsImprovedAsync(
+                        new TrainingMetricsImproved { TrainingId = command.TrainingId, Attempt = command.Attempt, Metrics = last }, cancellationToken);
+                }
+            }
+
+            if (improved || step.Iteration % Math.Max(1, settings.CheckpointEvery) == 0)
+            {
+                await SaveCheckpointAsync(command.TrainingId, trainer, best, cancellationToken);
+            }
+        }
+
+        // A training resumed from its very last checkpoint has no iteration left, but its model still needs metrics.
+        if (last is null || last.Iteration != trainer.Iteration)
+        {
+            last = Evaluate(trainer, evaluationImages, trainer.Iteration, lastLoss);
+        }
+
+        var modelKey = await WriteModelAsync(command.TrainingId, trainer.Model, last, cancellationToken);
+        logger.LogInformation("Training {TrainingId} finished at iteration {Iteration}: mAP@0.5 {MeanAveragePrecision:F3}, model in {ModelKey}",
+            command.TrainingId, trainer.Iteration, last.MeanAveragePrecision, modelKey);
+        return new TrainingResult(modelKey, last, startIteration);
+    }
+
+    private async Task<VisionDataset> ReadDatasetAsync(TrainModel command, IReadOnlyList<Contracts.Category> categories, CancellationToken cancellationToken)
+    {
+        if (categories.Count == 0)
+        {
+            throw new StageInputException("TrainModel names no categories to train.");
+        }
+
+        var manifest = await store.ReadAsync<DatasetManifest>(command.DatasetKey, cancellationToken);
+        var folder = Path.GetDirectoryName(store.GetLocalPath(command.DatasetKey))!;
+        VisionDataset dataset;
+        try
+        {
+            // The training's category order (the base model's, when there is one) is the network's channel order.
+            dataset = DatasetLoader.FromManifest(manifest with { Categories = categories }, folder, command.DatasetKey);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new StageInputException(e.Message, e);
+        }
+
+        if (dataset.Train.Count == 0)
+        {
+            throw new StageInputException($"The dataset at '{command.DatasetKey}' has no train images ({dataset.Images.Count} images in all).");
+        }
+
+        return dataset;
+    }
+
+    private static Hyperparameters Validate(Hyperparameters hyperparameters)
+    {
+        try
+        {
+            return hyperparameters.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new StageInputException(e.Message, e);
+        }
+    }
+
+    private async Task<ModelDescription> ReadBaseModelAsync(string modelKey, TrainModel command, CancellationToken cancellationToken)
+    {
+        var description = await store.ReadDescriptionAsync(modelKey, cancellationToken);
+        var wanted = command.Categories.Select(c => (c.Id, c.Type)).ToHashSet();
+        var has = description.Categories.Select(c => (c.Id, c.Type)).ToHashSet();
+        if (!wanted.SetEquals(has))
+        {
+            var missing = wanted.Except(has).Select(c => $"'{c.Id}' ({c.Type})");
+            var extra = has.Except(wanted).Select(c => $"'{c.Id}' ({c.Type})");
+            throw new StageInputException(
+                $"The base model at '{modelKey}' does not match the training's categories: the training has {Join(missing)} " +
+                $"that the model lacks, the model has {Join(extra)} that the training lacks.");
+        }
+
+        if (description.Resolution != command.Hyperparameters.Resolution)
+        {
+            throw new StageInputException(
+                $"Hyperparameter Resolution {command.Hyperparameters.Resolution} differs from the base model's {description.Resolution} at '{modelKey}'.");
+        }
+
+        return description;
+    }
+
+    private DetectorModel LoadBaseModel(string modelKey)
+    {
+        try
+        {
+            return DetectorModel.Load(store.GetLocalPath(modelKey), device.Device);
+        }
+        catch (ChecksumMismatchException e)
+        {
+            throw new StageInputException(
+                $"Base model file '{Path.GetFileName(e.File)}' at '{modelKey}' has sha256 {e.Actual}, but its model.json says {e.Expected}.", e);
+        }
+        catch (Exception e) when (e is FileNotFoundException or InvalidDataException)
+        {
+            throw new StageInputException($"Base model at '{modelKey}' does not load: {e.Message}", e);
+        }
+    }
+
+    private DetectorTrainer NewTrainer(VisionDataset dataset, Hyperparameters hyperparameters, DetectorModel? baseModel)
+    {
+        try
+        {
+            return new DetectorTrainer(dataset, hyperparameters, device.Device, baseModel, new TrainingOptions { ModelWidth = settings.ModelWidth });
+        }
+        catch (ArgumentException e)
+        {
+            throw new StageInputException(e.Message, e);
+        }
+    }
+
+    private static string Join(IEnumerable<string> items) => items.Any() ? string.Join(", ", items) : "none";
+
+    private static TrainingMetrics Evaluate(DetectorTrainer trainer, IReadOnlyList<DatasetImage> images, int iteration, double loss) =>
+        trainer.Evaluate(images).ToTrainingMetrics(iteration, loss);
+
+    private sealed record Checkpoint(string Folder, TrainingCheckpoint Content);
+
+    /// <summary>The newest complete checkpoint: its checkpoint.json is written last, so a folder without one is half-written.</summary>
+    private Checkpoint? FindCheckpoint(Guid trainingId)
+    {
+        var candidates = store.List(ArtifactKeys.Checkpoints(trainingId))
+            .Where(key => key.EndsWith($"/{DetectorTrainer.CheckpointFile}", StringComparison.Ordinal))
+            .OrderDescending(StringComparer.Ordinal);
+        foreach (var key in candidates)
+        {
+            var path = store.GetLocalPath(key);
+            try
+            {
+                var content = JsonSerializer.Deserialize<TrainingCheckpoint>(File.ReadAllText(path), VisionJson.Options);
+                if (content is not null)
+                {
+                    return new Checkpoint(Path.GetDirectoryName(path)!, content);
+                }
+            }
+            catch (Exception e) when (e is JsonException or IOException)
+            {
+                logger.LogWarning(e, "Skipping the unreadable checkpoint {CheckpointKey} of {TrainingId}", key, trainingId);
+            }
+        }
+
+        return null;
+    }
+
+    private DetectorTrainer Resume(Checkpoint checkpoint, VisionDataset dataset, Hyperparameters hyperparameters)
+    {
+        try
+        {
+            return DetectorTrainer.Resume(checkpoint.Folder, dataset, device.Device, hyperparameters);
+        }
+        catch (ChecksumMismatchException e)
+        {
+            // A checkpoint is scratch: a damaged one is a transient fault of this Trainer, not bad input.
+            throw new InvalidOperationException($"Checkpoint at '{checkpoint.Folder}' is damaged: {e.Message}", e);
+        }
+    }
+
+    private static TrainingMetrics? ReadBestMetrics(string folder)
+    {
+        var path = Path.Combine(folder, BestMetricsFile);
+        return File.Exists(path) ? JsonSerializer.Deserialize<TrainingMetrics>(File.ReadAllText(path), ArtifactJson.Options) : null;
+    }
+
+    private async Task SaveCheckpointAsync(Guid trainingId, DetectorTrainer trainer, TrainingMetrics? best, CancellationToken cancellationToken)
+    {
+        var root = ArtifactKeys.Checkpoints(trainingId);
+        var key = $"{root}/{CheckpointFolderPrefix}{trainer.Iteration:D8}";
+        store.Delete(key);
+        if (best is not null)
+        {
+            await store.WriteJsonAsync($"{key}/{BestMetricsFile}", best, cancellationToken);
+        }
+
+        // Vision writes checkpoint.json last, through a rename: until then the previous folder stays the newest complete one.
+        trainer.SaveCheckpoint(store.GetLocalPath(key));
+        foreach (var older in store.List(root).Select(k => k[..k.LastIndexOf('/')]).Distinct().Where(k => string.CompareOrdinal(k, key) < 0))
+        {
+            store.Delete(older);
+        }
+    }
+
+    private async Task<string> WriteModelAsync(Guid trainingId, DetectorModel model, TrainingMetrics metrics, CancellationToken cancellationToken)
+    {
+        var modelKey = ArtifactKeys.TrainedModel(trainingId);
+        var scratch = Directory.CreateTempSubdirectory("trainer-model-").FullName;
+        try
+        {
+            model.Metrics = metrics;
+            var description = model.Save(scratch);
+            store.Delete(modelKey);
+            // Every file model.json lists, then model.json itself: a reader that finds model.json finds the whole model.
+            foreach (var name in description.Files.Select(f => f.Name).Append(ArtifactKeys.ModelDescriptionFile))
+            {
+                await using var content = File.OpenRead(Path.Combine(scratch, name));
+                await store.WriteAsync($"{modelKey}/{name}", content, cancellationToken);
+            }
+
+            return modelKey;
+        }
+        finally
+        {
+            Directory.Delete(scratch, recursive: true);
+        }
+    }
+}

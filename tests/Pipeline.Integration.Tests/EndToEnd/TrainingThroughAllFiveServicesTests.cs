@@ -1,0 +1,35 @@
+using System.Net.Http.Json;
+using Pipeline.Contracts;
+using Pipeline.Hosting.Artifacts;
+
+namespace Pipeline.Integration.Tests.EndToEnd;
+
+[Collection(AllServicesPipelineCollection.Name)]
+public sealed class TrainingThroughAllFiveServicesTests(AllServicesPipelineFixture fixture)
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(150);
+
+    [Fact]
+    public async Task A_training_is_trained_by_the_Trainer_and_detected_by_both_Detectors_to_Completed()
+    {
+        var pipeline = fixture.Pipeline;
+        var dataset = TestDatasets.Write(Path.Combine(pipeline.WorkFolder, "five-services"), images: 20);
+        var project = $"five-{Guid.NewGuid():N}";
+
+        var trainingId = await pipeline.BeginAsync(new Uri(dataset).AbsoluteUri, o => o.Project = project);
+        var training = await pipeline.WaitForStateAsync(trainingId, Timeout, "Completed", "Failed", "Cancelled");
+
+        Assert.Equal("Completed", training.State);
+        Assert.Empty(training.Errors);
+        Assert.Equal(10, training.Detection.BatchCount);
+        var models = await pipeline.Api.GetFromJsonAsync<List<ModelVersion>>($"/models?project={project}", ApiJson.Options);
+        var model = Assert.Single(models!);
+        Assert.Equal(trainingId, model.TrainingId);
+        Assert.Equal("weights.bin", Assert.Single(model.Files).Name);
+        Assert.True(pipeline.Artifacts.Exists(ArtifactKeys.DetectionExport(trainingId)));
+        var detectors = pipeline.Services.Where(s => s.Name.StartsWith("detector", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, detectors.Count);
+        Assert.All(detectors, detector => Assert.Contains($"Detected batch", detector.Output));
+        Assert.Contains("finished at iteration 10", pipeline.Services.Single(s => s.Name == "trainer").Output);
+    }
+}

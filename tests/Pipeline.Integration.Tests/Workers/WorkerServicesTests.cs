@@ -1,0 +1,251 @@
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Pipeline.Contracts;
+using Pipeline.Hosting;
+using Pipeline.Hosting.Artifacts;
+using Pipeline.Hosting.Messaging;
+using Pipeline.Integration.Tests.EndToEnd;
+
+namespace Pipeline.Integration.Tests.Workers;
+
+/// <summary>The Trainer and Detector as their own processes on the real RabbitMQ, driven by their commands and watched through their events.</summary>
+[Collection(InfrastructureCollection.Name)]
+public sealed class WorkerServicesTests(InfrastructureFixture infrastructure) : IAsyncLifetime
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+    private readonly List<ServiceProcess> processes = [];
+    private readonly string root = Directory.CreateTempSubdirectory("pipeline-workers-").FullName;
+    private IHost host = null!;
+
+    private WorkerEvents Events => host.Services.GetRequiredService<WorkerEvents>();
+
+    private IArtifactStore Store => host.Services.GetRequiredService<IArtifactStore>();
+
+    [Fact]
+    public async Task A_training_reports_progress_and_metrics_and_writes_a_checkpoint_and_a_verified_model()
+    {
+        await StartTrainerAsync("trainer");
+        var command = TrainModel(Guid.NewGuid(), iterations: 20);
+
+        await host.Services.GetRequiredService<ISendEndpointProvider>().Send(command);
+        var trained = await WaitForAsync<ModelTrained>(m => m.TrainingId == command.TrainingId);
+
+        Assert.True(Events.Of<TrainingProgressed>(p => p.TrainingId == command.TrainingId).Count >= 2);
+        Assert.NotEmpty(Events.Of<TrainingMetricsImproved>(m => m.TrainingId == command.TrainingId));
+        Assert.Equal(20, trained.Metrics.Iteration);
+        Assert.Contains(Store.List(ArtifactKeys.Checkpoints(command.TrainingId)), key => key.EndsWith("/checkpoint.json"));
+        var description = await Store.ReadDescriptionAsync(trained.ModelKey);
+        Assert.NotEmpty(description.Files);
+        foreach (var file in description.Files)
+        {
+            Assert.Equal(file.Sha256, (await Store.DescribeAsync($"{trained.ModelKey}/{file.Name}")).Sha256);
+        }
+    }
+
+    [Fact]
+    public async Task Cancelling_stops_a_training_long_before_it_would_end()
+    {
+        var trainer = await StartTrainerAsync("trainer");
+        var command = TrainModel(Guid.NewGuid(), iterations: 100_000);
+        await host.Services.GetRequiredService<ISendEndpointProvider>().Send(command);
+        await WaitForAsync<TrainingProgressed>(p => p.TrainingId == command.TrainingId);
+
+        var cancelledAt = DateTime.UtcNow;
+        await host.Services.GetRequiredService<IBus>().Publish(new TrainingCancelled { TrainingId = command.TrainingId, Reason = "test" });
+
+        await RunningPipelineFixture.WaitUntil("the Trainer stops the training",
+            () => Task.FromResult(trainer.Output.Contains("stopped: it was cancelled")), TimeSpan.FromSeconds(15));
+        Assert.True(DateTime.UtcNow - cancelledAt < TimeSpan.FromSeconds(10), "the cancel took longer than 10 s");
+        await RunningPipelineFixture.WaitUntil("the TrainModel is acknowledged",
+            async () => (await infrastructure.QueueCountsAsync(StageQueues.TrainModel))?.Messages == 0, Timeout);
+        Assert.Empty(Events.Of<ModelTrained>(m => m.TrainingId == command.TrainingId));
+        Assert.Empty(Events.Of<Fault<TrainModel>>(f => f.Message.TrainingId == command.TrainingId));
+    }
+
+    [Fact]
+    public async Task A_killed_Trainer_started_again_resumes_from_the_checkpoints_iteration()
+    {
+        var first = await StartTrainerAsync("trainer-first");
+        var command = TrainModel(Guid.NewGuid(), iterations: 100_000);
+        await host.Services.GetRequiredService<ISendEndpointProvider>().Send(command);
+        await RunningPipelineFixture.WaitUntil("a checkpoint is written", () => Task.FromResult(
+            Store.List(ArtifactKeys.Checkpoints(command.TrainingId)).Any(key => key.EndsWith("/checkpoint.json"))), Timeout);
+        await WaitForAsync<TrainingProgressed>(p => p.TrainingId == command.TrainingId && p.Iteration > 12);
+
+        first.Kill();
+        var killedAt = DateTime.UtcNow;
+        var reachedBeforeKill = Events.Of<TrainingProgressed>(p => p.TrainingId == command.TrainingId).Max(p => p.Iteration);
+        await RunningPipelineFixture.WaitUntil("the broker sees the killed Trainer go",
+            async () => (await infrastructure.QueueCountsAsync(StageQueues.TrainModel))?.Consumers == 0, Timeout);
+        var second = await StartTrainerAsync("trainer-second");
+        var resumed = await WaitForAsync<TrainingProgressed>(p => p.TrainingId == command.TrainingId, since: killedAt);
+
+        Assert.Contains("from its checkpoint at iteration", second.Output);
+        Assert.True(resumed.Iteration > 10, $"the restarted Trainer reported iteration {resumed.Iteration}: it started over");
+        Assert.True(resumed.Iteration <= reachedBeforeKill + 1, $"resumed at {resumed.Iteration}, beyond the {reachedBeforeKill} reached before the kill");
+        Assert.Equal(command.Attempt, resumed.Attempt);
+        await host.Services.GetRequiredService<IBus>().Publish(new TrainingCancelled { TrainingId = command.TrainingId });
+        await RunningPipelineFixture.WaitUntil("the resumed training stops",
+            () => Task.FromResult(second.Output.Contains("stopped: it was cancelled")), Timeout);
+    }
+
+    [Fact]
+    public async Task Two_Detectors_share_ten_batches_and_each_batch_is_done_once()
+    {
+        var detectors = new[] { await StartDetectorAsync("detector-1", expectedConsumers: 1), await StartDetectorAsync("detector-2", expectedConsumers: 2) };
+        var trainingId = Guid.NewGuid();
+        var (datasetKey, categories) = ShapesArtifacts.AddDataset(Store, trainingId, train: 16, test: 4);
+        var modelId = Guid.NewGuid();
+        var modelKey = await ShapesArtifacts.AddModelAsync(Store, modelId, categories);
+
+        var send = host.Services.GetRequiredService<ISendEndpointProvider>();
+        for (var batch = 0; batch < 10; batch++)
+        {
+            await send.Send(DetectImages(trainingId, datasetKey, modelId, modelKey, batch));
+        }
+
+        await RunningPipelineFixture.WaitUntil("every batch is detected",
+            () => Task.FromResult(Events.Of<ImagesDetected>(d => d.TrainingId == trainingId).Count >= 10), Timeout);
+        var detected = Events.Of<ImagesDetected>(d => d.TrainingId == trainingId);
+        Assert.Equal(Enumerable.Range(0, 10), detected.Select(d => d.BatchIndex).Order());
+        Assert.All(detected, d => Assert.Equal(2, d.ImageCount));
+        Assert.All(detected, d => Assert.True(Store.Exists(d.DetectionsKey)));
+        Assert.All(detectors, detector => Assert.Contains($"of {trainingId}", detector.Output));
+        var perProcess = detectors.Select(d => d.Output.Split('\n').Count(line => line.Contains("Detected batch") && line.Contains(trainingId.ToString()))).ToList();
+        Assert.Equal(10, perProcess.Sum());
+    }
+
+    [Fact]
+    public async Task Bad_input_ends_in_a_fault_that_says_what_is_wrong()
+    {
+        await StartTrainerAsync("trainer");
+        await StartDetectorAsync("detector", expectedConsumers: 1);
+        var trainingId = Guid.NewGuid();
+        var (datasetKey, categories) = ShapesArtifacts.AddDataset(Store, trainingId);
+        var modelId = Guid.NewGuid();
+        var modelKey = await ShapesArtifacts.AddModelAsync(Store, modelId, categories);
+        await File.AppendAllTextAsync(Store.GetLocalPath($"{modelKey}/weights.bin"), "tampered");
+        var send = host.Services.GetRequiredService<ISendEndpointProvider>();
+
+        await send.Send(DetectImages(trainingId, datasetKey, modelId, modelKey, batch: 0));
+        await send.Send(TrainModel(trainingId, iterations: 5) with
+        {
+            Hyperparameters = new Contracts.Hyperparameters { Iterations = 5, BatchSize = 4, Resolution = 60 },
+        });
+
+        var detectFault = await WaitForAsync<Fault<DetectImages>>(f => f.Message.TrainingId == trainingId);
+        Assert.Contains("'weights.bin'", detectFault.Exceptions[0].Message);
+        Assert.Contains("sha256", detectFault.Exceptions[0].Message);
+        var trainFault = await WaitForAsync<Fault<TrainModel>>(f => f.Message.TrainingId == trainingId);
+        Assert.Contains("Resolution", trainFault.Exceptions[0].Message);
+        Assert.Equal(typeof(StageInputException).FullName, trainFault.Exceptions[0].ExceptionType);
+    }
+
+    public async Task InitializeAsync()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(Settings());
+        builder.AddPipelineDefaults("workers-test", bus =>
+            bus.AddConsumer<WorkerEventRecorder>().Endpoint(e => e.Name = "workers-test-events"));
+        builder.Services.AddSingleton<WorkerEvents>();
+        host = builder.Build();
+        await host.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var process in processes)
+        {
+            await process.DisposeAsync();
+        }
+
+        await host.StopAsync();
+        host.Dispose();
+        Directory.Delete(root, recursive: true);
+    }
+
+    private Dictionary<string, string?> Settings()
+    {
+        var settings = infrastructure.ServiceSettings();
+        settings["Artifacts:Root"] = Path.Combine(root, "artifacts");
+        settings["Retry:Limit"] = "1";
+        settings["Retry:MaxInterval"] = "00:00:00.200";
+        return settings;
+    }
+
+    private async Task<ServiceProcess> StartTrainerAsync(string name)
+    {
+        var process = Start("Trainer", name, new()
+        {
+            ["Trainer:Device"] = "cpu", ["Trainer:ModelWidth"] = "8", ["Trainer:ProgressInterval"] = "00:00:00.200",
+            ["Trainer:EvaluateEvery"] = "10", ["Trainer:CheckpointEvery"] = "10",
+        });
+        await RunningPipelineFixture.WaitUntil($"{name} consumes {StageQueues.TrainModel}",
+            async () => (await infrastructure.QueueCountsAsync(StageQueues.TrainModel))?.Consumers > 0 || process.HasExited, Timeout);
+        Assert.False(process.HasExited, process.Output);
+        return process;
+    }
+
+    private async Task<ServiceProcess> StartDetectorAsync(string name, int expectedConsumers)
+    {
+        var process = Start("Detector", name, new() { ["Detector:Device"] = "cpu", ["Detector:Threads"] = "1", ["Detector:MinConfidence"] = "0.05" });
+        await RunningPipelineFixture.WaitUntil($"{name} consumes {StageQueues.DetectImages}",
+            async () => (await infrastructure.QueueCountsAsync(StageQueues.DetectImages))?.Consumers >= expectedConsumers || process.HasExited, Timeout);
+        Assert.False(process.HasExited, process.Output);
+        return process;
+    }
+
+    private ServiceProcess Start(string project, string name, Dictionary<string, string?> extra)
+    {
+        var settings = Settings();
+        foreach (var (key, value) in extra)
+        {
+            settings[key] = value;
+        }
+
+        var environment = settings.Where(s => s.Value is not null).ToDictionary(s => s.Key.Replace(":", "__"), s => s.Value!);
+        var process = ServiceProcess.Start(project, name, environment, Path.Combine(root, "logs"));
+        processes.Add(process);
+        return process;
+    }
+
+    private TrainModel TrainModel(Guid trainingId, int iterations)
+    {
+        var (datasetKey, categories) = Store.Exists(ArtifactKeys.DatasetManifest(trainingId))
+            ? (ArtifactKeys.DatasetManifest(trainingId), Store.ReadAsync<Contracts.DatasetManifest>(ArtifactKeys.DatasetManifest(trainingId)).GetAwaiter().GetResult().Categories)
+            : ShapesArtifacts.AddDataset(Store, trainingId);
+        return new TrainModel
+        {
+            TrainingId = trainingId, Attempt = 1, DatasetKey = datasetKey, Categories = categories,
+            Hyperparameters = new Contracts.Hyperparameters { Iterations = iterations, BatchSize = 4, Resolution = 64, LearningRate = 0.003 },
+        };
+    }
+
+    private static DetectImages DetectImages(Guid trainingId, string datasetKey, Guid modelId, string modelKey, int batch) => new()
+    {
+        TrainingId = trainingId, Attempt = 1, BatchIndex = batch, BatchCount = 10, DatasetKey = datasetKey,
+        DetectionListKey = ArtifactKeys.DetectionList(trainingId), FirstImageIndex = batch * 2, ImageCount = 2, ModelId = modelId, ModelKey = modelKey,
+    };
+
+    private async Task<T> WaitForAsync<T>(Func<T, bool> where, DateTime? since = null)
+    {
+        T? found = default;
+        try
+        {
+            await RunningPipelineFixture.WaitUntil($"a {typeof(T).Name} arrives", () =>
+            {
+                found = (since is { } at ? Events.Since(at, where) : Events.Of(where)).FirstOrDefault();
+                return Task.FromResult(found is not null);
+            }, Timeout);
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message} Logs in {Path.Combine(root, "logs")}: " +
+                string.Join("\n", processes.Select(p => $"--- {p.Name}\n{string.Join("\n", p.Output.Split('\n').TakeLast(15))}")), e);
+        }
+
+        return found!;
+    }
+}
