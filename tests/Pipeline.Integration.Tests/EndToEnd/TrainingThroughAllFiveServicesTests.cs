@@ -1,6 +1,8 @@
 using System.Net.Http.Json;
+using System.Text.RegularExpressions;
 using Pipeline.Contracts;
 using Pipeline.Hosting.Artifacts;
+using Pipeline.Vision.Data;
 
 namespace Pipeline.Integration.Tests.EndToEnd;
 
@@ -13,10 +15,15 @@ public sealed class TrainingThroughAllFiveServicesTests(AllServicesPipelineFixtu
     public async Task A_training_is_trained_by_the_Trainer_and_detected_by_both_Detectors_to_Completed()
     {
         var pipeline = fixture.Pipeline;
-        var dataset = TestDatasets.Write(Path.Combine(pipeline.WorkFolder, "five-services"), images: 20);
+        var dataset = Path.Combine(pipeline.WorkFolder, "five-services");
+        ShapesDataset.Generate(dataset, new ShapesDatasetOptions { TrainImages = 16, TestImages = 4, Size = 64, MinShapeSize = 8, MaxShapeSize = 24 });
         var project = $"five-{Guid.NewGuid():N}";
 
-        var trainingId = await pipeline.BeginAsync(new Uri(dataset).AbsoluteUri, o => o.Project = project);
+        // Begun as a user begins one: through the pipeline command, which prints the new training's id.
+        var (exitCode, output) = await PipelineCommand.RunAsync(pipeline,
+            "begin", Path.Combine(dataset, "manifest.json"), "--project", project, "--iterations", "10", "--resolution", "64", "--batch-size", "8");
+        Assert.True(exitCode == 0, output);
+        var trainingId = Guid.Parse(Regex.Match(output, "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}").Value);
         var training = await pipeline.WaitForStateAsync(trainingId, Timeout, "Completed", "Failed", "Cancelled");
 
         Assert.Equal("Completed", training.State);
