@@ -1,3 +1,4 @@
+using Pipeline.Contracts;
 using Pipeline.Cli.StatusApi;
 using Pipeline.Cli.Watching;
 
@@ -86,15 +87,18 @@ public sealed class StatusApiTests
     [Fact]
     public void Stages_describe_a_running_training_with_its_progress()
     {
-        var training = new TrainingDetailsView
+        var training = new TrainingDetails
         {
-            Id = Guid.NewGuid(), State = "TrainingRunning",
-            Training = new TrainingRunView { Progress = new ProgressView { Iteration = 120, TotalIterations = 300, Loss = 0.5, EstimatedTimeLeft = TimeSpan.FromSeconds(90) } },
+            Id = Guid.NewGuid(), Organization = "org", Project = "project", State = "TrainingRunning", Errors = new Dictionary<string, string>(),
+            Dataset = new DatasetStatus("file:///data", null, [], 10, 2, 12, 0),
+            Training = new TrainingRunStatus(null, new TrainingProgress { Iteration = 120, TotalIterations = 300, Loss = 0.5, EstimatedTimeLeft = TimeSpan.FromSeconds(90) }, null, null),
+            Model = new ModelStatus(null, null, null),
+            Detection = new DetectionStatus(DetectionScope.AllImages, 0, 0, 0, null),
             History =
             [
-                new TransitionView { From = "Initialized", To = "DataDownloading", At = DateTimeOffset.UnixEpoch },
-                new TransitionView { From = "DataDownloading", To = "DataDownloaded", At = DateTimeOffset.UnixEpoch.AddSeconds(2) },
-                new TransitionView { From = "DataDownloaded", To = "TrainingRunning", At = DateTimeOffset.UnixEpoch.AddSeconds(2) },
+                new StateTransition { From = "Initialized", To = "DataDownloading", At = DateTimeOffset.UnixEpoch },
+                new StateTransition { From = "DataDownloading", To = "DataDownloaded", At = DateTimeOffset.UnixEpoch.AddSeconds(2) },
+                new StateTransition { From = "DataDownloaded", To = "TrainingRunning", At = DateTimeOffset.UnixEpoch.AddSeconds(2) },
             ],
         };
 

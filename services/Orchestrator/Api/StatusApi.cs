@@ -31,8 +31,7 @@ public static class StatusApi
             .OrderByDescending(x => x.UpdatedAt)
             .Take(Math.Clamp(take ?? 100, 1, 1000))
             .ToListAsync(cancellationToken);
-        return Results.Ok(trainings.Select(training => new TrainingSummary(
-            training.CorrelationId, training.Organization, training.Project, training.CurrentState, training.Attempt, training.UpdatedAt)));
+        return Results.Ok(trainings.Select(training => training.ToSummary()));
     }
 
     private static async Task<IResult> GetTraining(IQuerySession session, Guid id, CancellationToken cancellationToken)
@@ -41,7 +40,7 @@ public static class StatusApi
         return training is null
             ? Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown training",
                 detail: $"No training with id {id} exists. 'GET /trainings' lists the known ones.")
-            : Results.Ok(TrainingDetails.From(training));
+            : Results.Ok(training.ToDetails());
     }
 
     private static async Task<IResult> ListModels(IQuerySession session, string? organization, string? project, CancellationToken cancellationToken)

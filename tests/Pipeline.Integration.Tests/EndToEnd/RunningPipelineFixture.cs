@@ -9,7 +9,6 @@ using Pipeline.Contracts;
 using Pipeline.Hosting;
 using Pipeline.Hosting.Artifacts;
 using Pipeline.Hosting.Messaging;
-using Pipeline.Orchestrator.Api;
 
 namespace Pipeline.Integration.Tests.EndToEnd;
 

@@ -85,7 +85,7 @@ public sealed class DemoCommand(IAnsiConsole console, CliEnvironment environment
         return manifest;
     }
 
-    private void WriteWhereTheResultsAre(TrainingDetailsView training, string artifactRoot)
+    private void WriteWhereTheResultsAre(TrainingDetails training, string artifactRoot)
     {
         if (training.Model.ModelId is { } modelId)
         {

@@ -1,3 +1,4 @@
+using Pipeline.Contracts;
 using Pipeline.Cli.StatusApi;
 using Pipeline.Cli.Watching;
 using Spectre.Console;
@@ -15,7 +16,7 @@ public sealed class ShowCommand(IAnsiConsole console, CliEnvironment environment
         return ExitCodes.Ok;
     }
 
-    public static void Write(IAnsiConsole console, TrainingDetailsView training)
+    public static void Write(IAnsiConsole console, TrainingDetails training)
     {
         console.MarkupLineInterpolated($"[bold]training {training.Id}[/]  {training.Organization}/{training.Project}  state [bold]{training.State}[/]  attempt {training.Attempt}");
         console.MarkupLineInterpolated($"dataset {training.Dataset.Uri}: {training.Dataset.TrainImageCount} train / {training.Dataset.TestImageCount} test images, categories {string.Join(", ", training.Dataset.Categories.Select(c => c.Name))}");
@@ -32,7 +33,7 @@ public sealed class ShowCommand(IAnsiConsole console, CliEnvironment environment
         for (var i = 0; i < training.History.Count; i++)
         {
             var step = training.History[i];
-            var until = i + 1 < training.History.Count ? training.History[i + 1].At : training.IsFinished ? (DateTimeOffset?)null : DateTimeOffset.UtcNow;
+            var until = i + 1 < training.History.Count ? training.History[i + 1].At : training.IsFinished() ? (DateTimeOffset?)null : DateTimeOffset.UtcNow;
             history.AddRow(
                 step.At.ToLocalTime().ToString("HH:mm:ss.f"), step.From, step.To, step.Attempt.ToString(),
                 until is { } end ? TrainingStages.Format(end - step.At) : "", Markup.Escape(step.Error ?? ""));

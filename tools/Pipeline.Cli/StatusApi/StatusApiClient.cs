@@ -19,15 +19,15 @@ public sealed class StatusApiClient(Uri baseAddress, CliEnvironment environment)
 
     public Uri BaseAddress => baseAddress;
 
-    public async Task<IReadOnlyList<TrainingSummaryView>> ListTrainingsAsync(string? state, CancellationToken cancellationToken) =>
-        await GetAsync<List<TrainingSummaryView>>(
+    public async Task<IReadOnlyList<TrainingSummary>> ListTrainingsAsync(string? state, CancellationToken cancellationToken) =>
+        await GetAsync<List<TrainingSummary>>(
             state is null ? "trainings" : $"trainings?state={Uri.EscapeDataString(state)}", cancellationToken) ?? [];
 
     /// <summary>The training, or null when the Orchestrator does not know it (yet).</summary>
-    public Task<TrainingDetailsView?> FindTrainingAsync(Guid id, CancellationToken cancellationToken) =>
-        GetAsync<TrainingDetailsView>($"trainings/{id}", cancellationToken);
+    public Task<TrainingDetails?> FindTrainingAsync(Guid id, CancellationToken cancellationToken) =>
+        GetAsync<TrainingDetails>($"trainings/{id}", cancellationToken);
 
-    public async Task<TrainingDetailsView> GetTrainingAsync(Guid id, CancellationToken cancellationToken) =>
+    public async Task<TrainingDetails> GetTrainingAsync(Guid id, CancellationToken cancellationToken) =>
         await FindTrainingAsync(id, cancellationToken) ?? throw CliException.NoTraining(id);
 
     public async Task<IReadOnlyList<ModelVersion>> ListModelsAsync(CancellationToken cancellationToken) =>

@@ -1,3 +1,4 @@
+using Pipeline.Contracts;
 using System.Globalization;
 using Pipeline.Cli.StatusApi;
 
@@ -20,7 +21,7 @@ public static class TrainingStages
         ("upload detections", "DetectionUploading", "ReadyForCleanup"),
     ];
 
-    public static IReadOnlyList<StageLine> Describe(TrainingDetailsView training, DateTimeOffset now)
+    public static IReadOnlyList<StageLine> Describe(TrainingDetails training, DateTimeOffset now)
     {
         var lines = new List<StageLine>();
         foreach (var (name, running, done) in Stages)
@@ -37,7 +38,7 @@ public static class TrainingStages
         return lines;
     }
 
-    private static StageStatus StatusOf(TrainingDetailsView training, string running, string done)
+    private static StageStatus StatusOf(TrainingDetails training, string running, string done)
     {
         if (training.State == running)
         {
@@ -63,7 +64,7 @@ public static class TrainingStages
         return training.State == TrainingStates.Completed ? StageStatus.Skipped : StageStatus.Pending;
     }
 
-    private static string Detail(TrainingDetailsView training, string running, StageStatus status)
+    private static string Detail(TrainingDetails training, string running, StageStatus status)
     {
         if (status == StageStatus.Failed)
         {
@@ -107,16 +108,17 @@ public static class TrainingStages
     }
 
     /// <summary>From the last time the stage started to when it left, or to now while it runs.</summary>
-    private static TimeSpan? Duration(TrainingDetailsView training, string running, DateTimeOffset now)
+    private static TimeSpan? Duration(TrainingDetails training, string running, DateTimeOffset now)
     {
-        var start = training.History.FindLastIndex(step => step.To == running);
+        var history = training.History.ToList();
+        var start = history.FindLastIndex(step => step.To == running);
         if (start < 0)
         {
             return null;
         }
 
-        var end = training.History.FindIndex(start + 1, step => step.From == running);
-        return (end < 0 ? (training.State == running ? now : training.UpdatedAt) : training.History[end].At) - training.History[start].At;
+        var end = history.FindIndex(start + 1, step => step.From == running);
+        return (end < 0 ? (training.State == running ? now : training.UpdatedAt) : history[end].At) - history[start].At;
     }
 
     public static string Format(TimeSpan span) => span.TotalHours >= 1

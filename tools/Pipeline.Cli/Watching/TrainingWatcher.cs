@@ -1,3 +1,4 @@
+using Pipeline.Contracts;
 using Pipeline.Cli.StatusApi;
 using Spectre.Console;
 using Spectre.Console.Rendering;
@@ -15,14 +16,14 @@ public sealed class TrainingWatcher(IAnsiConsole console, StatusApiClient api)
     /// <summary>How long a just-begun training may stay unknown to the Orchestrator before the watch gives up.</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
-    public async Task<TrainingDetailsView> WatchAsync(Guid id, bool justBegun, CancellationToken cancellationToken)
+    public async Task<TrainingDetails> WatchAsync(Guid id, bool justBegun, CancellationToken cancellationToken)
     {
         var training = await WaitUntilKnownAsync(id, justBegun, cancellationToken);
         if (console.Profile.Capabilities.Interactive && console.Profile.Capabilities.Ansi)
         {
             await console.Live(Render(training)).AutoClear(false).StartAsync(async live =>
             {
-                while (!training.IsFinished)
+                while (!training.IsFinished())
                 {
                     await Task.Delay(PollInterval, cancellationToken);
                     training = await api.GetTrainingAsync(id, cancellationToken);
@@ -34,7 +35,7 @@ public sealed class TrainingWatcher(IAnsiConsole console, StatusApiClient api)
         {
             var printed = new Dictionary<string, (StageStatus Status, string Detail, DateTimeOffset At)>();
             Print(training, printed);
-            while (!training.IsFinished)
+            while (!training.IsFinished())
             {
                 await Task.Delay(PollInterval, cancellationToken);
                 training = await api.GetTrainingAsync(id, cancellationToken);
@@ -45,7 +46,7 @@ public sealed class TrainingWatcher(IAnsiConsole console, StatusApiClient api)
         return training;
     }
 
-    public static int ExitCodeOf(TrainingDetailsView training) => training.State switch
+    public static int ExitCodeOf(TrainingDetails training) => training.State switch
     {
         TrainingStates.Completed => ExitCodes.Ok,
         TrainingStates.Cancelled => ExitCodes.TrainingCancelled,
@@ -53,7 +54,7 @@ public sealed class TrainingWatcher(IAnsiConsole console, StatusApiClient api)
     };
 
     /// <summary>The closing lines: how the training ended, what it produced, and where it failed.</summary>
-    public static void WriteSummary(IAnsiConsole console, TrainingDetailsView training)
+    public static void WriteSummary(IAnsiConsole console, TrainingDetails training)
     {
         var total = TrainingStages.Format(training.UpdatedAt - training.CreatedAt);
         var color = training.State switch { TrainingStates.Completed => "green", TrainingStates.Cancelled => "yellow", _ => "red" };
@@ -82,7 +83,7 @@ public sealed class TrainingWatcher(IAnsiConsole console, StatusApiClient api)
         }
     }
 
-    private async Task<TrainingDetailsView> WaitUntilKnownAsync(Guid id, bool justBegun, CancellationToken cancellationToken)
+    private async Task<TrainingDetails> WaitUntilKnownAsync(Guid id, bool justBegun, CancellationToken cancellationToken)
     {
         var deadline = DateTimeOffset.UtcNow + StartTimeout;
         while (true)
@@ -108,7 +109,7 @@ public sealed class TrainingWatcher(IAnsiConsole console, StatusApiClient api)
         }
     }
 
-    private static IRenderable Render(TrainingDetailsView training)
+    private static IRenderable Render(TrainingDetails training)
     {
         var table = new Table().Border(TableBorder.Rounded)
             .Title($"training {training.Id} — {training.State}")
@@ -125,7 +126,7 @@ public sealed class TrainingWatcher(IAnsiConsole console, StatusApiClient api)
         return table;
     }
 
-    private static IRenderable ProgressCell(TrainingDetailsView training, StageLine line)
+    private static IRenderable ProgressCell(TrainingDetails training, StageLine line)
     {
         double? fraction = line.State switch
         {
@@ -154,7 +155,7 @@ public sealed class TrainingWatcher(IAnsiConsole console, StatusApiClient api)
     };
 
     // Redirected output: a line when a stage changes status, and a running stage's progress at most every 5 s.
-    private void Print(TrainingDetailsView training, Dictionary<string, (StageStatus Status, string Detail, DateTimeOffset At)> printed)
+    private void Print(TrainingDetails training, Dictionary<string, (StageStatus Status, string Detail, DateTimeOffset At)> printed)
     {
         var now = DateTimeOffset.UtcNow;
         foreach (var line in TrainingStages.Describe(training, now))

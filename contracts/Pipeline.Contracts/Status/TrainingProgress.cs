@@ -1,4 +1,4 @@
-namespace Pipeline.Orchestrator;
+namespace Pipeline.Contracts;
 
 /// <summary>The Trainer's last heartbeat.</summary>
 public sealed record TrainingProgress

@@ -1,5 +1,6 @@
-namespace Pipeline.Orchestrator;
+namespace Pipeline.Contracts;
 
+/// <summary>One transition of a training, as its history keeps it.</summary>
 public sealed record StateTransition
 {
     public required string From { get; init; }

@@ -1,0 +1,5 @@
+namespace Pipeline.Contracts;
+
+public sealed record DatasetStatus(
+    string Uri, string? Key, IReadOnlyList<Category> Categories,
+    int TrainImageCount, int TestImageCount, int DetectionImageCount, int SkippedImageCount);

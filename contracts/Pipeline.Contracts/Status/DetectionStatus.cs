@@ -1,0 +1,3 @@
+namespace Pipeline.Contracts;
+
+public sealed record DetectionStatus(DetectionScope DetectOn, int BatchCount, int BatchesDetected, int DetectionCount, string? ExportKey);

@@ -1,0 +1,3 @@
+namespace Pipeline.Contracts;
+
+public sealed record ModelStatus(Guid? ModelId, int? Version, string? ModelKey);
