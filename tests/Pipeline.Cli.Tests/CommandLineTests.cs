@@ -150,7 +150,7 @@ public sealed class DemoDatasetTests
         var console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings { Out = new Spectre.Console.AnsiConsoleOutput(TextWriter.Null) });
         try
         {
-            var options = new Pipeline.Vision.Data.ShapesDatasetOptions { TrainImages = 3, TestImages = 1 };
+            var options = new Pipeline.Datasets.ShapesDatasetOptions { TrainImages = 3, TestImages = 1 };
             var manifest = DemoCommand.EnsureDataset(console, folder, options);
             var written = File.GetLastWriteTimeUtc(manifest);
 

@@ -178,6 +178,18 @@ public sealed class When_the_dataset_is_bad_input : IDisposable
         Assert.Contains("no train images", await RefusedAsync(DownloaderHarness.FileUri(dataset.Folder)));
     }
 
+    [Fact]
+    public async Task A_coco_bbox_without_4_numbers_is_refused_naming_the_image()
+    {
+        dataset.AddImage("a");
+        var coco = dataset.WriteCoco();
+        File.WriteAllText(coco, File.ReadAllText(coco).Replace("\"bbox\":[", "\"bbox\":[1,"));
+
+        var message = await RefusedAsync(DownloaderHarness.FileUri(coco), DatasetFormat.Coco);
+
+        Assert.Equal("COCO annotation of image 1 has a bbox of 5 numbers, not 4.", message);
+    }
+
     public void Dispose()
     {
         dataset.Dispose();

@@ -1,4 +1,3 @@
-using Pipeline.Vision.Data;
 using Pipeline.Vision.Models;
 using Pipeline.Vision.Training;
 using TorchSharp;

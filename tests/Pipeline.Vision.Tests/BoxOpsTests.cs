@@ -1,5 +1,3 @@
-using Pipeline.Vision.Data;
-
 namespace Pipeline.Vision.Tests;
 
 public sealed class BoxOpsTests

@@ -1,4 +1,3 @@
-using Pipeline.Vision.Data;
 using Pipeline.Vision.Evaluation;
 
 namespace Pipeline.Vision.Tests;

@@ -1,4 +1,3 @@
-using Pipeline.Vision.Data;
 using Pipeline.Vision.Models;
 
 namespace Pipeline.Vision.Tests;

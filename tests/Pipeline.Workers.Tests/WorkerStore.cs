@@ -1,12 +1,12 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Pipeline.Contracts;
+using Pipeline.Datasets;
 using Pipeline.Detector;
 using Pipeline.Detector.Detection;
 using Pipeline.Hosting.Artifacts;
 using Pipeline.Trainer;
 using Pipeline.Trainer.Training;
-using Pipeline.Vision.Data;
 using TorchSharp;
 
 namespace Pipeline.Workers.Tests;

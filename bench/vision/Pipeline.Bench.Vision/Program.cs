@@ -2,8 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using Pipeline.Datasets;
 using Pipeline.Vision;
-using Pipeline.Vision.Data;
 using Pipeline.Vision.Models;
 using Pipeline.Vision.Training;
 using TorchSharp;
@@ -48,8 +48,13 @@ using (var trainer = new DetectorTrainer(dataset, hp, device, options: training)
     {
         losses.Add(step.Loss);
         if (options.Verbose) Console.WriteLine($"    step {step.Iteration} {step.Duration.TotalMilliseconds:F0} ms loss {step.Loss:F3}");
-        if (step.Iteration == 200) rssAt200 = ResidentMegabytes();
-        if (step.Iteration == hp.Iterations) rssAtEnd = ResidentMegabytes();
+        if (step.Iteration == 200 || step.Iteration == hp.Iterations || (options.MemoryEvery > 0 && step.Iteration % options.MemoryEvery == 0))
+        {
+            var memory = Memory.Read();
+            Console.WriteLine($"  memory at {step.Iteration,5}: {memory}");
+            if (step.Iteration == 200) rssAt200 = memory.ResidentMiB;
+            if (step.Iteration == hp.Iterations) rssAtEnd = memory.ResidentMiB;
+        }
         var evaluate = step.Iteration % options.EvalEvery == 0 || step.Iteration == hp.Iterations;
         if (!evaluate) continue;
         stepWatch.Stop();
@@ -100,11 +105,6 @@ if (rssAt200 > 0)
     Console.WriteLine($"  resident memory           {rssAt200:F0} MiB after 200, {rssAtEnd:F0} MiB after {hp.Iterations} iterations (evaluations every {options.EvalEvery} included): growth {100 * (rssAtEnd - rssAt200) / rssAt200:F1}%");
 return 0;
 
-static double ResidentMegabytes()
-{
-    var line = File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-    return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
-}
 
 static void WriteBatch(VisionDataset dataset, Hyperparameters hp, TrainingOptions training, string directory)
 {
@@ -217,6 +217,7 @@ internal sealed record BenchOptions
     public string Device { get; init; } = "auto";
     public string? Python { get; init; } = "/usr/bin/python3";
     public bool Verbose { get; init; }
+    public int MemoryEvery { get; init; } = 500;
 
     public static BenchOptions Parse(string[] args)
     {
@@ -246,9 +247,60 @@ internal sealed record BenchOptions
                 "--python" => o with { Python = Next() },
                 "--no-python" => o with { Python = null },
                 "--verbose" => o with { Verbose = true },
+                "--memory-every" => o with { MemoryEvery = Int() },
                 _ => throw new ArgumentException($"unknown option {args[i]}; see bench/vision/README.md"),
             };
         }
         return o;
+    }
+}
+
+/// <summary>
+/// Resident memory read after a full blocking GC and the finalisers it queued, so garbage still awaiting collection
+/// is not counted; with the managed heap and libtorch's live tensors beside it, to show which side grows.
+/// </summary>
+internal readonly record struct Memory(double RawResidentMiB, double ResidentMiB, double ManagedMiB, double CommittedMiB, long LiveTensors, string Malloc)
+{
+    public static Memory Read()
+    {
+        var raw = Resident();
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        var managed = GC.GetTotalMemory(forceFullCollection: false) / 1048576.0;
+        var committed = GC.GetGCMemoryInfo(GCKind.Any).TotalCommittedBytes / 1048576.0;
+        return new Memory(raw, Resident(), managed, committed, DisposeScopeManager.Statistics.ThreadTotalLiveCount, MallocSummary());
+    }
+
+    private static double Resident()
+    {
+        var line = File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
+    }
+
+    public override string ToString() =>
+        $"resident {ResidentMiB:F0} MiB (before GC {RawResidentMiB:F0}), managed heap {ManagedMiB:F1} MiB (committed {CommittedMiB:F1}), live tensors {LiveTensors}, {Malloc}";
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct MallInfo2
+    {
+        public nuint Arena, OrdBlks, SmBlks, HBlks, HBlkHd, UsmBlks, FsmBlks, UordBlks, FordBlks, KeepCost;
+    }
+
+    [DllImport("libc", EntryPoint = "mallinfo2")]
+    private static extern MallInfo2 MallInfo();
+
+    private static string MallocSummary()
+    {
+        try
+        {
+            var m = MallInfo();
+            static string MiB(nuint bytes) => (bytes / 1048576.0).ToString("F1", CultureInfo.InvariantCulture);
+            return $"malloc: arenas {MiB(m.Arena)} MiB (in use {MiB(m.UordBlks)}, free {MiB(m.FordBlks)}), mmapped {MiB(m.HBlkHd)} MiB in {m.HBlks}";
+        }
+        catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
+        {
+            return "malloc: n/a";
+        }
     }
 }

@@ -1,10 +1,10 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Pipeline.Contracts;
+using Pipeline.Datasets;
 using Pipeline.Hosting.Artifacts;
 using Pipeline.Hosting.Messaging;
 using Pipeline.Vision;
-using Pipeline.Vision.Data;
 
 namespace Pipeline.Detector.Detection;
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Pipeline.Contracts;
+using Pipeline.Datasets;
 using Pipeline.Hosting.Artifacts;
 using Pipeline.Hosting.Messaging;
 
@@ -73,6 +74,11 @@ public static class DatasetDocument
         catch (JsonException e)
         {
             throw new StageInputException($"Dataset file '{Path.GetFileName(path)}' is not valid {format} JSON: {e.Message}", e);
+        }
+        catch (DatasetFormatException e)
+        {
+            // No retry fixes a malformed COCO file: fault at once, with the converter's message.
+            throw new StageInputException(e.Message, e);
         }
     }
 

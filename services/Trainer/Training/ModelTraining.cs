@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Pipeline.Contracts;
+using Pipeline.Datasets;
 using Pipeline.Hosting.Artifacts;
 using Pipeline.Hosting.Messaging;
 using Pipeline.Vision.Data;

@@ -1,8 +1,8 @@
 using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using Pipeline.Contracts;
+using Pipeline.Datasets;
 using Pipeline.Hosting.Artifacts;
-using Pipeline.Vision.Data;
 
 namespace Pipeline.Integration.Tests.EndToEnd;
 

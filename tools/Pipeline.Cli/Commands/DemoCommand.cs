@@ -4,8 +4,8 @@ using Pipeline.Cli.Runner;
 using Pipeline.Cli.StatusApi;
 using Pipeline.Cli.Watching;
 using Pipeline.Contracts;
+using Pipeline.Datasets;
 using Pipeline.Hosting.Artifacts;
-using Pipeline.Vision.Data;
 using Spectre.Console;
 using Spectre.Console.Cli;
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Pipeline.Vision.Data;
+namespace Pipeline.Datasets;
 
 // The dataset manifest on disk is the contracts' DatasetManifest; this library only adds its in-memory split.
 
@@ -11,7 +11,7 @@ public enum DatasetSplit
     Test,
 }
 
-public static class VisionJson
+public static class DatasetJson
 {
     /// <summary>camelCase, enums as their camelCase names, indented: every JSON file this library writes (as the pipeline's ArtifactJson).</summary>
     public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web)

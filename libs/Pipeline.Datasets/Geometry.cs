@@ -1,4 +1,4 @@
-namespace Pipeline.Vision;
+namespace Pipeline.Datasets;
 
 /// <summary>An axis-aligned box in pixels: top-left corner and size.</summary>
 public readonly record struct Box(float X, float Y, float Width, float Height)

@@ -1,8 +1,8 @@
 using System.Text.Json.Serialization;
 
-namespace Pipeline.Vision.Data;
+namespace Pipeline.Datasets;
 
-// The subset of COCO detection JSON this library reads and writes.
+// The subset of COCO detection JSON this library writes (it reads COCO as a JsonElement: CocoConverter.ToManifest).
 
 public sealed record CocoFile
 {

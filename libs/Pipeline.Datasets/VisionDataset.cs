@@ -1,4 +1,4 @@
-namespace Pipeline.Vision.Data;
+namespace Pipeline.Datasets;
 
 /// <summary>One annotation: Box for box categories, Point for point categories, neither for classification.</summary>
 public sealed record Annotation(string CategoryId, Box? Box = null, Point2? Point = null);

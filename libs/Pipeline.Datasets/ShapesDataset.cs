@@ -1,7 +1,7 @@
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
-namespace Pipeline.Vision.Data;
+namespace Pipeline.Datasets;
 
 public sealed record ShapesDatasetOptions
 {
@@ -92,7 +92,8 @@ public static class ShapesDataset
             var x = random.Next(1, size - s - 1);
             var y = random.Next(1, size - s - 1);
             var box = new Box(x, y, s, s);
-            if (placed.Any(p => BoxOps.IoU(p, box) > 0 || Inflate(p, 2).Overlaps(box))) continue;
+            // Neither on another shape nor within 2 pixels of one (the inflated box covers the overlap itself).
+            if (placed.Any(p => Inflate(p, 2).Overlaps(box))) continue;
             var colour = ContrastingColour(random, canvas, size, box);
             Func<float, float, bool> inside = kind switch
             {

@@ -1,12 +1,8 @@
-using Pipeline.Vision.Data;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.PixelFormats;
-
-namespace Pipeline.Vision.Tests;
+namespace Pipeline.Datasets.Tests;
 
 public sealed class DatasetLoadingTests : IDisposable
 {
-    private readonly string folder = Directory.CreateTempSubdirectory("vision-data-").FullName;
+    private readonly string folder = Directory.CreateTempSubdirectory("datasets-").FullName;
 
     public void Dispose() => Directory.Delete(folder, recursive: true);
 
@@ -83,24 +79,6 @@ public sealed class DatasetLoadingTests : IDisposable
 
         Assert.Equal(first.Images.Select(i => i.Annotations.ToList()).SelectMany(a => a), second.Images.Select(i => i.Annotations.ToList()).SelectMany(a => a));
         Assert.Equal(File.ReadAllBytes(first.Images[0].Path), File.ReadAllBytes(second.Images[0].Path));
-    }
-
-    [Fact]
-    public void Png_and_jpeg_decode_to_planar_rgb_at_the_asked_size()
-    {
-        using (var image = new Image<Rgb24>(8, 4, new Rgb24(200, 100, 50)))
-        {
-            image.SaveAsPng(Path.Combine(folder, "x.png"));
-            image.SaveAsJpeg(Path.Combine(folder, "x.jpg"));
-        }
-
-        var png = ImageDecoder.LoadResizedChw(Path.Combine(folder, "x.png"), 16, out var width, out var height);
-        var jpeg = ImageDecoder.LoadResizedChw(Path.Combine(folder, "x.jpg"), 16, out _, out _);
-
-        Assert.Equal((8, 4), (width, height));
-        Assert.Equal(3 * 16 * 16, png.Length);
-        Assert.Equal([200, 100, 50], new[] { png[0], png[256], png[512] });
-        Assert.InRange(jpeg[0], 195, 205); // JPEG is lossy
     }
 
     [Fact]
