@@ -25,7 +25,7 @@ public static class CocoConverter
         {
             foreach (var annotation in annotations.EnumerateArray())
             {
-                if (annotation.TryGetProperty("iscrowd", out var crowd) && crowd.ValueKind == JsonValueKind.Number && crowd.GetInt32() != 0)
+                if (annotation.TryGetProperty("iscrowd", out var crowd) && crowd.ValueKind == JsonValueKind.Number && Integer(crowd, "iscrowd") != 0)
                 {
                     continue;
                 }
@@ -66,8 +66,8 @@ public static class CocoConverter
                 {
                     Id = id,
                     File = Text(image, "file_name"),
-                    Width = image.TryGetProperty("width", out var width) && width.ValueKind == JsonValueKind.Number ? width.GetInt32() : 0,
-                    Height = image.TryGetProperty("height", out var height) && height.ValueKind == JsonValueKind.Number ? height.GetInt32() : 0,
+                    Width = image.TryGetProperty("width", out var width) && width.ValueKind == JsonValueKind.Number ? Integer(width, "width") : 0,
+                    Height = image.TryGetProperty("height", out var height) && height.ValueKind == JsonValueKind.Number ? Integer(height, "height") : 0,
                     Split = image.TryGetProperty("split", out var split) && split.ValueKind == JsonValueKind.String ? split.GetString()! : defaultSplit,
                     Annotations = annotationsByImage.GetValueOrDefault(id) ?? [],
                 };
@@ -123,6 +123,10 @@ public static class CocoConverter
         element.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String && !string.IsNullOrEmpty(value.GetString())
             ? value.GetString()!
             : throw new DatasetFormatException($"COCO entry lacks the text '{property}': {Shorten(element)}");
+
+    private static int Integer(JsonElement element, string property) => element.TryGetInt32(out var value)
+        ? value
+        : throw new DatasetFormatException($"COCO field '{property}' is {element.GetRawText()}, not a whole number.");
 
     private static double Number(JsonElement element) => element.ValueKind == JsonValueKind.Number
         ? element.GetDouble()

@@ -39,6 +39,8 @@ public sealed class CocoConverterTests
     [InlineData("""{ "images": [], "categories": [ { "id": null, "name": "cat" } ] }""", "COCO field 'id' is Null, not an id.")]
     [InlineData("""{ "images": [], "categories": [], "annotations": [ { "image_id": 1, "bbox": [1, 2, 3] } ] }""", "COCO annotation of image 1 has a bbox of 3 numbers, not 4.")]
     [InlineData("""{ "images": [], "categories": [], "annotations": [ { "image_id": 1, "bbox": [1, "2", 3, 4] } ] }""", "COCO bbox holds \"2\", not a number.")]
+    [InlineData("""{ "images": [ { "id": 1, "file_name": "a.png", "width": 1.5 } ], "categories": [] }""", "COCO field 'width' is 1.5, not a whole number.")]
+    [InlineData("""{ "images": [], "categories": [], "annotations": [ { "image_id": 1, "iscrowd": 0.5, "bbox": [1, 2, 3, 4] } ] }""", "COCO field 'iscrowd' is 0.5, not a whole number.")]
     public void Bad_input_is_refused_with_a_message_saying_what_is_wrong(string json, string message) =>
         Assert.Equal(message, Assert.Throws<DatasetFormatException>(() => Convert(json)).Message);
 
