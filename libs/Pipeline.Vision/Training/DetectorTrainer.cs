@@ -105,6 +105,9 @@ public sealed class DetectorTrainer : IDisposable
             loss.Total.backward();
             optimizer.Step();
             losses = stack([loss.Total, loss.Heatmap, loss.Size, loss.Offset, loss.Classes]).detach().cpu().data<float>().ToArray();
+            // The gradients go with the step's activations, not in the middle of the next step's: the heap starts every
+            // step in the same state, with no gradient chunks left between the blocks the next forward pass reuses.
+            optimizer.ZeroGrad();
         }
         Iteration++;
         var duration = watch.Elapsed;
@@ -113,9 +116,15 @@ public sealed class DetectorTrainer : IDisposable
     }
 
     /// <summary>mAP@0.5 and per-category tp/fp/fn on <paramref name="images"/> (the test split when null).</summary>
-    public EvaluationResult Evaluate(IReadOnlyList<DatasetImage>? images = null, float confidenceThreshold = 0.5f) =>
+    public EvaluationResult Evaluate(IReadOnlyList<DatasetImage>? images = null, float confidenceThreshold = 0.5f)
+    {
         // Batches no larger than training's: libtorch's peak memory, and so the process's, stays where training put it.
-        ModelEvaluator.Evaluate(Model, images ?? Dataset.Test, confidenceThreshold, Hyperparameters.BatchSize);
+        var result = ModelEvaluator.Evaluate(Model, images ?? Dataset.Test, confidenceThreshold, Hyperparameters.BatchSize);
+        // Evaluation's tensors (other shapes, freed between training's blocks) and its decoding threads' malloc arenas
+        // leave free pages that training does not reuse: hand them back rather than keep them resident (see NativeHeap).
+        NativeHeap.Trim();
+        return result;
+    }
 
     /// <summary>Writes weights, optimizer state and the iteration count, with checksums, into <paramref name="directory"/>.</summary>
     public void SaveCheckpoint(string directory)
@@ -159,6 +168,8 @@ public sealed class DetectorTrainer : IDisposable
     {
         optimizer.Dispose();
         if (ownsModel) Model.Dispose();
+        // glibc's arenas still hold the last step's freed tensors (see NativeHeap): a finished training gives them back.
+        NativeHeap.Trim();
     }
 }
 
