@@ -144,6 +144,20 @@ public abstract class SagaTest : IAsyncLifetime
         Harness.Bus.Publish<Fault<TCommand>>(new MassTransit.Events.FaultEvent<TCommand>(
             command, NewId.NextGuid(), MassTransit.Metadata.HostMetadataCache.Host, new StageInputException(error), [MessageUrn.ForTypeString<TCommand>()]));
 
+    /// <summary>From Detecting with the default ten images: every batch reports, detections are stored, Completed.</summary>
+    protected async Task DetectToCompletion()
+    {
+        await WaitForState(m => m.Detecting);
+        for (var batch = 0; batch < 3; batch++)
+        {
+            await ImagesDetected(batch);
+        }
+
+        await WaitForState(m => m.DetectionUploading);
+        await DetectionsUploaded();
+        await WaitForState(m => m.Completed);
+    }
+
     /// <summary>Walks a fresh training forward until it is in the stage, every step answering attempt 1.</summary>
     protected async Task WalkTo(string stage, bool withBaseModel = false, int detectionImages = 10)
     {

@@ -17,16 +17,8 @@ public sealed class When_a_failed_stage_is_replayed : SagaTest
 
         await ModelUploaded(attempt: 1);
 
-        await WaitForState(m => m.Detecting);
+        await DetectToCompletion();
         Assert.Contains(Training.History, t => t.From == "Failed" && t.To == "TrainModelUploading");
-        for (var batch = 0; batch < 3; batch++)
-        {
-            await ImagesDetected(batch);
-        }
-
-        await WaitForState(m => m.DetectionUploading);
-        await DetectionsUploaded();
-        await WaitForState(m => m.Completed);
     }
 
     [Fact]

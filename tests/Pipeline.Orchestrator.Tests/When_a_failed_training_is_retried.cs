@@ -33,16 +33,8 @@ public sealed class When_a_failed_training_is_retried : SagaTest
         await ModelTrained(attempt: 2);
         await WaitForState(m => m.TrainModelUploading);
         await ModelUploaded();
-        await WaitForState(m => m.Detecting);
-        for (var batch = 0; batch < 3; batch++)
-        {
-            await ImagesDetected(batch);
-        }
 
-        await WaitForState(m => m.DetectionUploading);
-        await DetectionsUploaded();
-
-        await WaitForState(m => m.Completed);
+        await DetectToCompletion();
     }
 
     [Fact]
