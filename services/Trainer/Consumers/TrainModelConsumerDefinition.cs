@@ -10,6 +10,9 @@ public sealed class TrainModelConsumerDefinition : ConsumerDefinition<TrainModel
         EndpointName = StageQueues.TrainModel;
         // One training per device: a second would only halve the speed of both and double the memory.
         ConcurrentMessageLimit = 1;
+        // Prefetch 1: a second TrainModel must wait in the queue, free for another Trainer, not in this one's buffer
+        // behind a training of hours.
+        Endpoint(endpoint => endpoint.PrefetchCount = 1);
     }
 
     protected override void ConfigureConsumer(
@@ -20,13 +23,7 @@ public sealed class TrainModelConsumerDefinition : ConsumerDefinition<TrainModel
         // connection drops, hands the message back to the queue by itself, and another Trainer (or this one restarted)
         // resumes it from the training's last checkpoint. A Trainer that hangs without dropping its connection keeps
         // the message; the Orchestrator's watchdog notices the missing TrainingProgressed heartbeat and re-sends the
-        // command with Attempt + 1. Prefetch 1: a second TrainModel must wait in the queue, free for another Trainer,
-        // not in this one's buffer behind a training of hours.
-        if (endpointConfigurator is IRabbitMqReceiveEndpointConfigurator rabbit)
-        {
-            rabbit.PrefetchCount = 1;
-        }
-
+        // command with Attempt + 1.
         // No outbox: progress and metrics must leave while the training runs, not when it ends.
         endpointConfigurator.UseStageRetry(context);
     }
