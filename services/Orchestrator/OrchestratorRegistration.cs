@@ -3,6 +3,7 @@ using MassTransit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Pipeline.Hosting;
 using Pipeline.Hosting.Storage;
+using Pipeline.Orchestrator.Outbox;
 using Pipeline.Orchestrator.Persistence;
 using Pipeline.Orchestrator.Watchdog;
 
@@ -25,6 +26,7 @@ public static class OrchestratorRegistration
             configureMarten?.Invoke(options);
         });
         builder.Services.AddTrainingSagaServices(builder.Configuration);
+        builder.Services.AddSagaOutbox(builder.Configuration);
         builder.Services.AddHostedService<StageWatchdog>();
         return builder;
     }
@@ -37,6 +39,23 @@ public static class OrchestratorRegistration
         services.Configure<WatchdogSettings>(configuration.GetSection(WatchdogSettings.Section));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<StageDispatcher>();
+        return services;
+    }
+
+    /// <summary>The outbox and inbox tables, and the relay that delivers the outbox unless Outbox:Enabled or Outbox:Deliver is off.</summary>
+    public static IServiceCollection AddSagaOutbox(this IServiceCollection services, IConfiguration configuration)
+    {
+        var section = configuration.GetSection(OutboxSettings.Section);
+        services.Configure<OutboxSettings>(section);
+        services.AddSingleton<OutboxStore>();
+        services.AddSingleton<OutboxSignal>();
+        services.AddSingleton<SagaOutbox>();
+        var settings = section.Get<OutboxSettings>() ?? new OutboxSettings();
+        if (settings.Enabled && settings.Deliver)
+        {
+            services.AddHostedService<OutboxRelay>();
+        }
+
         return services;
     }
 

@@ -1,6 +1,7 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
 using Pipeline.Contracts;
+using Pipeline.Orchestrator.Outbox;
 
 namespace Pipeline.Orchestrator;
 
@@ -20,7 +21,7 @@ public sealed class StageDispatcher(IOptions<StageSettings> stages, IOptions<Det
         switch (training.CurrentState)
         {
             case nameof(TrainingStateMachine.DataDownloading):
-                await context.Send(new DownloadTrainingData
+                await context.SendDurably(new DownloadTrainingData
                 {
                     TrainingId = training.CorrelationId, Attempt = training.Attempt,
                     DatasetUri = training.DatasetUri, DatasetFormat = training.DatasetFormat, DatasetSha256 = training.DatasetSha256,
@@ -28,13 +29,13 @@ public sealed class StageDispatcher(IOptions<StageSettings> stages, IOptions<Det
                 });
                 break;
             case nameof(TrainingStateMachine.TrainModelDownloading):
-                await context.Send(new DownloadBaseModel
+                await context.SendDurably(new DownloadBaseModel
                 {
                     TrainingId = training.CorrelationId, Attempt = training.Attempt, ModelId = training.BaseModelId!.Value,
                 });
                 break;
             case nameof(TrainingStateMachine.TrainingRunning):
-                await context.Send(new TrainModel
+                await context.SendDurably(new TrainModel
                 {
                     TrainingId = training.CorrelationId, Attempt = training.Attempt,
                     DatasetKey = training.DatasetKey!, Categories = training.Categories,
@@ -42,7 +43,7 @@ public sealed class StageDispatcher(IOptions<StageSettings> stages, IOptions<Det
                 });
                 break;
             case nameof(TrainingStateMachine.TrainModelUploading):
-                await context.Send(new UploadModel
+                await context.SendDurably(new UploadModel
                 {
                     TrainingId = training.CorrelationId, Attempt = training.Attempt,
                     Organization = training.Organization, Project = training.Project,
@@ -54,7 +55,7 @@ public sealed class StageDispatcher(IOptions<StageSettings> stages, IOptions<Det
                 await SendDetectionBatches(context);
                 break;
             case nameof(TrainingStateMachine.DetectionUploading):
-                await context.Send(new UploadDetections
+                await context.SendDurably(new UploadDetections
                 {
                     TrainingId = training.CorrelationId, Attempt = training.Attempt, ModelId = training.ModelId!.Value,
                     DetectionKeys = training.DetectedBatches.Values.Select(batch => batch.DetectionsKey).ToList(),
@@ -86,7 +87,7 @@ public sealed class StageDispatcher(IOptions<StageSettings> stages, IOptions<Det
         for (var index = 0; index < training.BatchCount; index++)
         {
             var first = index * batchSize;
-            await context.Send(new DetectImages
+            await context.SendDurably(new DetectImages
             {
                 TrainingId = training.CorrelationId, Attempt = training.Attempt,
                 BatchIndex = index, BatchCount = training.BatchCount,

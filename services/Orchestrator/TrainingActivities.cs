@@ -1,5 +1,6 @@
 using MassTransit;
 using Pipeline.Contracts;
+using Pipeline.Orchestrator.Outbox;
 
 namespace Pipeline.Orchestrator;
 
@@ -92,7 +93,7 @@ public static class TrainingActivities
         where T : class =>
         binder
             .TransitionTo(readyForCleanup)
-            .Publish(context => new TrainingReadyForCleanup { TrainingId = context.Saga.CorrelationId })
+            .ThenAsync(context => context.PublishDurably(new TrainingReadyForCleanup { TrainingId = context.Saga.CorrelationId }))
             .TransitionTo(completed);
 
     /// <summary>Stops the training; the published event tells a worker busy with it to stop too.</summary>
@@ -100,5 +101,5 @@ public static class TrainingActivities
         this EventActivityBinder<TrainingState, CancelTraining> binder, State cancelled) =>
         binder
             .TransitionTo(cancelled)
-            .Publish(context => new TrainingCancelled { TrainingId = context.Saga.CorrelationId, Reason = context.Message.Reason });
+            .ThenAsync(context => context.PublishDurably(new TrainingCancelled { TrainingId = context.Saga.CorrelationId, Reason = context.Message.Reason }));
 }

@@ -1,5 +1,6 @@
 using MassTransit;
 using Pipeline.Hosting.Messaging;
+using Pipeline.Orchestrator.Persistence;
 
 namespace Pipeline.Orchestrator;
 
@@ -13,20 +14,21 @@ public sealed class TrainingStateDefinition : SagaDefinition<TrainingState>
     protected override void ConfigureSaga(
         IReceiveEndpointConfigurator endpointConfigurator, ISagaConfigurator<TrainingState> sagaConfigurator, IRegistrationContext context)
     {
+        // PostgreSQL or RabbitMQ away: the message waits in the process (up to Retry:OutageBudget), never goes to _error.
+        endpointConfigurator.UseOutageRetry(context);
+
         // Two events for one training may race (a progress report and a metrics report): the loser's save raises a
-        // concurrency exception and the message runs again on the fresh state. No update is lost, only retried.
+        // concurrency exception and the message runs again on the fresh state. No update is lost, only retried. Two
+        // copies of one message racing each other: the loser's inbox row conflicts, and its retry finds it consumed.
         endpointConfigurator.UseMessageRetry(retry =>
         {
-            retry.Handle<JasperFx.ConcurrencyException>();
-            retry.Handle<Npgsql.NpgsqlException>(exception => exception.IsTransient);
-            retry.Handle<JasperFx.DocumentAlreadyExistsException>();
+            retry.Handle<Exception>(SagaWriteConflicts.IsConflict);
             retry.Intervals(10, 25, 50, 100, 200, 400, 800, 1600, 3200);
         });
 
-        // What the saga sends and publishes leaves only once its new state is saved, so no worker ever answers a
-        // state that was never stored. Should the process die between the save and the send, the stored state has
-        // moved on without its command: the message is not acknowledged and comes back (its handling is then a
-        // duplicate and ignored), and the watchdog sends the stage again with the next attempt once its deadline passes.
+        // With the transactional outbox on, what the saga sends is written with its state and the relay delivers it;
+        // the in-memory outbox then only holds what bypasses it. With it off (the benchmark's baseline), sends leave
+        // once the state is saved; a crash between the two is left to redelivery and the watchdog.
         endpointConfigurator.UseInMemoryOutbox(context);
 
         // Messages of one training wait for each other inside this process; conflicts remain only between processes.

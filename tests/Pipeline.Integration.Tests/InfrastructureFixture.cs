@@ -200,23 +200,28 @@ public sealed class InfrastructureFixture : IAsyncLifetime
         }
     }
 
-    /// <summary>A queue's consumers and messages in this run's virtual host, from the management API; null while it does not exist.</summary>
+    /// <summary>
+    /// A queue's consumers and ready messages in this run's virtual host, read exactly by a passive declare over AMQP
+    /// (the management API's figures are samples that lag by seconds); null while the queue does not exist.
+    /// </summary>
     public async Task<QueueCounts?> QueueCountsAsync(string queue)
     {
-        if (managementUrl is null)
+        var factory = new RabbitMQ.Client.ConnectionFactory
         {
-            throw new InvalidOperationException($"The RabbitMQ management API is needed to read queue counts. {HowToStart}");
+            HostName = RabbitMqHost, Port = RabbitMqPort, UserName = RabbitMqUsername, Password = RabbitMqPassword,
+            VirtualHost = RabbitMqVirtualHost, ClientProvidedName = "integration-tests-queue-counts",
+        };
+        await using var connection = await factory.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        try
+        {
+            var declared = await channel.QueueDeclarePassiveAsync(queue);
+            return new QueueCounts((int)declared.ConsumerCount, (int)declared.MessageCount);
         }
-
-        using var client = ManagementClient();
-        using var response = await client.GetAsync($"api/queues/{Uri.EscapeDataString(RabbitMqVirtualHost)}/{Uri.EscapeDataString(queue)}");
-        if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
+        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException exception) when (exception.ShutdownReason?.ReplyCode == 404)
         {
             return null;
         }
-
-        response.EnsureSuccessStatusCode();
-        return await response.Content.ReadFromJsonAsync<QueueCounts>();
     }
 
     private HttpClient ManagementClient()
@@ -228,6 +233,4 @@ public sealed class InfrastructureFixture : IAsyncLifetime
     }
 }
 
-public sealed record QueueCounts(
-    [property: System.Text.Json.Serialization.JsonPropertyName("consumers")] int Consumers,
-    [property: System.Text.Json.Serialization.JsonPropertyName("messages")] int Messages);
+public sealed record QueueCounts(int Consumers, int Messages);

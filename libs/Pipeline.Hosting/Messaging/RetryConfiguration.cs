@@ -7,17 +7,31 @@ namespace Pipeline.Hosting.Messaging;
 public static class RetryConfiguration
 {
     /// <summary>
-    /// Transient faults back off and retry a bounded number of times; bad input faults at once.
-    /// Either way the message then lands in the queue's _error queue and <c>Fault&lt;T&gt;</c> is published.
+    /// Outages are waited out (<see cref="UseOutageRetry"/>); other faults back off and retry a bounded number of
+    /// times; bad input faults at once. A message that still fails lands in the queue's _error queue and
+    /// <c>Fault&lt;T&gt;</c> is published; an outage alone never sends it there.
     /// </summary>
     public static void UseStageRetry(this IReceiveEndpointConfigurator endpoint, IRegistrationContext context)
     {
         var settings = context.GetRequiredService<IOptions<RetrySettings>>().Value;
+        endpoint.UseOutageRetry(context);
         endpoint.UseMessageRetry(retry =>
         {
             retry.Exponential(settings.Limit, settings.MinInterval, settings.MaxInterval, settings.MinInterval);
             retry.Ignore<StageInputException>();
             retry.Ignore<OperationCanceledException>();
+            retry.Ignore<Exception>(TransientFaults.IsTransient);
+        });
+    }
+
+    /// <summary>The outer retry: a fault that says PostgreSQL or RabbitMQ is away is retried for up to <c>Retry:OutageBudget</c>.</summary>
+    public static void UseOutageRetry(this IReceiveEndpointConfigurator endpoint, IRegistrationContext context)
+    {
+        var settings = context.GetRequiredService<IOptions<RetrySettings>>().Value;
+        endpoint.UseMessageRetry(retry =>
+        {
+            retry.Handle<Exception>(TransientFaults.IsTransient);
+            retry.Intervals(settings.OutageIntervals());
         });
     }
 }

@@ -2,6 +2,7 @@ using Marten;
 using MassTransit;
 using MassTransit.Context;
 using MassTransit.Saga;
+using Pipeline.Orchestrator.Outbox;
 
 namespace Pipeline.Orchestrator.Persistence;
 
@@ -11,13 +12,33 @@ namespace Pipeline.Orchestrator.Persistence;
 /// an existing one is written only if nobody wrote it since it was loaded (Marten's numeric revision, held
 /// in <see cref="ISagaVersion.Version"/>); otherwise Marten raises a concurrency exception and the endpoint's
 /// retry runs the message again on the fresh state. Instances are never deleted: a finished training stays as history.
+/// With the transactional outbox on, the messages the saga decided to send and the consumed message's inbox row are
+/// written in the same transaction as the instance: all three commit, or none does.
 /// </summary>
-public sealed class MartenSagaRepositoryContext<TSaga, TMessage>(
-    IDocumentSession session, ConsumeContext<TMessage> consumeContext, ISagaConsumeContextFactory<IDocumentSession, TSaga> factory)
-    : ConsumeContextScope<TMessage>(consumeContext), SagaRepositoryContext<TSaga, TMessage>
+public sealed class MartenSagaRepositoryContext<TSaga, TMessage> : ConsumeContextScope<TMessage>, SagaRepositoryContext<TSaga, TMessage>
     where TSaga : class, ISagaVersion
     where TMessage : class
 {
+    private readonly IDocumentSession session;
+    private readonly ISagaConsumeContextFactory<IDocumentSession, TSaga> factory;
+    private readonly SagaOutbox? outbox;
+    private readonly OutboxBuffer? buffer;
+
+    public MartenSagaRepositoryContext(
+        IDocumentSession session, ConsumeContext<TMessage> consumeContext, ISagaConsumeContextFactory<IDocumentSession, TSaga> factory, SagaOutbox? outbox)
+        : base(consumeContext)
+    {
+        this.session = session;
+        this.factory = factory;
+        this.outbox = outbox;
+        if (outbox is not null)
+        {
+            // Found by the saga's activities through the consume context (OutboxContextExtensions).
+            buffer = new OutboxBuffer();
+            AddOrUpdatePayload(() => buffer, _ => buffer);
+        }
+    }
+
     public Task<SagaConsumeContext<TSaga, T>> CreateSagaConsumeContext<T>(ConsumeContext<T> context, TSaga instance, SagaConsumeContextMode mode)
         where T : class =>
         factory.CreateSagaConsumeContext(session, context, instance, mode);
@@ -31,7 +52,8 @@ public sealed class MartenSagaRepositoryContext<TSaga, TMessage>(
     {
         try
         {
-            await InsertAsync(instance).ConfigureAwait(false);
+            // Stored ahead of the message's effects: the inbox row and the sends come with the later update.
+            await InsertAsync(instance, completesMessage: false).ConfigureAwait(false);
         }
         catch (JasperFx.DocumentAlreadyExistsException)
         {
@@ -49,7 +71,7 @@ public sealed class MartenSagaRepositoryContext<TSaga, TMessage>(
             : await factory.CreateSagaConsumeContext(session, this, instance, SagaConsumeContextMode.Load).ConfigureAwait(false);
     }
 
-    public Task Save(SagaConsumeContext<TSaga> context) => InsertAsync(context.Saga);
+    public Task Save(SagaConsumeContext<TSaga> context) => InsertAsync(context.Saga, completesMessage: true);
 
     public async Task Update(SagaConsumeContext<TSaga> context)
     {
@@ -57,6 +79,7 @@ public sealed class MartenSagaRepositoryContext<TSaga, TMessage>(
         var revision = instance.Version + 1;
         // Marten rejects the write with a ConcurrencyException when the stored revision is already >= this one.
         session.UpdateRevision(instance, revision);
+        WriteOutbox();
         try
         {
             await session.SaveChangesAsync(CancellationToken).ConfigureAwait(false);
@@ -68,6 +91,7 @@ public sealed class MartenSagaRepositoryContext<TSaga, TMessage>(
         }
 
         instance.Version = revision;
+        outbox?.Committed(buffer!);
     }
 
     /// <summary>Finished trainings are history, not garbage: a finalized instance is written like any other.</summary>
@@ -77,10 +101,27 @@ public sealed class MartenSagaRepositoryContext<TSaga, TMessage>(
 
     public Task Undo(SagaConsumeContext<TSaga> context) => Task.CompletedTask;
 
-    private async Task InsertAsync(TSaga instance)
+    private async Task InsertAsync(TSaga instance, bool completesMessage)
     {
         instance.Version = 1;
         session.Insert(instance);
+        if (completesMessage)
+        {
+            WriteOutbox();
+        }
+
         await session.SaveChangesAsync(CancellationToken).ConfigureAwait(false);
+        if (completesMessage)
+        {
+            outbox?.Committed(buffer!);
+        }
+    }
+
+    private void WriteOutbox()
+    {
+        if (outbox is not null)
+        {
+            outbox.Write(session, buffer!, MessageId);
+        }
     }
 }

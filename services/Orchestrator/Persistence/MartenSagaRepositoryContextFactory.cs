@@ -1,22 +1,39 @@
 using Marten;
 using MassTransit;
 using MassTransit.Saga;
+using Microsoft.Extensions.Options;
+using Pipeline.Orchestrator.Outbox;
 
 namespace Pipeline.Orchestrator.Persistence;
 
 /// <summary>
 /// Opens one lightweight Marten session per consumed message; the saga is loaded, run and written in it.
 /// No identity map or dirty tracking: the repository context says exactly what is written, and with which revision.
+/// With the outbox on, a message whose id the inbox holds has had its effects committed already: it is acknowledged
+/// and nothing runs again (what it sent is in the outbox, or delivered).
 /// </summary>
-public sealed class MartenSagaRepositoryContextFactory<TSaga>(IDocumentStore store, ISagaConsumeContextFactory<IDocumentSession, TSaga> factory)
+public sealed class MartenSagaRepositoryContextFactory<TSaga>(
+    IDocumentStore store, ISagaConsumeContextFactory<IDocumentSession, TSaga> factory, SagaOutbox sagaOutbox, IOptions<OutboxSettings> outboxSettings,
+    ILogger<MartenSagaRepositoryContextFactory<TSaga>> logger)
     : ISagaRepositoryContextFactory<TSaga>, IQuerySagaRepositoryContextFactory<TSaga>, ILoadSagaRepositoryContextFactory<TSaga>
     where TSaga : class, ISagaVersion
 {
     public async Task Send<T>(ConsumeContext<T> context, IPipe<SagaRepositoryContext<TSaga, T>> next)
         where T : class
     {
+        var outbox = outboxSettings.Value.Enabled ? sagaOutbox : null;
+        if (outbox is not null)
+        {
+            await outbox.PrepareAsync(context.CancellationToken).ConfigureAwait(false);
+            if (context.MessageId is { } messageId && await outbox.WasConsumedAsync(messageId, context.CancellationToken).ConfigureAwait(false))
+            {
+                logger.LogInformation("{MessageType} {MessageId} was consumed already: acknowledged, not run again", typeof(T).Name, messageId);
+                return;
+            }
+        }
+
         await using var session = store.LightweightSession();
-        var repositoryContext = new MartenSagaRepositoryContext<TSaga, T>(session, context, factory);
+        var repositoryContext = new MartenSagaRepositoryContext<TSaga, T>(session, context, factory, outbox);
         await next.Send(repositoryContext).ConfigureAwait(false);
     }
 
@@ -25,7 +42,7 @@ public sealed class MartenSagaRepositoryContextFactory<TSaga>(IDocumentStore sto
     {
         await using var session = store.LightweightSession();
         var instances = await session.Query<TSaga>().Where(query.FilterExpression).ToListAsync(context.CancellationToken).ConfigureAwait(false);
-        var repositoryContext = new MartenSagaRepositoryContext<TSaga, T>(session, context, factory);
+        var repositoryContext = new MartenSagaRepositoryContext<TSaga, T>(session, context, factory, outboxSettings.Value.Enabled ? sagaOutbox : null);
         await next.Send(new LoadedSagaRepositoryQueryContext<TSaga, T>(repositoryContext, instances)).ConfigureAwait(false);
     }
 

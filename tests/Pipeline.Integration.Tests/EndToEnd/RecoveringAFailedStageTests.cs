@@ -17,8 +17,13 @@ public sealed class RecoveringAFailedStageTests(RunningPipelineFixture pipeline)
     [Fact]
     public async Task Replaying_the_error_queue_completes_the_training()
     {
+        var errorQueue = $"{StageQueues.UploadDetections}_error";
+        var failedBefore = (await pipeline.Infrastructure.QueueCountsAsync(errorQueue))?.Messages ?? 0;
         var (trainingId, blocker) = await FailAtDetectionUploading();
         File.Delete(blocker);
+        // The Fault can reach the saga before the command itself is in the _error queue: replay once it is there.
+        await RunningPipelineFixture.WaitUntil("the failed command is in upload-detections_error",
+            async () => (await pipeline.Infrastructure.QueueCountsAsync(errorQueue))?.Messages > failedBefore, Timeout);
 
         var (exitCode, output) = await PipelineCommand.RunAsync(pipeline, "replay", StageQueues.UploadDetections, "--training", trainingId.ToString());
 

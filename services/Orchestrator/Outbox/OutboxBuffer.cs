@@ -1,0 +1,45 @@
+using System.Text.Json;
+using Marten;
+using MassTransit;
+
+namespace Pipeline.Orchestrator.Outbox;
+
+/// <summary>
+/// The messages one saga transition decided to send, held until its unit of work is saved and then written in the
+/// same PostgreSQL transaction as the saga's new state. A payload of the consume context while the outbox is on.
+/// </summary>
+public sealed class OutboxBuffer
+{
+    private readonly List<OutboxEntry> entries = [];
+
+    public bool IsEmpty => entries.Count == 0;
+
+    /// <summary>A command to the queue its type is mapped to (the stage queues' send conventions).</summary>
+    public void Send<T>(T message)
+        where T : class
+    {
+        if (!EndpointConvention.TryGetDestinationAddress<T>(out var address))
+        {
+            throw new InvalidOperationException($"No queue is mapped for {typeof(T).Name}; map it in StageQueues.");
+        }
+
+        entries.Add(new OutboxEntry(NewId.NextGuid(), address.ToString(), typeof(T), message));
+    }
+
+    public void Publish<T>(T message)
+        where T : class =>
+        entries.Add(new OutboxEntry(NewId.NextGuid(), "", typeof(T), message));
+
+    /// <summary>Queues the inserts into the session, so they commit (or roll back) with whatever else it saves.</summary>
+    public void WriteTo(IDocumentSession session, OutboxStore store)
+    {
+        foreach (var entry in entries)
+        {
+            session.QueueSqlCommand(
+                $"insert into {store.MessagesTable} (message_id, destination, message_type, body) values (?, ?, ?, ?::jsonb)",
+                entry.MessageId, entry.Destination, OutboxStore.TypeName(entry.Type), JsonSerializer.Serialize(entry.Message, entry.Type));
+        }
+    }
+
+    private sealed record OutboxEntry(Guid MessageId, string Destination, Type Type, object Message);
+}

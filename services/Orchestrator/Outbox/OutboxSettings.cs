@@ -1,0 +1,24 @@
+namespace Pipeline.Orchestrator.Outbox;
+
+/// <summary><c>Outbox:*</c>: the saga's transactional outbox and inbox in PostgreSQL.</summary>
+public sealed class OutboxSettings
+{
+    public const string Section = "Outbox";
+
+    /// <summary>
+    /// On: what the saga sends commits with its new state and leaves through the relay, and a redelivered message is
+    /// recognised by its id. Off: sends leave after the save through MassTransit's in-memory outbox (the benchmark's baseline).
+    /// </summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Whether this process runs the relay; every Orchestrator replica may, they share the rows by skipping locked ones.</summary>
+    public bool Deliver { get; set; } = true;
+
+    public int BatchSize { get; set; } = 100;
+
+    /// <summary>How often the relay looks for rows nobody told it about (another replica's, or left by a crash).</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long a consumed message's id is remembered; a redelivery older than this would run again.</summary>
+    public TimeSpan InboxRetention { get; set; } = TimeSpan.FromDays(7);
+}

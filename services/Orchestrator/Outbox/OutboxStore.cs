@@ -1,0 +1,103 @@
+using Marten;
+using Npgsql;
+using Pipeline.Hosting.Storage;
+
+namespace Pipeline.Orchestrator.Outbox;
+
+/// <summary>
+/// The outbox and inbox tables, in the saga's schema. The saga's unit of work writes into them through its Marten
+/// session (one transaction); the relay reads and deletes outbox rows over its own connection, row-locked.
+/// </summary>
+public sealed class OutboxStore(IDocumentStore store, IConfiguration configuration) : IAsyncDisposable
+{
+    private readonly SemaphoreSlim creating = new(1, 1);
+    private volatile bool created;
+
+    private NpgsqlDataSource? dataSource;
+
+    private string Schema => store.Options.DatabaseSchemaName;
+
+    public string MessagesTable => $"\"{Schema}\".outbox_messages";
+
+    public string InboxTable => $"\"{Schema}\".inbox_messages";
+
+    public NpgsqlDataSource DataSource => dataSource ??= NpgsqlDataSource.Create(
+        configuration.GetConnectionString(MartenConfiguration.ConnectionStringName)
+        ?? throw new InvalidOperationException($"ConnectionStrings:{MartenConfiguration.ConnectionStringName} is not set."));
+
+    /// <summary>The name a stored message's type is found by again: assembly-qualified without a version.</summary>
+    public static string TypeName(Type type) => $"{type.FullName}, {type.Assembly.GetName().Name}";
+
+    /// <summary>Creates the tables once per process; replicas starting together serialise on an advisory lock.</summary>
+    public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
+    {
+        if (created)
+        {
+            return;
+        }
+
+        await creating.WaitAsync(cancellationToken);
+        try
+        {
+            if (created)
+            {
+                return;
+            }
+
+            await using var connection = await DataSource.OpenConnectionAsync(cancellationToken);
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            await using var command = new NpgsqlCommand(
+                $"""
+                select pg_advisory_xact_lock(hashtext('pipeline-outbox'));
+                create schema if not exists "{Schema}";
+                create table if not exists {MessagesTable} (
+                    sequence bigserial primary key,
+                    message_id uuid not null,
+                    destination text not null,
+                    message_type text not null,
+                    body jsonb not null,
+                    enqueued_at timestamptz not null default now());
+                create table if not exists {InboxTable} (
+                    consumer text not null,
+                    message_id uuid not null,
+                    received_at timestamptz not null default now(),
+                    primary key (consumer, message_id));
+                """, connection, transaction);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            created = true;
+        }
+        finally
+        {
+            creating.Release();
+        }
+    }
+
+    /// <summary>Whether this consumer has already committed the effects of this message.</summary>
+    public async Task<bool> WasConsumedAsync(string consumer, Guid messageId, CancellationToken cancellationToken)
+    {
+        await using var command = DataSource.CreateCommand($"select 1 from {InboxTable} where consumer = $1 and message_id = $2");
+        command.Parameters.Add(new NpgsqlParameter { Value = consumer });
+        command.Parameters.Add(new NpgsqlParameter { Value = messageId });
+        return await command.ExecuteScalarAsync(cancellationToken) is not null;
+    }
+
+    /// <summary>Marks the message consumed in the same transaction as its effects; a concurrent second copy fails on the key.</summary>
+    public void RecordConsumed(IDocumentSession session, string consumer, Guid messageId) =>
+        session.QueueSqlCommand($"insert into {InboxTable} (consumer, message_id) values (?, ?)", consumer, messageId);
+
+    public async Task<int> ForgetConsumedBeforeAsync(DateTimeOffset before, CancellationToken cancellationToken)
+    {
+        await using var command = DataSource.CreateCommand($"delete from {InboxTable} where received_at < $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = before.UtcDateTime });
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (dataSource is not null)
+        {
+            await dataSource.DisposeAsync();
+        }
+    }
+}

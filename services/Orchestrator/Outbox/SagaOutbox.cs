@@ -1,0 +1,33 @@
+using Marten;
+using Pipeline.Hosting.Messaging;
+
+namespace Pipeline.Orchestrator.Outbox;
+
+/// <summary>The saga's side of the outbox and inbox: what its repository writes with each state, and what it skips.</summary>
+public sealed class SagaOutbox(OutboxStore store, OutboxSignal signal)
+{
+    /// <summary>The inbox's name for the saga: a message id is remembered per consumer.</summary>
+    public const string Consumer = StageQueues.Training;
+
+    public Task PrepareAsync(CancellationToken cancellationToken) => store.EnsureCreatedAsync(cancellationToken);
+
+    public Task<bool> WasConsumedAsync(Guid messageId, CancellationToken cancellationToken) =>
+        store.WasConsumedAsync(Consumer, messageId, cancellationToken);
+
+    public void Write(IDocumentSession session, OutboxBuffer buffer, Guid? messageId)
+    {
+        buffer.WriteTo(session, store);
+        if (messageId is { } id)
+        {
+            store.RecordConsumed(session, Consumer, id);
+        }
+    }
+
+    public void Committed(OutboxBuffer buffer)
+    {
+        if (!buffer.IsEmpty)
+        {
+            signal.Notify();
+        }
+    }
+}
