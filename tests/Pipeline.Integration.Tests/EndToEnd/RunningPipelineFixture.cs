@@ -205,7 +205,7 @@ public sealed class RunningPipelineFixture : IAsyncLifetime
         return builder.Build();
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
