@@ -27,6 +27,7 @@ public static class PipelineHostingExtensions
         builder.Services.Configure<RabbitMqSettings>(builder.Configuration.GetSection(RabbitMqSettings.Section));
         builder.Services.Configure<RetrySettings>(builder.Configuration.GetSection(RetrySettings.Section));
         builder.Services.AddSingleton<IArtifactStore, FileSystemArtifactStore>();
+        builder.Services.AddSingleton<StageStarts>();
         builder.Services.AddPipelineBus(builder.Configuration, configureBus);
 
         if (!string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
@@ -41,7 +42,7 @@ public static class PipelineHostingExtensions
     public static IServiceCollection AddPipelineBus(
         this IServiceCollection services, IConfiguration configuration, Action<IBusRegistrationConfigurator> configureBus)
     {
-        StageQueues.MapSendConventions();
+        StageSendConventions.Map();
         services.AddMassTransit(bus =>
         {
             bus.SetKebabCaseEndpointNameFormatter();

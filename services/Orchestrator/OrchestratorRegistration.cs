@@ -34,7 +34,7 @@ public static class OrchestratorRegistration
     /// <summary>Settings and the services the state machine is built from.</summary>
     public static IServiceCollection AddTrainingSagaServices(this IServiceCollection services, IConfiguration configuration)
     {
-        services.Configure<StageSettings>(configuration.GetSection(StageSettings.Section));
+        services.Configure<StageSettings>(stages => stages.Read(configuration.GetSection(StageSettings.Section)));
         services.Configure<DetectionSettings>(configuration.GetSection(DetectionSettings.Section));
         services.Configure<WatchdogSettings>(configuration.GetSection(WatchdogSettings.Section));
         services.TryAddSingleton(TimeProvider.System);

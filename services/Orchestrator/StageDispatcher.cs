@@ -20,7 +20,7 @@ public sealed class StageDispatcher(IOptions<StageSettings> stages, IOptions<Det
         var training = context.Saga;
         switch (training.CurrentState)
         {
-            case nameof(TrainingStateMachine.DataDownloading):
+            case TrainingStates.DataDownloading:
                 await context.SendDurably(new DownloadTrainingData
                 {
                     TrainingId = training.CorrelationId, Attempt = training.Attempt,
@@ -28,13 +28,13 @@ public sealed class StageDispatcher(IOptions<StageSettings> stages, IOptions<Det
                     Categories = training.RequestedCategories, DetectOn = training.DetectOn,
                 });
                 break;
-            case nameof(TrainingStateMachine.TrainModelDownloading):
+            case TrainingStates.TrainModelDownloading:
                 await context.SendDurably(new DownloadBaseModel
                 {
                     TrainingId = training.CorrelationId, Attempt = training.Attempt, ModelId = training.BaseModelId!.Value,
                 });
                 break;
-            case nameof(TrainingStateMachine.TrainingRunning):
+            case TrainingStates.TrainingRunning:
                 await context.SendDurably(new TrainModel
                 {
                     TrainingId = training.CorrelationId, Attempt = training.Attempt,
@@ -42,7 +42,7 @@ public sealed class StageDispatcher(IOptions<StageSettings> stages, IOptions<Det
                     Hyperparameters = training.Hyperparameters, BaseModelKey = training.BaseModelKey,
                 });
                 break;
-            case nameof(TrainingStateMachine.TrainModelUploading):
+            case TrainingStates.TrainModelUploading:
                 await context.SendDurably(new UploadModel
                 {
                     TrainingId = training.CorrelationId, Attempt = training.Attempt,
@@ -51,10 +51,10 @@ public sealed class StageDispatcher(IOptions<StageSettings> stages, IOptions<Det
                     Metrics = training.BestMetrics ?? new TrainingMetrics(),
                 });
                 break;
-            case nameof(TrainingStateMachine.Detecting):
+            case TrainingStates.Detecting:
                 await SendDetectionBatches(context);
                 break;
-            case nameof(TrainingStateMachine.DetectionUploading):
+            case TrainingStates.DetectionUploading:
                 await context.SendDurably(new UploadDetections
                 {
                     TrainingId = training.CorrelationId, Attempt = training.Attempt, ModelId = training.ModelId!.Value,
@@ -65,13 +65,18 @@ public sealed class StageDispatcher(IOptions<StageSettings> stages, IOptions<Det
                 throw new InvalidOperationException($"'{training.CurrentState}' is not a stage with a worker: nothing to send.");
         }
 
-        PushDeadline(training);
+        // Waiting in the queue is not silence: until a worker says it started, only the queue timeout runs (or none).
+        var now = clock.GetUtcNow();
+        training.StageStartedAt = null;
+        training.StageDeadline = now + Stages.QueueTimeoutOf(training.CurrentState);
+        training.UpdatedAt = now;
     }
 
-    /// <summary>The stage answered (or reported progress): it has its full timeout again.</summary>
+    /// <summary>A worker started the stage, or reported progress: it has its full silence timeout again.</summary>
     public void PushDeadline(TrainingState training)
     {
         var now = clock.GetUtcNow();
+        training.StageStartedAt ??= now;
         training.StageDeadline = now + Stages.TimeoutOf(training.CurrentState);
         training.UpdatedAt = now;
     }

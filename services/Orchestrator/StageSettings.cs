@@ -1,8 +1,11 @@
+using Pipeline.Contracts;
+
 namespace Pipeline.Orchestrator;
 
 /// <summary>
-/// <c>Stages:{StateName}:Timeout</c>: how long a running stage may stay silent before the watchdog sends it
-/// again with the next attempt; <c>Stages:MaxAttempts</c>: how many silent dispatches in a row fail the training.
+/// <c>Stages:{State}:Timeout</c> (silence once started), <c>Stages:{State}:QueueTimeout</c> (waiting in the queue before a
+/// worker starts; empty waits for ever), defaults from each stage's declaration in <see cref="TrainingStages"/>;
+/// <c>Stages:MaxAttempts</c>: how many silent dispatches in a row fail the training.
 /// </summary>
 public sealed class StageSettings
 {
@@ -10,29 +13,34 @@ public sealed class StageSettings
 
     public int MaxAttempts { get; set; } = 5;
 
-    public StageTimeout DataDownloading { get; set; } = new() { Timeout = TimeSpan.FromMinutes(10) };
-    public StageTimeout TrainModelDownloading { get; set; } = new() { Timeout = TimeSpan.FromMinutes(5) };
+    public Dictionary<string, StageTimeouts> Timeouts { get; } = TrainingStages.All.ToDictionary(
+        stage => stage.Running, stage => new StageTimeouts { Timeout = stage.Timeout, QueueTimeout = stage.QueueTimeout });
 
-    /// <summary>Silence, not duration: every progress report of the Trainer pushes the deadline.</summary>
-    public StageTimeout TrainingRunning { get; set; } = new() { Timeout = TimeSpan.FromMinutes(15) };
+    public TimeSpan TimeoutOf(string stage) => Of(stage).Timeout;
 
-    public StageTimeout TrainModelUploading { get; set; } = new() { Timeout = TimeSpan.FromMinutes(5) };
-    public StageTimeout Detecting { get; set; } = new() { Timeout = TimeSpan.FromMinutes(5) };
-    public StageTimeout DetectionUploading { get; set; } = new() { Timeout = TimeSpan.FromMinutes(5) };
+    public TimeSpan? QueueTimeoutOf(string stage) => Of(stage).QueueTimeout;
 
-    public TimeSpan TimeoutOf(string stage) => stage switch
+    /// <summary>Reads the section over the declared defaults.</summary>
+    public void Read(IConfiguration section)
     {
-        nameof(DataDownloading) => DataDownloading.Timeout,
-        nameof(TrainModelDownloading) => TrainModelDownloading.Timeout,
-        nameof(TrainingRunning) => TrainingRunning.Timeout,
-        nameof(TrainModelUploading) => TrainModelUploading.Timeout,
-        nameof(Detecting) => Detecting.Timeout,
-        nameof(DetectionUploading) => DetectionUploading.Timeout,
-        _ => throw new ArgumentOutOfRangeException(nameof(stage), stage, "Not a stage with a worker."),
-    };
+        MaxAttempts = section.GetValue(nameof(MaxAttempts), MaxAttempts);
+        foreach (var (stage, timeouts) in Timeouts)
+        {
+            var stageSection = section.GetSection(stage);
+            timeouts.Timeout = stageSection.GetValue(nameof(StageTimeouts.Timeout), timeouts.Timeout);
+            if (stageSection[nameof(StageTimeouts.QueueTimeout)] is { } queueTimeout)
+            {
+                timeouts.QueueTimeout = queueTimeout.Length == 0 ? null : TimeSpan.Parse(queueTimeout, System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+    }
+
+    private StageTimeouts Of(string stage) =>
+        Timeouts.TryGetValue(stage, out var timeouts) ? timeouts : throw new ArgumentOutOfRangeException(nameof(stage), stage, "Not a stage with a worker.");
 }
 
-public sealed class StageTimeout
+public sealed class StageTimeouts
 {
-    public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(5);
+    public TimeSpan Timeout { get; set; }
+    public TimeSpan? QueueTimeout { get; set; }
 }

@@ -31,8 +31,18 @@ public static class TrainingActivities
         this EventActivityBinder<TrainingState, T> binder, StageDispatcher dispatcher)
         where T : class =>
         binder
+            .SupersedeAttempt()
             .Then(context => context.Saga.Attempt++)
             .SendStage(dispatcher);
+
+    /// <summary>Tells whoever may still run the current attempt that a newer one replaces it (a hung worker that kept its command).</summary>
+    public static EventActivityBinder<TrainingState, T> SupersedeAttempt<T>(this EventActivityBinder<TrainingState, T> binder)
+        where T : class =>
+        binder.ThenAsync(context => context.PublishDurably(new StageAttemptSuperseded
+        {
+            TrainingId = context.Saga.CorrelationId, Stage = context.Saga.FailedStage ?? context.Saga.CurrentState,
+            Attempt = context.Saga.Attempt, CurrentAttempt = context.Saga.Attempt + 1,
+        }));
 
     /// <summary>A progress report: the worker is alive, so its stage gets its full timeout again.</summary>
     public static EventActivityBinder<TrainingState, T> Heartbeat<T>(
@@ -69,6 +79,7 @@ public static class TrainingActivities
         this EventActivityBinder<TrainingState, T> binder, StateMachine<TrainingState> machine, StageDispatcher dispatcher)
         where T : class =>
         binder
+            .SupersedeAttempt()
             .Then(context =>
             {
                 context.Saga.Attempt++;

@@ -1,3 +1,4 @@
+using Pipeline.Orchestrator.Outbox;
 using MassTransit;
 using Pipeline.Contracts;
 
@@ -33,7 +34,7 @@ public sealed class TrainingHistoryObserver(TimeProvider clock, IReadOnlySet<str
             training.StageDeadline = null;
         }
 
-        await context.Publish(new TrainingStateChanged
+        await context.PublishDurably(new TrainingStateChanged
         {
             TrainingId = training.CorrelationId, From = transition.From, To = transition.To,
             Attempt = transition.Attempt, At = now, Error = error,

@@ -35,8 +35,14 @@ public sealed class TrainingState : SagaStateMachineInstance, ISagaVersion, IRev
     /// <summary>Dispatches of the current stage the watchdog made because the stage fell silent; reset by any answer.</summary>
     public int SilentDispatches { get; set; }
 
-    /// <summary>When the running stage counts as silent; null outside the stages that have a worker.</summary>
+    /// <summary>
+    /// When the watchdog looks at the running stage again: the queue timeout while its command waits for a worker, the
+    /// silence timeout once a worker started it; null outside the stages that have a worker, and while waiting has no limit.
+    /// </summary>
     public DateTimeOffset? StageDeadline { get; set; }
+
+    /// <summary>When a worker said it started the current attempt (or first reported on it); null while it waits in its queue.</summary>
+    public DateTimeOffset? StageStartedAt { get; set; }
 
     public string? FailedStage { get; set; }
 
@@ -141,7 +147,7 @@ public sealed class TrainingState : SagaStateMachineInstance, ISagaVersion, IRev
 
     public bool AllBatchesDetected() => BatchCount > 0 && DetectedBatches.Count == BatchCount;
 
-    public const string FailedStateName = "Failed";
+    public const string FailedStateName = TrainingStates.Failed;
 
     /// <summary>
     /// Whether a result answers this training's current attempt of <paramref name="stage"/>: in that stage, or failed

@@ -1,3 +1,4 @@
+using Pipeline.Contracts;
 using MassTransit;
 using Pipeline.Hosting.Messaging;
 using Pipeline.Orchestrator.Persistence;
@@ -43,6 +44,7 @@ public sealed class TrainingStateDefinition : SagaDefinition<TrainingState>
         PartitionByTraining<Contracts.ImagesDetected>(sagaConfigurator, partition, m => m.TrainingId);
         PartitionByTraining<Contracts.DetectionsUploaded>(sagaConfigurator, partition, m => m.TrainingId);
         PartitionByTraining<Contracts.StageTimedOut>(sagaConfigurator, partition, m => m.TrainingId);
+        PartitionByTraining<Contracts.StageStarted>(sagaConfigurator, partition, m => m.TrainingId);
         PartitionByTraining<Contracts.CancelTraining>(sagaConfigurator, partition, m => m.TrainingId);
         PartitionByTraining<Contracts.RetryTraining>(sagaConfigurator, partition, m => m.TrainingId);
         PartitionByTraining<Fault<Contracts.DownloadTrainingData>>(sagaConfigurator, partition, m => m.Message.TrainingId);

@@ -1,6 +1,7 @@
 using System.Linq.Expressions;
 using MassTransit;
 using Pipeline.Contracts;
+using Pipeline.Orchestrator.Outbox;
 
 namespace Pipeline.Orchestrator;
 
@@ -31,6 +32,7 @@ public sealed class TrainingStateMachine : MassTransitStateMachine<TrainingState
         Correlate(() => DetectImagesFaulted, m => m.Message.Message.TrainingId);
         Correlate(() => UploadDetectionsFaulted, m => m.Message.Message.TrainingId);
         Correlate(() => StageTimedOut, m => m.Message.TrainingId);
+        Correlate(() => StageStarted, m => m.Message.TrainingId);
         Correlate(() => CancelTraining, m => m.Message.TrainingId);
         Correlate(() => RetryTraining, m => m.Message.TrainingId);
 
@@ -119,18 +121,39 @@ public sealed class TrainingStateMachine : MassTransitStateMachine<TrainingState
         During(DetectionUploading,
             When(UploadDetectionsFaulted, context => context.Message.Message.Attempt == context.Saga.Attempt).FailOnFault(Failed));
 
-        During(new[] { DataDownloading, TrainModelDownloading, TrainingRunning, TrainModelUploading, Detecting, DetectionUploading },
-            // The watchdog's finding counts only while the training is still in that stage and attempt.
-            When(StageTimedOut, context => context.Message.Attempt == context.Saga.Attempt && context.Message.Stage == context.Saga.CurrentState)
-                .IfElse(context => context.Saga.SilentDispatches + 1 >= dispatcher.Stages.MaxAttempts,
-                    giveUp => giveUp.FailStage(Failed, context =>
-                        $"{context.Saga.CurrentState} was sent {context.Saga.SilentDispatches + 1} times and never answered within " +
-                        $"{dispatcher.Stages.TimeoutOf(context.Saga.CurrentState)}; gave up after Stages:MaxAttempts = {dispatcher.Stages.MaxAttempts}."),
-                    sendAgain => sendAgain
-                        .Then(context => context.Saga.SilentDispatches++)
-                        .SendStageAgain(dispatcher)),
+        During(StagesWithWorker.Select(GetState).ToArray(),
+            // The watchdog read the deadline outside this transaction: it counts only if the stage, the attempt and a
+            // passed deadline are still what the training shows now.
+            When(StageTimedOut, context => context.Message.Attempt == context.Saga.Attempt && context.Message.Stage == context.Saga.CurrentState
+                    && context.Saga.StageDeadline <= dispatcher.Clock.GetUtcNow())
+                .IfElse(context => context.Saga.StageStartedAt is null,
+                    neverStarted => neverStarted.FailStage(Failed, context =>
+                        $"No worker took {TrainingStages.Find(context.Saga.CurrentState)!.Command.Name} from the queue " +
+                        $"'{TrainingStages.Find(context.Saga.CurrentState)!.Queue}' within {dispatcher.Stages.QueueTimeoutOf(context.Saga.CurrentState)} " +
+                        $"(Stages:{context.Saga.CurrentState}:QueueTimeout): is its service running?"),
+                    silent => silent.IfElse(context => context.Saga.SilentDispatches + 1 >= dispatcher.Stages.MaxAttempts,
+                        giveUp => giveUp.FailStage(Failed, context =>
+                            $"{context.Saga.CurrentState} was sent {context.Saga.SilentDispatches + 1} times and fell silent each time for " +
+                            $"{dispatcher.Stages.TimeoutOf(context.Saga.CurrentState)}; gave up after Stages:MaxAttempts = {dispatcher.Stages.MaxAttempts}."),
+                        sendAgain => sendAgain
+                            .Then(context => context.Saga.SilentDispatches++)
+                            .SendStageAgain(dispatcher))),
             When(CancelTraining)
                 .Cancel(Cancelled));
+
+        // A worker's start of the current attempt starts the silence deadline; a start of any other attempt (a stale copy
+        // that waited in the queue, or one replaced by a retry) is told to stop, so no training is worked on twice at once.
+        DuringAny(
+            When(StageStarted)
+                .IfElse(context => context.Saga.IsAnswerTo(context.Message.Attempt, context.Message.Stage),
+                    // A start is not progress: a worker that starts and dies each time still counts as silent.
+                    current => current.If(context => context.Saga.CurrentState == context.Message.Stage,
+                        running => running.Then(context => dispatcher.PushDeadline(context.Saga))),
+                    stale => stale.ThenAsync(context => context.PublishDurably(new StageAttemptSuperseded
+                    {
+                        TrainingId = context.Saga.CorrelationId, Stage = context.Message.Stage,
+                        Attempt = context.Message.Attempt, CurrentAttempt = context.Saga.Attempt,
+                    }))));
 
         During(Failed,
             When(RetryTraining)
@@ -144,11 +167,7 @@ public sealed class TrainingStateMachine : MassTransitStateMachine<TrainingState
     }
 
     /// <summary>The states where a worker is busy and the watchdog keeps a deadline.</summary>
-    public static readonly IReadOnlySet<string> StagesWithWorker = new HashSet<string>
-    {
-        nameof(DataDownloading), nameof(TrainModelDownloading), nameof(TrainingRunning),
-        nameof(TrainModelUploading), nameof(Detecting), nameof(DetectionUploading),
-    };
+    public static readonly IReadOnlySet<string> StagesWithWorker = TrainingStages.All.Select(stage => stage.Running).ToHashSet();
 
     public State Initialized { get; private set; } = null!;
     public State DataDownloading { get; private set; } = null!;
@@ -185,6 +204,7 @@ public sealed class TrainingStateMachine : MassTransitStateMachine<TrainingState
     public Event<Fault<DetectImages>> DetectImagesFaulted { get; private set; } = null!;
     public Event<Fault<UploadDetections>> UploadDetectionsFaulted { get; private set; } = null!;
     public Event<StageTimedOut> StageTimedOut { get; private set; } = null!;
+    public Event<StageStarted> StageStarted { get; private set; } = null!;
     public Event<CancelTraining> CancelTraining { get; private set; } = null!;
     public Event<RetryTraining> RetryTraining { get; private set; } = null!;
 

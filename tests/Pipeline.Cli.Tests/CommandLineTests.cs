@@ -19,12 +19,12 @@ public sealed class CommandLineTests
     }
 
     [Fact]
-    public async Task Begin_without_a_dataset_says_it_is_missing()
+    public async Task Begin_without_a_dataset_prints_one_line_naming_the_missing_argument_and_exits_with_the_usage_code()
     {
         var (exitCode, output) = await CliRun.RunAsync(null, "begin");
 
         Assert.Equal(ExitCodes.Usage, exitCode);
-        Assert.Contains("dataset", output);
+        Assert.Equal("error: Command 'begin' is missing required argument 'dataset'.", output.TrimEnd());
     }
 
     [Theory]
@@ -50,11 +50,12 @@ public sealed class CommandLineTests
     }
 
     [Fact]
-    public async Task List_rejects_an_unknown_state()
+    public async Task List_with_an_unknown_state_is_a_usage_error_that_names_the_known_states()
     {
         var (exitCode, output) = await CliRun.RunAsync(null, "list", "--state", "Running");
 
         Assert.Equal(ExitCodes.Usage, exitCode);
+        Assert.Contains("--state 'Running' is not a state; one of: ", output);
         Assert.Contains("TrainingRunning", output);
     }
 

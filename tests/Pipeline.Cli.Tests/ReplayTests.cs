@@ -45,7 +45,7 @@ public sealed class ReplayTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Replay_honours_max()
+    public async Task Replay_with_Max_2_moves_two_messages_and_leaves_the_other_four_in_the_error_queue()
     {
         var result = await new ErrorQueueReplayer(queues.Settings).ReplayAsync(new ReplayRequest(queues.Queue, Max: 2), CancellationToken.None);
 

@@ -102,7 +102,7 @@ public sealed class StatusApiTests
             ],
         };
 
-        var lines = TrainingStages.Describe(training, DateTimeOffset.UnixEpoch.AddSeconds(12));
+        var lines = StageLines.Describe(training, DateTimeOffset.UnixEpoch.AddSeconds(12));
 
         Assert.Equal(["download data", "train", "upload model", "detect", "upload detections"], lines.Select(line => line.Name));
         Assert.Equal(StageStatus.Done, lines[0].Status);

@@ -28,7 +28,12 @@ public sealed partial class ComposeFile
     public static ComposeFile Load(string file = "docker-compose.yml")
     {
         var root = RepositoryRoot();
-        var text = File.ReadAllText(Path.Combine(root, file));
+        return Parse(File.ReadAllText(Path.Combine(root, file)), root);
+    }
+
+    /// <summary>A compose file given as text, so the checks can be tried on small examples.</summary>
+    public static ComposeFile Parse(string text, string root = "")
+    {
         using var reader = new StringReader(text);
         var document = new DeserializerBuilder().Build().Deserialize<Dictionary<object, object>>(new MergingParser(new Parser(reader)));
         return new ComposeFile(root, text, document);
@@ -38,9 +43,32 @@ public sealed partial class ComposeFile
         (string)((Dictionary<object, object>)Services[service]["build"])["dockerfile"];
 
     public IReadOnlyDictionary<string, string> Environment(string service) =>
-        Services[service].TryGetValue("environment", out var environment)
-            ? ((Dictionary<object, object>)environment).ToDictionary(e => (string)e.Key, e => e.Value?.ToString() ?? "")
-            : new Dictionary<string, string>();
+        RawEnvironment(service).ToDictionary(e => e.Key, e => e.Value ?? "");
+
+    /// <summary>
+    /// Every environment entry of every service that writes a credential into the file instead of substituting it
+    /// from .env, as "service: KEY": a key naming a password (*PASSWORD*, *_PASS, *_PASSWD, any case) whose value is
+    /// not one whole <c>${VAR}</c> (or <c>${VAR:?message}</c>; a <c>:-default</c> would be a password in the file),
+    /// and a <c>Password=</c>/<c>Pwd=</c> or <c>user:password@</c> inside any value that is not one.
+    /// </summary>
+    public IEnumerable<string> LiteralCredentials() =>
+        Services.Keys.SelectMany(service => RawEnvironment(service)
+            .Where(e => e.Value is not null && IsLiteralCredential(e.Key, e.Value))
+            .Select(e => $"{service}: {e.Key}"));
+
+    private static bool IsLiteralCredential(string key, string value) =>
+        (CredentialKey().IsMatch(key) && !WholeSubstitution().IsMatch(value))
+        || CredentialInValue().Matches(value).Any(m => !WholeSubstitution().IsMatch(m.Groups["secret"].Value));
+
+    /// <summary>The environment as written, map or list; a value is null where compose passes the host's variable through.</summary>
+    private IEnumerable<(string Key, string? Value)> RawEnvironment(string service) =>
+        Services[service].GetValueOrDefault("environment") switch
+        {
+            Dictionary<object, object> map => map.Select(e => ((string)e.Key, e.Value?.ToString())),
+            List<object> list => list.Select(item => ((string)item).Split('=', 2))
+                .Select(parts => (parts[0], parts.Length == 2 ? parts[1] : null)),
+            _ => [],
+        };
 
     /// <summary>Every <c>${NAME…}</c> the file substitutes.</summary>
     public IEnumerable<string> Variables => Substitution().Matches(Text).Select(m => m.Groups[1].Value).Distinct();
@@ -74,4 +102,13 @@ public sealed partial class ComposeFile
 
     [GeneratedRegex(@"\$\{([A-Z_][A-Z0-9_]*)")]
     private static partial Regex Substitution();
+
+    [GeneratedRegex(@"(^|_)PASS(WD)?$|PASSWORD", RegexOptions.IgnoreCase)]
+    private static partial Regex CredentialKey();
+
+    [GeneratedRegex(@"^\$\{[A-Za-z_][A-Za-z0-9_]*(:?\?[^}]*)?\}$")]
+    private static partial Regex WholeSubstitution();
+
+    [GeneratedRegex(@"(?:^|;)\s*(?:password|pwd)\s*=(?<secret>[^;]*)|://[^/:@\s]*:(?<secret>[^@/\s]*)@", RegexOptions.IgnoreCase)]
+    private static partial Regex CredentialInValue();
 }

@@ -66,7 +66,43 @@ public sealed class DockerComposeTests
     public void No_credentials_are_written_into_the_compose_file()
     {
         Assert.DoesNotContain("guest", Compose.Text);
-        Assert.All(Compose.Services, s => Assert.DoesNotMatch(@"PASSWORD: [^$]", string.Join('\n', Compose.Environment(s.Key).Select(e => $"{e.Key}: {e.Value}"))));
+        Assert.Equal([], Compose.LiteralCredentials());
+    }
+
+    [Fact]
+    public void The_credential_check_flags_each_literal_password_form_and_lets_only_whole_substitutions_through()
+    {
+        var compose = ComposeFile.Parse("""
+            services:
+              literal:
+                environment:
+                  RABBITMQ_DEFAULT_PASS: x
+                  rabbitmq__password: x
+                  POSTGRES_PASSWORD: ""
+                  Db__Password: ${DB_PASSWORD:-hunter2}
+                  Cache__Password: x${CACHE_PASSWORD}
+                  Escaped__Password: $${DB_PASSWORD}
+                  ConnectionStrings__Postgres: Host=db;Username=${DB_USER};password=x
+                  RabbitMq__Url: amqp://${RABBITMQ_USER}:x@rabbitmq:5672
+              listed:
+                environment:
+                  - REDIS_PASS=x
+                  - Smtp__Password
+              substituted:
+                environment:
+                  RABBITMQ_DEFAULT_PASS: ${RABBITMQ_PASSWORD}
+                  RabbitMq__Password: ${RABBITMQ_PASSWORD:?set RABBITMQ_PASSWORD in .env}
+                  ConnectionStrings__Postgres: Host=db;Username=${DB_USER};Password=${POSTGRES_PASSWORD:?set it};Pooling=true
+                  RabbitMq__Url: amqp://${RABBITMQ_USER}:${RABBITMQ_PASSWORD}@rabbitmq:5672
+                  COMPASS_BEARING: north
+            """);
+
+        Assert.Equal(
+        [
+            "literal: RABBITMQ_DEFAULT_PASS", "literal: rabbitmq__password", "literal: POSTGRES_PASSWORD", "literal: Db__Password",
+            "literal: Cache__Password", "literal: Escaped__Password", "literal: ConnectionStrings__Postgres", "literal: RabbitMq__Url",
+            "listed: REDIS_PASS",
+        ], compose.LiteralCredentials());
     }
 
     [Fact]

@@ -42,6 +42,13 @@ public sealed class DownloaderHarness : IDisposable
 
     public Task<List<string>> DetectionListAsync() => Store.ReadAsync<List<string>>(ArtifactKeys.DetectionList(TrainingId));
 
+    /// <summary>
+    /// Every file called <paramref name="name"/> anywhere under the harness's folder, which holds the work folder and the
+    /// store: where an archive entry that climbs out of its extraction folder (work/&lt;id&gt;-&lt;guid&gt;/extracted) would land.
+    /// </summary>
+    public IReadOnlyList<string> FilesNamed(string name) =>
+        Directory.Exists(root) ? Directory.GetFiles(root, name, SearchOption.AllDirectories) : [];
+
     public static string FileUri(string path) => new Uri(path).AbsoluteUri;
 
     public void Dispose()

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 
@@ -8,6 +9,7 @@ public sealed class LocalHttpServer : IDisposable
 {
     private readonly HttpListener listener = new();
     private readonly Dictionary<string, (int Status, byte[] Body)> routes = new();
+    private readonly ConcurrentDictionary<string, int> requests = new();
     private readonly Task loop;
 
     public LocalHttpServer()
@@ -34,6 +36,9 @@ public sealed class LocalHttpServer : IDisposable
         return this;
     }
 
+    /// <summary>How many requests for <paramref name="path"/> have been answered: one per attempt of whoever fetches it.</summary>
+    public int RequestCount(string path) => requests.GetValueOrDefault($"/{path}");
+
     private async Task ServeAsync()
     {
         while (listener.IsListening)
@@ -48,7 +53,9 @@ public sealed class LocalHttpServer : IDisposable
                 return;
             }
 
-            var (status, body) = routes.GetValueOrDefault(context.Request.Url!.AbsolutePath, (404, []));
+            var path = context.Request.Url!.AbsolutePath;
+            requests.AddOrUpdate(path, 1, (_, count) => count + 1);
+            var (status, body) = routes.GetValueOrDefault(path, (404, []));
             context.Response.StatusCode = status;
             context.Response.ContentLength64 = body.Length;
             await context.Response.OutputStream.WriteAsync(body);

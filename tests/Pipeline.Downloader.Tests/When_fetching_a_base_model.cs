@@ -28,14 +28,14 @@ public sealed class When_fetching_a_base_model : IDisposable
     }
 
     [Fact]
-    public async Task A_registered_model_is_verified_and_copied_into_the_training()
+    public async Task A_registered_model_whose_files_match_their_sha256_is_copied_into_the_training()
     {
         await RegisterAsync("weights");
 
         var key = await Fetcher.FetchAsync(harness.TrainingId, modelId, CancellationToken.None);
 
         Assert.Equal(ArtifactKeys.BaseModel(harness.TrainingId), key);
-        Assert.True(harness.Store.Exists($"{key}/weights.bin"));
+        Assert.Equal("weights", File.ReadAllText(harness.Store.GetLocalPath($"{key}/weights.bin")));
         Assert.True(harness.Store.Exists($"{key}/model.json"));
     }
 

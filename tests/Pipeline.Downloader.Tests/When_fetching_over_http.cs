@@ -9,15 +9,19 @@ public sealed class When_fetching_over_http : IDisposable
     private readonly LocalHttpServer server = new();
 
     [Fact]
-    public async Task A_zip_served_over_http_is_streamed_checked_and_imported()
+    public async Task A_zip_served_over_http_is_imported_when_its_sha256_matches_and_refused_naming_both_hashes_when_not()
     {
         dataset.AddImage("a").AddImage("b", split: "test").WriteManifest();
         var archive = dataset.Zip();
         server.Serve("data/set.zip", File.ReadAllBytes(archive));
+        var sha256 = DatasetBuilder.Sha256Of(archive);
+        var wrong = sha256[..^1] + (sha256[^1] == '0' ? '1' : '0');
 
-        var result = await harness.ImportAsync(server.Url("data/set.zip"), sha256: DatasetBuilder.Sha256Of(archive));
+        var result = await harness.ImportAsync(server.Url("data/set.zip"), sha256: sha256);
+        var refusal = await Assert.ThrowsAsync<StageInputException>(() => harness.ImportAsync(server.Url("data/set.zip"), sha256: wrong));
 
         Assert.Equal((1, 1), (result.TrainImageCount, result.TestImageCount));
+        Assert.Equal($"Dataset '{server.Url("data/set.zip")}' has sha256 {sha256}, but DatasetSha256 says {wrong}.", refusal.Message);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Formats.Tar;
 using Pipeline.Contracts;
 using Pipeline.Hosting.Artifacts;
+using Pipeline.Hosting.Messaging;
 
 namespace Pipeline.Downloader.Tests;
 
@@ -74,24 +75,35 @@ public sealed class When_importing_a_dataset : IDisposable
     }
 
     [Fact]
-    public async Task The_dataset_checksum_is_verified_when_given()
+    public async Task A_dataset_is_imported_when_it_matches_the_given_sha256_and_refused_naming_both_hashes_when_it_does_not()
     {
         dataset.AddImage("a").WriteManifest();
         var archive = dataset.Zip();
+        var uri = DownloaderHarness.FileUri(archive);
+        var sha256 = DatasetBuilder.Sha256Of(archive);
+        var wrong = sha256[..^1] + (sha256[^1] == '0' ? '1' : '0');
 
-        var result = await harness.ImportAsync(DownloaderHarness.FileUri(archive), sha256: DatasetBuilder.Sha256Of(archive));
+        var result = await harness.ImportAsync(uri, sha256: sha256.ToUpperInvariant());
+        var refusal = await Assert.ThrowsAsync<StageInputException>(() => harness.ImportAsync(uri, sha256: wrong));
 
         Assert.Equal(1, result.TrainImageCount);
+        Assert.Equal($"Dataset '{uri}' has sha256 {sha256}, but DatasetSha256 says {wrong}.", refusal.Message);
     }
 
     [Fact]
-    public async Task Image_checksums_in_the_manifest_are_verified()
+    public async Task An_image_is_imported_when_it_matches_its_manifest_sha256_and_refused_naming_it_once_its_bytes_change()
     {
         dataset.AddImage("a", withSha: true).WriteManifest();
+        var uri = DownloaderHarness.FileUri(dataset.Folder);
+        var image = Path.Combine(dataset.Folder, "images", "a.png");
+        var listed = DatasetBuilder.Sha256Of(image);
 
-        var result = await harness.ImportAsync(DownloaderHarness.FileUri(dataset.Folder));
+        var result = await harness.ImportAsync(uri);
+        File.AppendAllText(image, "tampered");
+        var refusal = await Assert.ThrowsAsync<StageInputException>(() => harness.ImportAsync(uri));
 
         Assert.Equal(1, result.TrainImageCount);
+        Assert.Equal($"Dataset image 'a' (images/a.png) has sha256 {DatasetBuilder.Sha256Of(image)}, but the manifest says {listed}.", refusal.Message);
     }
 
     [Fact]

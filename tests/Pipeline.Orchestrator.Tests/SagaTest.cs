@@ -22,6 +22,7 @@ public abstract class SagaTest : IAsyncLifetime
     protected ISagaStateMachineTestHarness<TrainingStateMachine, TrainingState> Saga { get; private set; } = null!;
     protected TrainingStateMachine Machine { get; private set; } = null!;
     protected Guid TrainingId { get; } = NewId.NextGuid();
+    protected ManualClock Clock { get; } = new();
     protected Guid BaseModelId { get; } = NewId.NextGuid();
     protected Guid ModelId { get; } = NewId.NextGuid();
 
@@ -34,8 +35,9 @@ public abstract class SagaTest : IAsyncLifetime
                 ["Stages:MaxAttempts"] = MaxAttempts.ToString(),
             })
             .Build();
-        StageQueues.MapSendConventions();
+        StageSendConventions.Map();
         provider = new ServiceCollection()
+            .AddSingleton<TimeProvider>(Clock)
             .AddTrainingSagaServices(configuration)
             .AddMassTransitTestHarness(bus =>
             {
@@ -103,6 +105,10 @@ public abstract class SagaTest : IAsyncLifetime
             TrainingId = TrainingId, Organization = "zauberzeug", Project = "demo", DatasetUri = "file:///data/shapes/manifest.json",
             BaseModelId = baseModelId, DetectOn = detectOn,
         });
+
+    /// <summary>What a worker says when it takes the stage's command from its queue.</summary>
+    protected Task Started(string stage, int attempt) =>
+        Publish(new StageStarted { TrainingId = TrainingId, Attempt = attempt, Stage = stage });
 
     protected Task DataDownloaded(int attempt = 1, int detectionImages = 10) =>
         Publish(new TrainingDataDownloaded

@@ -8,13 +8,13 @@ public sealed class When_training_reports_progress : SagaTest
     public async Task Progress_is_recorded_and_pushes_the_deadline()
     {
         await WalkTo(nameof(TrainingStateMachine.TrainingRunning));
-        var deadline = Training.StageDeadline;
+        Clock.Advance(TimeSpan.FromMinutes(3));
 
         await Publish(new TrainingProgressed { TrainingId = TrainingId, Attempt = 1, Iteration = 300, TotalIterations = 1500, Loss = 0.7 });
 
         await Eventually(() => Training.Progress?.Iteration == 300, "The progress was never recorded.");
         Assert.Equal(1500, Training.Progress!.TotalIterations);
-        Assert.True(Training.StageDeadline >= deadline);
+        Assert.Equal(Clock.GetUtcNow() + new StageSettings().TimeoutOf(TrainingStates.TrainingRunning), Training.StageDeadline);
         Assert.Equal("TrainingRunning", Training.CurrentState);
     }
 

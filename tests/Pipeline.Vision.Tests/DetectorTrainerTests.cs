@@ -69,9 +69,9 @@ public sealed class DetectorTrainerTests(SmallShapesFixture shapes) : IClassFixt
     }
 
     [Fact]
-    public void Detection_returns_every_image_in_order_with_its_original_size_and_evaluation_scores_every_category()
+    public void After_80_iterations_every_test_image_has_detections_above_min_confidence_and_mAP_is_over_0_3()
     {
-        using var trainer = new DetectorTrainer(shapes.Dataset, SmallShapesFixture.Quick(10), options: SmallShapesFixture.Options);
+        using var trainer = new DetectorTrainer(shapes.Dataset, SmallShapesFixture.Quick(80), options: SmallShapesFixture.Options);
         trainer.Iterate().ToList();
         var images = shapes.Dataset.Test;
 
@@ -79,9 +79,11 @@ public sealed class DetectorTrainerTests(SmallShapesFixture shapes) : IClassFixt
         var metrics = trainer.Evaluate();
 
         Assert.Equal(images.Select(i => (i.Id, i.Width, i.Height)), found.Select(f => (f.ImageId, f.Width, f.Height)));
-        Assert.All(found.SelectMany(f => f.Detections), d => Assert.True(d.Confidence >= 0.01f));
+        Assert.All(found, f => Assert.NotEmpty(f.Detections));
+        Assert.All(found.SelectMany(f => f.Detections), d => Assert.True(d.Confidence >= 0.01f, $"{d.CategoryId} at {d.Confidence}"));
         Assert.Equal(shapes.Dataset.Categories.Select(c => c.Id), metrics.Categories.Select(c => c.CategoryId));
-        Assert.InRange(metrics.MeanAveragePrecision, 0, 1);
+        // Measured 0.45 with this seed (0.20 after 10 iterations, all of it the classification category): 0.3 needs the boxes learned.
+        Assert.True(metrics.MeanAveragePrecision > 0.3, $"mAP {metrics.MeanAveragePrecision:F3}");
     }
 
     [Theory]
@@ -119,7 +121,7 @@ public sealed class DetectorTrainerTests(SmallShapesFixture shapes) : IClassFixt
     }
 
     [Fact]
-    public void Sgd_trains_too()
+    public void Sgd_ends_20_iterations_with_a_lower_loss_than_it_started_with()
     {
         using var trainer = new DetectorTrainer(shapes.Dataset, SmallShapesFixture.Quick(20) with { LearningRate = 0.02 }, options: SmallShapesFixture.Options with { Optimizer = "sgd" });
         var steps = trainer.Iterate().ToList();

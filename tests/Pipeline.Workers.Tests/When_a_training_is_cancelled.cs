@@ -9,7 +9,7 @@ public sealed class When_a_training_is_cancelled
     {
         var running = new RunningTrainings();
         var trainingId = Guid.NewGuid();
-        using var lease = running.Start(trainingId, CancellationToken.None);
+        using var lease = running.Start(trainingId, 1, CancellationToken.None);
 
         Assert.True(running.Cancel(trainingId));
 
@@ -24,7 +24,7 @@ public sealed class When_a_training_is_cancelled
         var trainingId = Guid.NewGuid();
         Assert.False(running.Cancel(trainingId));
 
-        using var lease = running.Start(trainingId, CancellationToken.None);
+        using var lease = running.Start(trainingId, 1, CancellationToken.None);
 
         Assert.True(lease.Token.IsCancellationRequested);
     }
@@ -34,7 +34,7 @@ public sealed class When_a_training_is_cancelled
     {
         var running = new RunningTrainings();
         using var shutdown = new CancellationTokenSource();
-        using var lease = running.Start(Guid.NewGuid(), shutdown.Token);
+        using var lease = running.Start(Guid.NewGuid(), 1, shutdown.Token);
 
         shutdown.Cancel();
 

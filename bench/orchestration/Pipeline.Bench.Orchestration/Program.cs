@@ -42,7 +42,7 @@ using var echo = BenchHosts.Echo(infrastructure, settings);
 await BenchHosts.StartAsync(orchestrator, workers, echo);
 
 var bus = workers.Services.GetRequiredService<IBus>();
-var sagaQueue = await bus.GetSendEndpoint(StageQueues.Address(StageQueues.Training));
+var sagaQueue = await bus.GetSendEndpoint(StageSendConventions.Address(StageQueues.Training));
 var driver = new Driver(waiters);
 var trainingNumber = 0;
 

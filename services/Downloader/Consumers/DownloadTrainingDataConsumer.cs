@@ -1,17 +1,19 @@
 using MassTransit;
 using Microsoft.Extensions.Logging;
 using Pipeline.Contracts;
+using Pipeline.Hosting.Messaging;
 using Pipeline.Downloader.Datasets;
 
 namespace Pipeline.Downloader.Consumers;
 
-public sealed class DownloadTrainingDataConsumer(DatasetImporter importer, ILogger<DownloadTrainingDataConsumer> logger)
+public sealed class DownloadTrainingDataConsumer(StageStarts starts, DatasetImporter importer, ILogger<DownloadTrainingDataConsumer> logger)
     : IConsumer<DownloadTrainingData>
 {
     public async Task Consume(ConsumeContext<DownloadTrainingData> context)
     {
         var command = context.Message;
         logger.LogInformation("Fetching {DatasetUri} ({DatasetFormat}) for {TrainingId}", command.DatasetUri, command.DatasetFormat, command.TrainingId);
+        await starts.PublishAsync(TrainingStages.DataDownloading, command.TrainingId, command.Attempt, context.CancellationToken);
         var dataset = await importer.ImportAsync(command, context.CancellationToken);
         await context.Publish(new TrainingDataDownloaded
         {

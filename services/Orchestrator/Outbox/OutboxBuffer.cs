@@ -1,3 +1,4 @@
+using Pipeline.Contracts;
 using System.Text.Json;
 using Marten;
 using MassTransit;

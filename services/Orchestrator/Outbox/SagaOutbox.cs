@@ -1,3 +1,4 @@
+using Pipeline.Contracts;
 using Marten;
 using Pipeline.Hosting.Messaging;
 

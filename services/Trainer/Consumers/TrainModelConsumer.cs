@@ -1,16 +1,31 @@
 using MassTransit;
 using Microsoft.Extensions.Logging;
 using Pipeline.Contracts;
+using Pipeline.Hosting.Artifacts;
+using Pipeline.Hosting.Messaging;
 using Pipeline.Trainer.Training;
 
 namespace Pipeline.Trainer.Consumers;
 
-public sealed class TrainModelConsumer(ModelTraining training, RunningTrainings running, ILogger<TrainModelConsumer> logger) : IConsumer<TrainModel>
+public sealed class TrainModelConsumer(
+    ModelTraining training, RunningTrainings running, StageStarts starts, IArtifactStore store, ILogger<TrainModelConsumer> logger)
+    : IConsumer<TrainModel>
 {
     public async Task Consume(ConsumeContext<TrainModel> context)
     {
         var command = context.Message;
-        using var lease = running.Start(command.TrainingId, context.CancellationToken);
+        // Another Trainer holds this training and its own unacknowledged copy of the command: should it die, that copy
+        // comes back to the queue, so this duplicate can go.
+        using var trainingLock = TrainingLock.TryAcquire(store, command.TrainingId);
+        if (trainingLock is null)
+        {
+            logger.LogWarning("Training {TrainingId} is being trained by another Trainer: this copy (attempt {Attempt}) is dropped",
+                command.TrainingId, command.Attempt);
+            return;
+        }
+
+        using var lease = running.Start(command.TrainingId, command.Attempt, context.CancellationToken);
+        await starts.PublishAsync(TrainingStages.TrainingRunning, command.TrainingId, command.Attempt, context.CancellationToken);
         try
         {
             var result = await training.RunAsync(command, new PublishedTrainingEvents(context), lease.Token);
@@ -21,8 +36,8 @@ public sealed class TrainModelConsumer(ModelTraining training, RunningTrainings 
         }
         catch (OperationCanceledException) when (lease.CancelledByRequest)
         {
-            // Cancelled by the user: the message is done with, neither a result nor a fault.
-            logger.LogInformation("Training {TrainingId} stopped: it was cancelled", command.TrainingId);
+            // Cancelled by the user, or replaced by a newer attempt: the message is done with, neither a result nor a fault.
+            logger.LogInformation("Training {TrainingId} (attempt {Attempt}) stopped: it was cancelled or superseded", command.TrainingId, command.Attempt);
         }
     }
 

@@ -3,25 +3,26 @@ using System.Collections.Concurrent;
 namespace Pipeline.Trainer.Training;
 
 /// <summary>
-/// The trainings this process runs, each with a token that a <c>TrainingCancelled</c> cancels. A cancel that
-/// arrives before its TrainModel is remembered for a while, so a command still queued behind it stops at once.
+/// The trainings this process runs, each with a token that a <c>TrainingCancelled</c> or a <c>StageAttemptSuperseded</c>
+/// cancels. A cancel that arrives before its TrainModel is remembered for a while, so a command still queued behind it
+/// stops at once.
 /// </summary>
 public sealed class RunningTrainings
 {
     private static readonly TimeSpan RememberCancelled = TimeSpan.FromHours(1);
-    private readonly ConcurrentDictionary<Guid, CancellationTokenSource> running = new();
+    private readonly ConcurrentDictionary<Guid, Lease> running = new();
     private readonly ConcurrentDictionary<Guid, DateTimeOffset> cancelled = new();
 
-    public Lease Start(Guid trainingId, CancellationToken consumeToken)
+    public Lease Start(Guid trainingId, int attempt, CancellationToken consumeToken)
     {
-        var source = CancellationTokenSource.CreateLinkedTokenSource(consumeToken);
-        running[trainingId] = source;
+        var lease = new Lease(this, trainingId, attempt, CancellationTokenSource.CreateLinkedTokenSource(consumeToken));
+        running[trainingId] = lease;
         if (cancelled.ContainsKey(trainingId))
         {
-            source.Cancel();
+            lease.Stop();
         }
 
-        return new Lease(this, trainingId, source);
+        return lease;
     }
 
     /// <returns>Whether a training of that id was running here.</returns>
@@ -37,27 +38,58 @@ public sealed class RunningTrainings
             }
         }
 
-        if (running.TryGetValue(trainingId, out var source))
+        if (running.TryGetValue(trainingId, out var lease))
         {
-            source.Cancel();
+            lease.Stop();
             return true;
         }
 
         return false;
     }
 
-    public bool WasCancelled(Guid trainingId) => cancelled.ContainsKey(trainingId);
-
-    public sealed class Lease(RunningTrainings owner, Guid trainingId, CancellationTokenSource source) : IDisposable
+    /// <returns>Whether this process was running that attempt (or an older one) of the training, and now stops it.</returns>
+    public bool Supersede(Guid trainingId, int attempt)
     {
+        if (running.TryGetValue(trainingId, out var lease) && lease.Attempt <= attempt)
+        {
+            lease.Stop();
+            return true;
+        }
+
+        return false;
+    }
+
+    public sealed class Lease : IDisposable
+    {
+        private readonly RunningTrainings owner;
+        private readonly Guid trainingId;
+        private readonly CancellationTokenSource source;
+        private volatile bool stopped;
+
+        internal Lease(RunningTrainings owner, Guid trainingId, int attempt, CancellationTokenSource source)
+        {
+            this.owner = owner;
+            this.trainingId = trainingId;
+            this.source = source;
+            Attempt = attempt;
+        }
+
+        public int Attempt { get; }
+
         public CancellationToken Token => source.Token;
 
-        /// <summary>True when a TrainingCancelled stopped it, not the host shutting down.</summary>
-        public bool CancelledByRequest => owner.WasCancelled(trainingId);
+        /// <summary>True when a cancel or a newer attempt stopped it, not the host shutting down.</summary>
+        public bool CancelledByRequest => stopped;
+
+        internal void Stop()
+        {
+            stopped = true;
+            source.Cancel();
+        }
 
         public void Dispose()
         {
-            owner.running.TryRemove(new KeyValuePair<Guid, CancellationTokenSource>(trainingId, source));
+            owner.running.TryRemove(new KeyValuePair<Guid, Lease>(trainingId, this));
             source.Dispose();
         }
     }

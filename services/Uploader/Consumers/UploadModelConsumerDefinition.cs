@@ -1,3 +1,4 @@
+using Pipeline.Contracts;
 using MassTransit;
 using Pipeline.Hosting.Messaging;
 

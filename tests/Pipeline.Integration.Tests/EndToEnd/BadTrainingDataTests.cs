@@ -1,3 +1,4 @@
+using Pipeline.Contracts;
 using System.Security.Cryptography;
 using Pipeline.Hosting.Messaging;
 

@@ -140,7 +140,7 @@ public sealed class RunningPipelineFixture : IAsyncLifetime
         var options = new BeginTrainingOptions();
         configure?.Invoke(options);
         var trainingId = options.TrainingId ?? NewId.NextGuid();
-        var endpoint = await stageHost!.Services.GetRequiredService<ISendEndpointProvider>().GetSendEndpoint(StageQueues.Address(StageQueues.Training));
+        var endpoint = await stageHost!.Services.GetRequiredService<ISendEndpointProvider>().GetSendEndpoint(StageSendConventions.Address(StageQueues.Training));
         await endpoint.Send(new BeginTraining
         {
             TrainingId = trainingId,

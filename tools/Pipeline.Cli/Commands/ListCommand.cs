@@ -1,3 +1,4 @@
+using Pipeline.Contracts;
 using System.ComponentModel;
 using Pipeline.Cli.StatusApi;
 using Spectre.Console;

@@ -1,3 +1,4 @@
+using Pipeline.Contracts;
 using System.ComponentModel;
 using Pipeline.Cli.Messaging;
 using Pipeline.Hosting.Messaging;

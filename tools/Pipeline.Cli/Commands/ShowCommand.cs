@@ -22,9 +22,9 @@ public sealed class ShowCommand(IAnsiConsole console, CliEnvironment environment
         console.MarkupLineInterpolated($"dataset {training.Dataset.Uri}: {training.Dataset.TrainImageCount} train / {training.Dataset.TestImageCount} test images, categories {string.Join(", ", training.Dataset.Categories.Select(c => c.Name))}");
 
         var stages = new Table().Title("stages").AddColumns("stage", "status", "time", "detail");
-        foreach (var line in TrainingStages.Describe(training, DateTimeOffset.UtcNow))
+        foreach (var line in StageLines.Describe(training, DateTimeOffset.UtcNow))
         {
-            stages.AddRow(line.Name, line.Status.ToString(), line.Duration is { } d ? TrainingStages.Format(d) : "", Markup.Escape(line.Detail));
+            stages.AddRow(line.Name, line.Status.ToString(), line.Duration is { } d ? StageLines.Format(d) : "", Markup.Escape(line.Detail));
         }
 
         console.Write(stages);
@@ -36,7 +36,7 @@ public sealed class ShowCommand(IAnsiConsole console, CliEnvironment environment
             var until = i + 1 < training.History.Count ? training.History[i + 1].At : training.IsFinished() ? (DateTimeOffset?)null : DateTimeOffset.UtcNow;
             history.AddRow(
                 step.At.ToLocalTime().ToString("HH:mm:ss.f"), step.From, step.To, step.Attempt.ToString(),
-                until is { } end ? TrainingStages.Format(end - step.At) : "", Markup.Escape(step.Error ?? ""));
+                until is { } end ? StageLines.Format(end - step.At) : "", Markup.Escape(step.Error ?? ""));
         }
 
         console.Write(history);

@@ -1,3 +1,4 @@
+using Pipeline.Contracts;
 using MassTransit;
 using Pipeline.Cli.Infrastructure;
 using Pipeline.Hosting.Messaging;
@@ -6,7 +7,7 @@ namespace Pipeline.Cli.Messaging;
 
 /// <summary>
 /// A send-only MassTransit bus for the user's commands. They go to the saga's queue by the same Send convention
-/// the services use (<see cref="StageQueues.MapSendConventions"/>), with publisher confirms: once SendAsync returns,
+/// the services use (<see cref="StageSendConventions.Map"/>), with publisher confirms: once SendAsync returns,
 /// the broker holds the message.
 /// </summary>
 public sealed class PipelineBus : IAsyncDisposable
@@ -22,7 +23,7 @@ public sealed class PipelineBus : IAsyncDisposable
             throw RabbitMqDown(settings);
         }
 
-        StageQueues.MapSendConventions();
+        StageSendConventions.Map();
         var bus = Bus.Factory.CreateUsingRabbitMq(rabbit => rabbit.Host(settings.Host, settings.Port, settings.VirtualHost, host =>
         {
             host.Username(settings.Username);
@@ -54,7 +55,7 @@ public sealed class PipelineBus : IAsyncDisposable
     /// <summary>Sends a user command (BeginTraining, CancelTraining, RetryTraining) to the saga's queue.</summary>
     public async Task SendAsync<T>(T command, CancellationToken cancellationToken) where T : class
     {
-        var endpoint = await bus.GetSendEndpoint(StageQueues.Address(StageQueues.Training));
+        var endpoint = await bus.GetSendEndpoint(StageSendConventions.Address(StageQueues.Training));
         await endpoint.Send(command, cancellationToken);
     }
 

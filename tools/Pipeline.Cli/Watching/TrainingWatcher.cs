@@ -56,7 +56,7 @@ public sealed class TrainingWatcher(IAnsiConsole console, StatusApiClient api)
     /// <summary>The closing lines: how the training ended, what it produced, and where it failed.</summary>
     public static void WriteSummary(IAnsiConsole console, TrainingDetails training)
     {
-        var total = TrainingStages.Format(training.UpdatedAt - training.CreatedAt);
+        var total = StageLines.Format(training.UpdatedAt - training.CreatedAt);
         var color = training.State switch { TrainingStates.Completed => "green", TrainingStates.Cancelled => "yellow", _ => "red" };
         console.MarkupLine($"[{color}]Training {training.Id} {training.State}[/] after {total} (attempt {training.Attempt}).");
         if (training.Training.BestMetrics is { } metrics)
@@ -114,13 +114,13 @@ public sealed class TrainingWatcher(IAnsiConsole console, StatusApiClient api)
         var table = new Table().Border(TableBorder.Rounded)
             .Title($"training {training.Id} — {training.State}")
             .AddColumn("stage").AddColumn("").AddColumn("progress").AddColumn(new TableColumn("time").RightAligned());
-        foreach (var line in TrainingStages.Describe(training, DateTimeOffset.UtcNow))
+        foreach (var line in StageLines.Describe(training, DateTimeOffset.UtcNow))
         {
             table.AddRow(
                 new Text(line.Name),
                 new Markup(Symbol(line.Status)),
                 ProgressCell(training, line),
-                new Text(line.Duration is { } duration ? TrainingStages.Format(duration) : ""));
+                new Text(line.Duration is { } duration ? StageLines.Format(duration) : ""));
         }
 
         return table;
@@ -130,7 +130,7 @@ public sealed class TrainingWatcher(IAnsiConsole console, StatusApiClient api)
     {
         double? fraction = line.State switch
         {
-            "TrainingRunning" when training.Training.Progress is { TotalIterations: > 0 } progress => (double)progress.Iteration / progress.TotalIterations,
+            TrainingStates.TrainingRunning when training.Training.Progress is { TotalIterations: > 0 } progress => (double)progress.Iteration / progress.TotalIterations,
             "Detecting" when training.Detection.BatchCount > 0 => (double)training.Detection.BatchesDetected / training.Detection.BatchCount,
             _ => null,
         };
@@ -158,7 +158,7 @@ public sealed class TrainingWatcher(IAnsiConsole console, StatusApiClient api)
     private void Print(TrainingDetails training, Dictionary<string, (StageStatus Status, string Detail, DateTimeOffset At)> printed)
     {
         var now = DateTimeOffset.UtcNow;
-        foreach (var line in TrainingStages.Describe(training, now))
+        foreach (var line in StageLines.Describe(training, now))
         {
             var changed = !printed.TryGetValue(line.Name, out var before) || before.Status != line.Status;
             var progressed = !changed && line.Status == StageStatus.Running && before.Detail != line.Detail && now - before.At > TimeSpan.FromSeconds(5);
@@ -168,7 +168,7 @@ public sealed class TrainingWatcher(IAnsiConsole console, StatusApiClient api)
             }
 
             printed[line.Name] = (line.Status, line.Detail, now);
-            var time = line.Duration is { } duration ? $" ({TrainingStages.Format(duration)})" : "";
+            var time = line.Duration is { } duration ? $" ({StageLines.Format(duration)})" : "";
             console.WriteLine($"{line.Name}: {line.Status.ToString().ToLowerInvariant()}{(line.Detail.Length > 0 ? " — " + line.Detail : "")}{time}");
         }
     }

@@ -9,24 +9,14 @@ public enum StageStatus { Pending, Running, Done, Failed, Cancelled, Skipped }
 public sealed record StageLine(string Name, string State, StageStatus Status, string Detail, TimeSpan? Duration);
 
 /// <summary>The learning loop's stages (each a running state and the state that ends it), described from a training's status.</summary>
-public static class TrainingStages
+public static class StageLines
 {
-    private static readonly (string Name, string Running, string Done)[] Stages =
-    [
-        ("download data", "DataDownloading", "DataDownloaded"),
-        ("download base model", "TrainModelDownloading", "TrainModelDownloaded"),
-        ("train", "TrainingRunning", "TrainingFinished"),
-        ("upload model", "TrainModelUploading", "TrainModelUploaded"),
-        ("detect", "Detecting", "Detected"),
-        ("upload detections", "DetectionUploading", "ReadyForCleanup"),
-    ];
-
     public static IReadOnlyList<StageLine> Describe(TrainingDetails training, DateTimeOffset now)
     {
         var lines = new List<StageLine>();
-        foreach (var (name, running, done) in Stages)
+        foreach (var (name, running, done) in TrainingStages.All.Select(stage => (stage.Name, stage.Running, stage.Done)))
         {
-            if (running == "TrainModelDownloading" && training.Training.BaseModelId is null)
+            if (running == TrainingStates.TrainModelDownloading && training.Training.BaseModelId is null)
             {
                 continue; // trains from scratch: there is no base model to fetch
             }
@@ -74,11 +64,11 @@ public static class TrainingStages
         var c = CultureInfo.InvariantCulture;
         switch (running)
         {
-            case "DataDownloading" when status == StageStatus.Done:
+            case TrainingStates.DataDownloading when status == StageStatus.Done:
                 var dataset = training.Dataset;
                 var skipped = dataset.SkippedImageCount > 0 ? $", {dataset.SkippedImageCount} skipped" : "";
                 return $"{dataset.TrainImageCount} train / {dataset.TestImageCount} test images, {dataset.Categories.Count} categories{skipped}";
-            case "TrainingRunning" when status is StageStatus.Running or StageStatus.Done or StageStatus.Cancelled:
+            case TrainingStates.TrainingRunning when status is StageStatus.Running or StageStatus.Done or StageStatus.Cancelled:
                 var parts = new List<string>();
                 if (training.Training.Progress is { } progress)
                 {
@@ -96,11 +86,11 @@ public static class TrainingStages
                 }
 
                 return string.Join(", ", parts);
-            case "TrainModelUploading" when status == StageStatus.Done && training.Model.ModelId is { } modelId:
+            case TrainingStates.TrainModelUploading when status == StageStatus.Done && training.Model.ModelId is { } modelId:
                 return $"model {modelId} (version {training.Model.Version})";
-            case "Detecting" when status is StageStatus.Running or StageStatus.Done or StageStatus.Cancelled:
+            case TrainingStates.Detecting when status is StageStatus.Running or StageStatus.Done or StageStatus.Cancelled:
                 return $"batches {training.Detection.BatchesDetected}/{training.Detection.BatchCount}, {training.Detection.DetectionCount} detections";
-            case "DetectionUploading" when status == StageStatus.Done:
+            case TrainingStates.DetectionUploading when status == StageStatus.Done:
                 return $"{training.Detection.DetectionCount} detections exported";
             default:
                 return "";

@@ -1,0 +1,27 @@
+using Pipeline.Contracts;
+
+namespace Pipeline.Orchestrator.Tests;
+
+/// <summary>The contracts' lists of states and stages, held against the state machine they describe.</summary>
+public sealed class The_declared_states_and_stages : SagaTest
+{
+    [Fact]
+    public void Every_state_of_the_machine_is_declared_in_the_contracts_and_nothing_else()
+    {
+        var machineStates = Machine.States.Select(state => state.Name).Where(name => name is not "Initial" and not "Final");
+
+        Assert.Equal(TrainingStates.All.Order(), machineStates.Order());
+    }
+
+    [Fact]
+    public void Every_stage_runs_in_a_state_of_the_machine_and_ends_in_a_later_one()
+    {
+        foreach (var stage in TrainingStages.All)
+        {
+            Assert.True(TrainingStates.All.ToList().IndexOf(stage.Running) < TrainingStates.All.ToList().IndexOf(stage.Done), $"{stage.Name}: {stage.Running} → {stage.Done}");
+            Assert.Contains(stage.Running, TrainingStateMachine.StagesWithWorker);
+        }
+
+        Assert.Equal(TrainingStages.All.Count, TrainingStateMachine.StagesWithWorker.Count);
+    }
+}
