@@ -30,6 +30,7 @@ public sealed class RunningPipelineFixture : IAsyncLifetime
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
     private readonly List<ServiceProcess> services = [];
     private readonly bool realWorkers;
+    private readonly string? postgresConnectionString;
     private IHost? stageHost;
 
     public RunningPipelineFixture()
@@ -37,9 +38,10 @@ public sealed class RunningPipelineFixture : IAsyncLifetime
     {
     }
 
-    internal RunningPipelineFixture(bool realWorkers)
+    internal RunningPipelineFixture(bool realWorkers, string? postgresConnectionString = null)
     {
         this.realWorkers = realWorkers;
+        this.postgresConnectionString = postgresConnectionString;
     }
 
     public InfrastructureFixture Infrastructure { get; } = new();
@@ -60,6 +62,11 @@ public sealed class RunningPipelineFixture : IAsyncLifetime
         var apiUrl = $"http://127.0.0.1:{FreePort()}";
         var settings = Infrastructure.ServiceSettings();
         settings["Marten:Schema"] = Infrastructure.NewSchema("e2e");
+        if (postgresConnectionString is not null)
+        {
+            settings["ConnectionStrings:Postgres"] = postgresConnectionString;
+        }
+
         settings["Artifacts:Root"] = ArtifactRoot;
         settings["Watchdog:Interval"] = "00:00:01";
         // Fail fast: bad input is not retried anyway, and transient faults get two quick tries.
