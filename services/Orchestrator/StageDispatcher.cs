@@ -75,22 +75,38 @@ public sealed class StageDispatcher(IOptions<StageSettings> stages, IOptions<Det
     /// <summary>A worker started the stage, or reported progress: it has its full silence timeout again.</summary>
     public void PushDeadline(TrainingState training)
     {
+        if (!TrainingStateMachine.StagesWithWorker.Contains(training.CurrentState))
+        {
+            return; // a late report while Failed: no stage runs, no deadline to keep
+        }
+
         var now = clock.GetUtcNow();
         training.StageStartedAt ??= now;
         training.StageDeadline = now + Stages.TimeoutOf(training.CurrentState);
         training.UpdatedAt = now;
     }
 
-    // Every batch of the new attempt goes out again: reports of an older attempt are ignored, so none may count.
+    // Entering Detecting sends every batch; a retry or a re-dispatch sends only the batches that never reported, with the
+    // new attempt (the reports kept count; a late report of the old attempt is ignored).
     private async Task SendDetectionBatches(BehaviorContext<TrainingState> context)
     {
         var training = context.Saga;
         var batchSize = Math.Max(1, detection.Value.BatchSize);
-        training.BatchCount = (training.DetectionImageCount + batchSize - 1) / batchSize;
-        training.DetectedBatches.Clear();
-        training.DetectionCount = 0;
+        var batchCount = (training.DetectionImageCount + batchSize - 1) / batchSize;
+        if (batchCount != training.BatchCount)
+        {
+            training.BatchCount = batchCount;
+            training.DetectedBatches.Clear();
+        }
+
+        training.DetectionCount = training.DetectedBatches.Values.Sum(batch => batch.DetectionCount);
         for (var index = 0; index < training.BatchCount; index++)
         {
+            if (training.DetectedBatches.ContainsKey(index))
+            {
+                continue;
+            }
+
             var first = index * batchSize;
             await context.SendDurably(new DetectImages
             {

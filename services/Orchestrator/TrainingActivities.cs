@@ -16,6 +16,12 @@ public static class TrainingActivities
             {
                 context.Saga.Attempt = 1;
                 context.Saga.SilentDispatches = 0;
+                if (stage.Name == TrainingStates.Detecting)
+                {
+                    // A new model detects everything again: batches of an earlier pass do not count.
+                    context.Saga.BatchCount = 0;
+                    context.Saga.DetectedBatches.Clear();
+                }
             })
             .TransitionTo(stage)
             .SendStage(dispatcher);

@@ -92,12 +92,14 @@ public sealed class TrainingStateMachine : MassTransitStateMachine<TrainingState
                     nothingToDetect => nothingToDetect.Finish(ReadyForCleanup, Completed)));
 
         During(Detecting, Failed,
+            // A batch that faulted failed the attempt once; the other batches' reports are still kept while Failed, and
+            // only the last missing one (a replayed batch) brings the training back: it never flips to and fro.
             When(ImagesDetected, context => context.Saga.IsAnswerTo(context.Message.Attempt, nameof(Detecting)))
-                .ResumeFailedStage(this)
                 .Then(context => context.Saga.RecordBatch(context.Message))
                 .Heartbeat(dispatcher)
                 .If(context => context.Saga.AllBatchesDetected(),
                     allReported => allReported
+                        .ResumeFailedStage(this)
                         .TransitionTo(Detected)
                         .StartStage(DetectionUploading, dispatcher)));
 

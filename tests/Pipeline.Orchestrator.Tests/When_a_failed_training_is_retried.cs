@@ -38,7 +38,7 @@ public sealed class When_a_failed_training_is_retried : SagaTest
     }
 
     [Fact]
-    public async Task A_retried_detection_sends_every_batch_again_and_forgets_the_old_reports()
+    public async Task A_retried_detection_sends_only_the_batches_that_never_reported()
     {
         await WalkTo(nameof(TrainingStateMachine.Detecting));
         await ImagesDetected(0);
@@ -47,9 +47,33 @@ public sealed class When_a_failed_training_is_retried : SagaTest
 
         await Send(new RetryTraining { TrainingId = TrainingId });
 
-        await Eventually(() => SentCount<DetectImages>(attempt: 2) == 3, "Every batch must be sent again with attempt 2.");
-        Assert.Empty(Training.DetectedBatches);
+        await Eventually(() => SentCount<DetectImages>(attempt: 2) == 2, "The two batches that never reported must be sent again with attempt 2.");
+        Assert.Equal([1, 2], Harness.Sent.Select<DetectImages>(x => x.Context.Message.Attempt == 2 && x.Context.Message.TrainingId == TrainingId)
+            .Select(x => x.Context.Message.BatchIndex).Order());
+        Assert.Equal([0], Training.DetectedBatches.Keys);
         Assert.Equal("Detecting", Training.CurrentState);
+    }
+
+    [Fact]
+    public async Task A_faulting_batch_fails_the_attempt_once_and_the_other_reports_do_not_bring_it_back()
+    {
+        await WalkTo(nameof(TrainingStateMachine.Detecting));
+        var bad = await Sent<DetectImages>(attempt: 1, batch => batch.BatchIndex == 1);
+        await Fault(bad, "this batch always fails");
+        await WaitForState(m => m.Failed);
+
+        await ImagesDetected(0);
+        await ImagesDetected(2);
+        await ConsumedCount<ImagesDetected>(2);
+
+        Assert.Equal((TrainingState.FailedStateName, 1), (Training.CurrentState, Training.Attempt));
+        Assert.Equal([0, 2], Training.DetectedBatches.Keys);
+        Assert.Single(Training.History, t => t.To == TrainingState.FailedStateName);
+        Assert.Null(Training.StageDeadline);
+
+        // The failed batch replayed from its _error queue answers the failed attempt: detection is complete.
+        await ImagesDetected(1);
+        await WaitForState(m => m.DetectionUploading);
     }
 
     [Fact]

@@ -16,7 +16,7 @@ public sealed class When_detecting_a_batch : IDisposable
         // threshold either keeps or drops whole; a trained one spreads its scores, so the thresholds have work to do.
         var (slice, categories) = await TrainedModelAndBatch(iterations: 40);
         var command = slice with { ImageCount = 10 };
-        var settings = new DetectorSettings { Device = "cpu", MinConfidence = 0.05f, NmsIou = 0.01f };
+        var settings = new DetectorSettings { Device = "cpu", MinConfidence = 0.1f, NmsIou = 0.01f };
 
         var batch = await workers.Detection(settings).DetectAsync(command, CancellationToken.None);
 

@@ -7,6 +7,7 @@ namespace Pipeline.Hosting.Messaging;
 public static class RetryConfiguration
 {
     /// <summary>
+    /// A command its worker died on <c>Retry:CrashLimit</c> times faults (<see cref="CrashCountFilter{T}"/>).
     /// Outages are waited out (<see cref="UseOutageRetry"/>); other faults back off and retry a bounded number of
     /// times; bad input faults at once. A message that still fails lands in the queue's _error queue and
     /// <c>Fault&lt;T&gt;</c> is published; an outage alone never sends it there.
@@ -14,6 +15,8 @@ public static class RetryConfiguration
     public static void UseStageRetry(this IReceiveEndpointConfigurator endpoint, IRegistrationContext context)
     {
         var settings = context.GetRequiredService<IOptions<RetrySettings>>().Value;
+        // Outermost: a delivery is counted once, whatever the retries inside it do.
+        endpoint.UseConsumeFilter(typeof(CrashCountFilter<>), context);
         endpoint.UseOutageRetry(context);
         endpoint.UseMessageRetry(retry =>
         {

@@ -13,6 +13,9 @@ public sealed class RetrySettings
     public TimeSpan MinInterval { get; set; } = TimeSpan.FromMilliseconds(200);
     public TimeSpan MaxInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Deliveries of one command that its worker died on before the command goes to its _error queue.</summary>
+    public int CrashLimit { get; set; } = 3;
+
     public TimeSpan OutageBudget { get; set; } = TimeSpan.FromMinutes(10);
     public TimeSpan OutageMaxInterval { get; set; } = TimeSpan.FromSeconds(15);
 

@@ -39,7 +39,8 @@ public sealed class WorkerEventRecorder(WorkerEvents events) :
     IConsumer<ModelTrained>,
     IConsumer<ImagesDetected>,
     IConsumer<Fault<TrainModel>>,
-    IConsumer<Fault<DetectImages>>
+    IConsumer<Fault<DetectImages>>,
+    IConsumer<StageStarted>
 {
     public Task Consume(ConsumeContext<TrainingProgressed> context) => Record(context.Message);
     public Task Consume(ConsumeContext<TrainingMetricsImproved> context) => Record(context.Message);
@@ -47,6 +48,7 @@ public sealed class WorkerEventRecorder(WorkerEvents events) :
     public Task Consume(ConsumeContext<ImagesDetected> context) => Record(context.Message);
     public Task Consume(ConsumeContext<Fault<TrainModel>> context) => Record(context.Message);
     public Task Consume(ConsumeContext<Fault<DetectImages>> context) => Record(context.Message);
+    public Task Consume(ConsumeContext<StageStarted> context) => Record(context.Message);
 
     private Task Record(object message)
     {

@@ -92,6 +92,36 @@ public sealed class WorkerServicesTests(InfrastructureFixture infrastructure) : 
     }
 
     [Fact]
+    public async Task A_command_its_Trainer_died_on_three_times_faults_and_the_training_behind_it_runs()
+    {
+        var send = host.Services.GetRequiredService<ISendEndpointProvider>();
+        var poison = TrainModel(Guid.NewGuid(), iterations: 100_000);
+        var behind = TrainModel(Guid.NewGuid(), iterations: 10);
+        await send.Send(poison);
+        await send.Send(behind);
+
+        // Each Trainer takes the command at the head of the queue and dies on it (SIGKILL), as out of memory would.
+        for (var crash = 1; crash <= 3; crash++)
+        {
+            var trainer = await StartTrainerAsync($"trainer-crash-{crash}");
+            await RunningPipelineFixture.WaitUntil($"trainer-crash-{crash} starts the command",
+                () => Task.FromResult(Events.Of<StageStarted>(s => s.TrainingId == poison.TrainingId).Count >= crash), Timeout);
+            trainer.Kill();
+            await RunningPipelineFixture.WaitUntil("the broker sees the killed Trainer go",
+                async () => (await infrastructure.QueueCountsAsync(StageQueues.TrainModel))?.Consumers == 0, Timeout);
+        }
+
+        await StartTrainerAsync("trainer-after-crashes");
+
+        var fault = await WaitForAsync<Fault<TrainModel>>(f => f.Message.TrainingId == poison.TrainingId);
+        Assert.Contains("crashed 3 times", fault.Exceptions[0].Message);
+        await WaitForAsync<ModelTrained>(m => m.TrainingId == behind.TrainingId);
+        Assert.Equal(3, Events.Of<StageStarted>(s => s.TrainingId == poison.TrainingId).Count);
+        Assert.Equal(1, (await infrastructure.QueueCountsAsync($"{StageQueues.TrainModel}_error"))?.Messages);
+        await infrastructure.PurgeAsync($"{StageQueues.TrainModel}_error");
+    }
+
+    [Fact]
     public async Task Two_Detectors_share_ten_batches_and_each_batch_is_done_once()
     {
         var detectors = new[] { await StartDetectorAsync("detector-1", expectedConsumers: 1), await StartDetectorAsync("detector-2", expectedConsumers: 2) };
