@@ -113,10 +113,12 @@ public static class TrainingActivities
             .ThenAsync(context => context.PublishDurably(new TrainingReadyForCleanup { TrainingId = context.Saga.CorrelationId }))
             .TransitionTo(completed);
 
-    /// <summary>Stops the training; the published event tells a worker busy with it to stop too.</summary>
+    /// <summary>Stops the training; the published events tell a worker busy with it to stop, and every service to drop its scratch.</summary>
     public static EventActivityBinder<TrainingState, CancelTraining> Cancel(
         this EventActivityBinder<TrainingState, CancelTraining> binder, State cancelled) =>
         binder
             .TransitionTo(cancelled)
-            .ThenAsync(context => context.PublishDurably(new TrainingCancelled { TrainingId = context.Saga.CorrelationId, Reason = context.Message.Reason }));
+            .ThenAsync(context => context.PublishDurably(new TrainingCancelled { TrainingId = context.Saga.CorrelationId, Reason = context.Message.Reason }))
+            // Nothing of a cancelled training is kept: every service drops its scratch, as after Completed.
+            .ThenAsync(context => context.PublishDurably(new TrainingReadyForCleanup { TrainingId = context.Saga.CorrelationId }));
 }

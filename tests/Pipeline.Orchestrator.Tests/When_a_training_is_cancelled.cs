@@ -6,7 +6,7 @@ public sealed class When_a_training_is_cancelled : SagaTest
 {
     [Theory]
     [MemberData(nameof(StagesWithWorker))]
-    public async Task It_stops_in_Cancelled_and_publishes_TrainingCancelled(string stage)
+    public async Task It_stops_in_Cancelled_and_publishes_TrainingCancelled_and_the_cleanup(string stage)
     {
         await WalkTo(stage);
 
@@ -14,6 +14,7 @@ public sealed class When_a_training_is_cancelled : SagaTest
 
         var training = await WaitForState(m => m.Cancelled);
         await Published<TrainingCancelled>(x => x.TrainingId == TrainingId && x.Reason == "wrong dataset");
+        await Published<TrainingReadyForCleanup>(x => x.TrainingId == TrainingId);
         Assert.Null(training.StageDeadline);
         Assert.Equal((stage, "Cancelled"), (training.History[^1].From, training.History[^1].To));
     }

@@ -54,6 +54,27 @@ public sealed class When_registering_a_model(PostgresFixture postgres) : IDispos
     }
 
     [Fact]
+    public async Task Copies_of_one_UploadModel_at_once_register_one_version_with_verified_files_and_no_staging_folder_left()
+    {
+        var trainingId = Guid.NewGuid();
+        var description = await scratch.WriteTrainedModelAsync(trainingId);
+
+        // The watchdog's re-send, a replay and the original, all running together.
+        var models = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ =>
+            Task.Run(() => Registrar.RegisterAsync(ScratchStore.Command(trainingId, project), CancellationToken.None))));
+
+        Assert.Single(models.Select(model => (model.Id, model.Version)).Distinct());
+        await using var query = postgres.Store.QuerySession();
+        Assert.Single(await query.Query<ModelVersion>().Where(model => model.TrainingId == trainingId).ToListAsync());
+        foreach (var file in description.Files)
+        {
+            Assert.Equal(file.Sha256, (await scratch.Store.DescribeAsync($"{models[0].ModelKey}/{file.Name}")).Sha256);
+        }
+
+        Assert.DoesNotContain(scratch.Store.List("models"), key => key.Contains(".staging-"));
+    }
+
+    [Fact]
     public async Task A_redelivered_UploadModel_returns_the_registered_model_instead_of_registering_again()
     {
         var trainingId = Guid.NewGuid();

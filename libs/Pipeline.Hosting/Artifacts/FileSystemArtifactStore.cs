@@ -100,6 +100,27 @@ public sealed class FileSystemArtifactStore : IArtifactStore
         return new StoredArtifact(key, Convert.ToHexStringLower(hash), stream.Length);
     }
 
+    public bool TryMoveFolder(string sourceKey, string targetKey)
+    {
+        var target = GetLocalPath(targetKey);
+        if (Directory.Exists(target))
+        {
+            return false;
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        try
+        {
+            // rename(2): atomic, and it refuses a target that another writer created in the meantime.
+            Directory.Move(GetLocalPath(sourceKey), target);
+            return true;
+        }
+        catch (IOException) when (Directory.Exists(target))
+        {
+            return false;
+        }
+    }
+
     public void Delete(string key)
     {
         var path = GetLocalPath(key);

@@ -21,6 +21,12 @@ public interface IArtifactStore
 
     Task<StoredArtifact> DescribeAsync(string key, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Renames a folder into place in one step, unless the target exists already (false then, and nothing moved), so
+    /// whatever was written first under the target is never replaced under a reader.
+    /// </summary>
+    bool TryMoveFolder(string sourceKey, string targetKey);
+
     /// <summary>Removes the key, or every key under it when it names a folder; a missing key is no error.</summary>
     void Delete(string key);
 }

@@ -38,8 +38,17 @@ public sealed class ModelRegistrar(IDocumentStore documents, IArtifactStore stor
             }
         }
 
+        // Copied and verified beside the registry, then renamed into place: a duplicate UploadModel running at the same
+        // time never deletes or rewrites the files of a version another copy committed. The id comes from model.json's
+        // hash, so whichever copy's folder is in place holds the same verified files.
         var modelKey = ArtifactKeys.RegisteredModel(modelId);
-        var description = await store.CopyVerifiedModelAsync(command.ModelKey, modelKey, cancellationToken);
+        var staging = $"{modelKey}.staging-{Guid.NewGuid():N}";
+        var description = await store.CopyVerifiedModelAsync(command.ModelKey, staging, cancellationToken);
+        if (!store.TryMoveFolder(staging, modelKey))
+        {
+            store.Delete(staging);
+        }
+
         var model = await CommitAsync(command, modelId, modelKey, description.Files, cancellationToken);
         logger.LogInformation("Registered model {ModelId} as {Organization}/{Project} version {Version}",
             model.Id, model.Organization, model.Project, model.Version);
