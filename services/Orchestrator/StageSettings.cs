@@ -13,6 +13,9 @@ public sealed class StageSettings
 
     public int MaxAttempts { get; set; } = 5;
 
+    /// <summary>How long a Failed training keeps its scratch (dataset, checkpoints, detections) for a retry or a replay.</summary>
+    public TimeSpan FailedRetention { get; set; } = TimeSpan.FromDays(7);
+
     public Dictionary<string, StageTimeouts> Timeouts { get; } = TrainingStages.All.ToDictionary(
         stage => stage.Running, stage => new StageTimeouts { Timeout = stage.Timeout, QueueTimeout = stage.QueueTimeout });
 
@@ -24,6 +27,7 @@ public sealed class StageSettings
     public void Read(IConfiguration section)
     {
         MaxAttempts = section.GetValue(nameof(MaxAttempts), MaxAttempts);
+        FailedRetention = section.GetValue(nameof(FailedRetention), FailedRetention);
         foreach (var (stage, timeouts) in Timeouts)
         {
             var stageSection = section.GetSection(stage);

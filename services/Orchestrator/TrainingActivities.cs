@@ -110,7 +110,7 @@ public static class TrainingActivities
         where T : class =>
         binder
             .TransitionTo(readyForCleanup)
-            .ThenAsync(context => context.PublishDurably(new TrainingReadyForCleanup { TrainingId = context.Saga.CorrelationId }))
+            .DropScratch()
             .TransitionTo(completed);
 
     /// <summary>Stops the training; the published events tell a worker busy with it to stop, and every service to drop its scratch.</summary>
@@ -120,5 +120,12 @@ public static class TrainingActivities
             .TransitionTo(cancelled)
             .ThenAsync(context => context.PublishDurably(new TrainingCancelled { TrainingId = context.Saga.CorrelationId, Reason = context.Message.Reason }))
             // Nothing of a cancelled training is kept: every service drops its scratch, as after Completed.
-            .ThenAsync(context => context.PublishDurably(new TrainingReadyForCleanup { TrainingId = context.Saga.CorrelationId }));
+            .DropScratch();
+
+    /// <summary>Tells every service to drop the training's scratch, once.</summary>
+    public static EventActivityBinder<TrainingState, T> DropScratch<T>(this EventActivityBinder<TrainingState, T> binder)
+        where T : class =>
+        binder.If(context => context.Saga.ScratchDroppedAt is null, drop => drop
+            .Then(context => context.Saga.ScratchDroppedAt = context.Saga.UpdatedAt)
+            .ThenAsync(context => context.PublishDurably(new TrainingReadyForCleanup { TrainingId = context.Saga.CorrelationId })));
 }

@@ -46,6 +46,9 @@ public sealed class TrainingState : SagaStateMachineInstance, ISagaVersion, IRev
 
     public string? FailedStage { get; set; }
 
+    /// <summary>When the services were told to drop this training's scratch (Completed, Cancelled, or Failed past its retention).</summary>
+    public DateTimeOffset? ScratchDroppedAt { get; set; }
+
     /// <summary>The last error of each stage, under the stage's name (the learning loop's <c>errors.set(key, …)</c>).</summary>
     public Dictionary<string, string> Errors { get; set; } = [];
 

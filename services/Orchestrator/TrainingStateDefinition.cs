@@ -45,6 +45,7 @@ public sealed class TrainingStateDefinition : SagaDefinition<TrainingState>
         PartitionByTraining<Contracts.DetectionsUploaded>(sagaConfigurator, partition, m => m.TrainingId);
         PartitionByTraining<Contracts.StageTimedOut>(sagaConfigurator, partition, m => m.TrainingId);
         PartitionByTraining<Contracts.StageStarted>(sagaConfigurator, partition, m => m.TrainingId);
+        PartitionByTraining<Contracts.FailedTrainingExpired>(sagaConfigurator, partition, m => m.TrainingId);
         PartitionByTraining<Contracts.CancelTraining>(sagaConfigurator, partition, m => m.TrainingId);
         PartitionByTraining<Contracts.RetryTraining>(sagaConfigurator, partition, m => m.TrainingId);
         PartitionByTraining<Fault<Contracts.DownloadTrainingData>>(sagaConfigurator, partition, m => m.Message.TrainingId);

@@ -33,6 +33,7 @@ public sealed class TrainingStateMachine : MassTransitStateMachine<TrainingState
         Correlate(() => UploadDetectionsFaulted, m => m.Message.Message.TrainingId);
         Correlate(() => StageTimedOut, m => m.Message.TrainingId);
         Correlate(() => StageStarted, m => m.Message.TrainingId);
+        Correlate(() => FailedTrainingExpired, m => m.Message.TrainingId);
         Correlate(() => CancelTraining, m => m.Message.TrainingId);
         Correlate(() => RetryTraining, m => m.Message.TrainingId);
 
@@ -160,6 +161,9 @@ public sealed class TrainingStateMachine : MassTransitStateMachine<TrainingState
         During(Failed,
             When(RetryTraining)
                 .RetryFailedStage(this, dispatcher),
+            // Kept for a retry or a replay until Stages:FailedRetention has passed since it failed; then its scratch goes.
+            When(FailedTrainingExpired, context => context.Saga.UpdatedAt + dispatcher.Stages.FailedRetention <= dispatcher.Clock.GetUtcNow())
+                .DropScratch(),
             When(CancelTraining)
                 .Cancel(Cancelled));
 
@@ -207,6 +211,7 @@ public sealed class TrainingStateMachine : MassTransitStateMachine<TrainingState
     public Event<Fault<UploadDetections>> UploadDetectionsFaulted { get; private set; } = null!;
     public Event<StageTimedOut> StageTimedOut { get; private set; } = null!;
     public Event<StageStarted> StageStarted { get; private set; } = null!;
+    public Event<FailedTrainingExpired> FailedTrainingExpired { get; private set; } = null!;
     public Event<CancelTraining> CancelTraining { get; private set; } = null!;
     public Event<RetryTraining> RetryTraining { get; private set; } = null!;
 

@@ -45,3 +45,33 @@ public sealed class When_a_training_is_cancelled : SagaTest
         Assert.Equal(0, SentCount<UploadModel>(attempt: 1));
     }
 }
+
+public sealed class When_a_failed_training_outlives_its_retention : SagaTest
+{
+    private Task Expired() => Send(new FailedTrainingExpired { TrainingId = TrainingId });
+
+    private int CleanupsPublished => Harness.Published.Select<TrainingReadyForCleanup>(x => x.Context.Message.TrainingId == TrainingId).Count();
+
+    [Fact]
+    public async Task Its_scratch_is_dropped_once_and_only_after_the_retention()
+    {
+        await WalkTo(TrainingStates.TrainingRunning);
+        await FaultStage(TrainingStates.TrainingRunning, attempt: 1, error: "out of range");
+        await WaitForState(m => m.Failed);
+
+        Clock.Advance(new StageSettings().FailedRetention - TimeSpan.FromMinutes(1));
+        await Expired();
+        await ConsumedCount<FailedTrainingExpired>(1);
+        Assert.Equal(0, CleanupsPublished);
+
+        Clock.Advance(TimeSpan.FromMinutes(2));
+        await Expired();
+        await Expired();
+        await ConsumedCount<FailedTrainingExpired>(3);
+
+        await Published<TrainingReadyForCleanup>(x => x.TrainingId == TrainingId);
+        Assert.Equal(1, CleanupsPublished);
+        Assert.Equal((TrainingState.FailedStateName, TrainingStates.TrainingRunning), (Training.CurrentState, Training.FailedStage));
+        Assert.NotNull(Training.ScratchDroppedAt);
+    }
+}

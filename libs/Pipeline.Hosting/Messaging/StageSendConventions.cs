@@ -28,6 +28,7 @@ public static class StageSendConventions
         MapTo<CancelTraining>(StageQueues.Training);
         MapTo<RetryTraining>(StageQueues.Training);
         MapTo<StageTimedOut>(StageQueues.Training);
+        MapTo<FailedTrainingExpired>(StageQueues.Training);
     }
 
     public static Uri Address(string queue) => new($"queue:{queue}");

@@ -11,7 +11,8 @@ namespace Pipeline.Orchestrator.Watchdog;
 /// the stage again only if the training is still in that stage and attempt, and gives up after Stages:MaxAttempts.
 /// </summary>
 public sealed class StageWatchdog(
-    IDocumentStore store, IServiceScopeFactory scopes, IOptions<WatchdogSettings> settings, TimeProvider clock, ILogger<StageWatchdog> logger)
+    IDocumentStore store, IServiceScopeFactory scopes, IOptions<WatchdogSettings> settings, IOptions<StageSettings> stages, TimeProvider clock,
+    ILogger<StageWatchdog> logger)
     : BackgroundService
 {
     // The (training, attempt) pairs already reported, so a slow saga queue is not flooded with the same finding.
@@ -38,11 +39,18 @@ public sealed class StageWatchdog(
     public async Task<int> CheckOnce(CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
+        var failedBefore = now - stages.Value.FailedRetention;
         IReadOnlyList<TrainingState> overdue;
+        IReadOnlyList<Guid> expired;
         await using (var session = store.QuerySession())
         {
             overdue = await session.Query<TrainingState>()
                 .Where(x => x.StageDeadline != null && x.StageDeadline < now)
+                .ToListAsync(cancellationToken);
+            expired = await session.Query<TrainingState>()
+                .Where(x => x.CurrentState == TrainingStates.Failed && x.ScratchDroppedAt == null && x.UpdatedAt < failedBefore)
+                .Select(x => x.CorrelationId)
+                .Take(100)
                 .ToListAsync(cancellationToken);
         }
 
@@ -61,6 +69,12 @@ public sealed class StageWatchdog(
             await sender.Send(new StageTimedOut { TrainingId = training.CorrelationId, Attempt = training.Attempt, Stage = training.CurrentState }, cancellationToken);
             reported[training.CorrelationId] = (training.Attempt, now);
             sent++;
+        }
+
+        // The saga re-checks the retention on its fresh state and tells the services once; a repeat finding is ignored.
+        foreach (var trainingId in expired)
+        {
+            await sender.Send(new FailedTrainingExpired { TrainingId = trainingId }, cancellationToken);
         }
 
         foreach (var gone in reported.Where(entry => now - entry.Value.At > settings.Value.Interval * 60).Select(entry => entry.Key).ToList())
