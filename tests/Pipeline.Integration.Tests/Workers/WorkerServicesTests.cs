@@ -122,6 +122,27 @@ public sealed class WorkerServicesTests(InfrastructureFixture infrastructure) : 
     }
 
     [Fact]
+    public async Task Two_Trainers_given_two_copies_of_one_command_never_train_it_at_once()
+    {
+        var trainers = new[] { await StartTrainerAsync("trainer-a"), await StartTrainerAsync("trainer-b") };
+        var send = host.Services.GetRequiredService<ISendEndpointProvider>();
+        var command = TrainModel(Guid.NewGuid(), iterations: 100_000);
+
+        // A copy sent again (a replay, or the relay resending after a crash) while the first still trains.
+        await send.Send(command);
+        await WaitForAsync<TrainingProgressed>(p => p.TrainingId == command.TrainingId);
+        await send.Send(command);
+
+        await RunningPipelineFixture.WaitUntil("the second copy is dropped",
+            () => Task.FromResult(trainers.Any(t => t.Output.Contains("is being trained by another Trainer"))), Timeout);
+        Assert.Single(trainers, t => t.Output.Contains($"Training {command.TrainingId} from scratch"));
+        Assert.DoesNotContain(trainers, t => t.Output.Contains("Resuming"));
+        await host.Services.GetRequiredService<IBus>().Publish(new TrainingCancelled { TrainingId = command.TrainingId });
+        await RunningPipelineFixture.WaitUntil("the training stops",
+            () => Task.FromResult(trainers.Any(t => t.Output.Contains("stopped: it was cancelled"))), Timeout);
+    }
+
+    [Fact]
     public async Task Two_Detectors_share_ten_batches_and_each_batch_is_done_once()
     {
         var detectors = new[] { await StartDetectorAsync("detector-1", expectedConsumers: 1), await StartDetectorAsync("detector-2", expectedConsumers: 2) };
