@@ -1,19 +1,20 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
 using Npgsql;
-using Pipeline.Integration.Tests.EndToEnd;
 
 namespace Pipeline.Integration.Tests.Outages;
 
 /// <summary>
 /// A PostgreSQL 15 cluster of one test's own (the machine's binaries, a temporary folder, a free loopback port), so the
-/// test can stop and start it without touching the server every other test shares.
+/// test can stop and start it without touching the server every other test shares. Also linked into bench/chaos.
 /// </summary>
 public sealed class PrivatePostgres : IAsyncDisposable
 {
     private const string Bin = "/usr/lib/postgresql/15/bin";
     private const string SystemUser = "postgres";
     private readonly string home = Directory.CreateTempSubdirectory("pipeline-private-pg-").FullName;
-    private readonly int port = RunningPipelineFixture.FreePort();
+    private readonly int port = FreePort();
 
     private string Data => Path.Combine(home, "data");
 
@@ -35,21 +36,48 @@ public sealed class PrivatePostgres : IAsyncDisposable
     /// <summary>Starts the stopped cluster and waits until it takes connections.</summary>
     public async Task StartAgainAsync()
     {
+        // After a SIGKILL of the postmaster its backends linger for a moment on the shared memory: start until it takes.
+        for (var tries = 1; ; tries++)
+        {
+            try
+            {
+                await StartOnceAsync();
+                break;
+            }
+            catch (InvalidOperationException) when (tries < 10)
+            {
+                await Task.Delay(1000);
+            }
+        }
+    }
+
+    private async Task StartOnceAsync()
+    {
         await AsPostgres($"{Bin}/pg_ctl", "-D", Data, "-l", Path.Combine(home, "postgres.log"), "-w", "-t", "60",
             "-o", $"-c listen_addresses=127.0.0.1 -p {port} -k {home}", "start");
-        await RunningPipelineFixture.WaitUntil("the private PostgreSQL takes connections", async () =>
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
         {
             try
             {
                 await using var connection = new NpgsqlConnection(ConnectionString);
                 await connection.OpenAsync();
-                return true;
+                return;
             }
-            catch (NpgsqlException)
+            catch (NpgsqlException) when (DateTime.UtcNow < deadline)
             {
-                return false;
+                await Task.Delay(200);
             }
-        }, TimeSpan.FromSeconds(60));
+        }
+    }
+
+    /// <summary>Ends the postmaster with SIGKILL, as a crash would; <see cref="StartAgainAsync"/> recovers it.</summary>
+    public async Task KillAsync()
+    {
+        var pid = int.Parse((await File.ReadAllLinesAsync(Path.Combine(Data, "postmaster.pid")))[0]);
+        using var postmaster = Process.GetProcessById(pid);
+        postmaster.Kill();
+        await postmaster.WaitForExitAsync();
     }
 
     /// <summary>Stops it the way an operator would (fast shutdown: sessions are ended, nothing is written afterwards).</summary>
@@ -59,10 +87,24 @@ public sealed class PrivatePostgres : IAsyncDisposable
     {
         if (File.Exists(Path.Combine(Data, "postmaster.pid")))
         {
-            await AsPostgres($"{Bin}/pg_ctl", "-D", Data, "-m", "immediate", "-w", "stop");
+            try
+            {
+                await AsPostgres($"{Bin}/pg_ctl", "-D", Data, "-m", "immediate", "-w", "stop");
+            }
+            catch (InvalidOperationException)
+            {
+                // Not running (killed and never started again): nothing to stop.
+            }
         }
 
         Directory.Delete(home, recursive: true);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static Task AsPostgres(params string[] command) => Run("runuser", ["-u", SystemUser, "--", .. command]);

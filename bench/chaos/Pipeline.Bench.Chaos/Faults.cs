@@ -1,0 +1,78 @@
+using Pipeline.Integration.Tests;
+using Pipeline.Integration.Tests.Outages;
+
+namespace Pipeline.Bench.Chaos;
+
+/// <summary>One injected fault: what it did, when it ended, how long until the next transition showed work going on.</summary>
+public sealed record FaultRecord(string Name, DateTime Started, DateTime Ended)
+{
+    public TimeSpan Length => Ended - Started;
+    public TimeSpan? Recovery { get; set; }
+}
+
+/// <summary>The services as processes, each to be killed and started again by name.</summary>
+public sealed class ServiceSet(Dictionary<string, string> environment, string logs) : IAsyncDisposable
+{
+    private static readonly Dictionary<string, string> Projects = new() { ["orchestrator"] = "Orchestrator", ["downloader"] = "Downloader", ["uploader"] = "Uploader" };
+    private readonly Dictionary<string, ServiceProcess> running = [];
+    private readonly List<ServiceProcess> all = [];
+    private int generation;
+
+    public IEnumerable<string> Names => Projects.Keys;
+
+    public void Start(string name)
+    {
+        var process = ServiceProcess.Start(Projects[name], $"{name}-{++generation}", environment, logs);
+        running[name] = process;
+        all.Add(process);
+    }
+
+    public void Kill(string name) => running[name].Kill();
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var process in all)
+        {
+            await process.DisposeAsync();
+        }
+    }
+}
+
+/// <summary>The faults of one run, in an order the seed decides.</summary>
+public sealed class FaultSchedule(ServiceSet services, PrivatePostgres postgres, ChaosOptions options)
+{
+    private static readonly TimeSpan Restart = TimeSpan.FromSeconds(2);
+
+    public IReadOnlyList<(string Name, Func<Task> Inject)> Faults()
+    {
+        var faults = new List<(string, Func<Task>)>();
+        foreach (var name in services.Names)
+        {
+            faults.Add(($"SIGKILL {name}, started again after {Restart.TotalSeconds:0} s", () => KillAndRestart(name, Restart)));
+        }
+
+        var orchestratorDown = options.StageTimeout + TimeSpan.FromSeconds(10);
+        faults.Add(($"orchestrator down {orchestratorDown.TotalSeconds:0} s (past the stage timeout)", () => KillAndRestart("orchestrator", orchestratorDown)));
+        faults.Add(($"PostgreSQL stopped {options.PostgresOutage.TotalSeconds:0} s", async () =>
+        {
+            await postgres.StopAsync();
+            await Task.Delay(options.PostgresOutage);
+            await postgres.StartAgainAsync();
+        }));
+        faults.Add(("SIGKILL the PostgreSQL postmaster, started again", async () =>
+        {
+            await postgres.KillAsync();
+            await Task.Delay(Restart);
+            await postgres.StartAgainAsync();
+        }));
+        var random = new Random(options.Seed);
+        return [.. faults.OrderBy(_ => random.Next())];
+    }
+
+    private async Task KillAndRestart(string name, TimeSpan down)
+    {
+        services.Kill(name);
+        await Task.Delay(down);
+        services.Start(name);
+    }
+}
