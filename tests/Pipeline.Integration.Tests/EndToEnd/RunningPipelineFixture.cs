@@ -31,6 +31,7 @@ public sealed class RunningPipelineFixture : IAsyncLifetime
     private readonly List<ServiceProcess> services = [];
     private readonly bool realWorkers;
     private readonly string? postgresConnectionString;
+    private readonly IReadOnlyDictionary<string, string> extraSettings;
     private IHost? stageHost;
 
     public RunningPipelineFixture()
@@ -38,10 +39,11 @@ public sealed class RunningPipelineFixture : IAsyncLifetime
     {
     }
 
-    internal RunningPipelineFixture(bool realWorkers, string? postgresConnectionString = null)
+    internal RunningPipelineFixture(bool realWorkers, string? postgresConnectionString = null, IReadOnlyDictionary<string, string>? extraSettings = null)
     {
         this.realWorkers = realWorkers;
         this.postgresConnectionString = postgresConnectionString;
+        this.extraSettings = extraSettings ?? new Dictionary<string, string>();
     }
 
     public InfrastructureFixture Infrastructure { get; } = new();
@@ -65,6 +67,11 @@ public sealed class RunningPipelineFixture : IAsyncLifetime
         if (postgresConnectionString is not null)
         {
             settings["ConnectionStrings:Postgres"] = postgresConnectionString;
+        }
+
+        foreach (var (key, value) in extraSettings)
+        {
+            settings[key] = value;
         }
 
         settings["Artifacts:Root"] = ArtifactRoot;
@@ -155,7 +162,7 @@ public sealed class RunningPipelineFixture : IAsyncLifetime
             Project = options.Project,
             DatasetUri = datasetUri,
             DatasetSha256 = options.DatasetSha256,
-            Hyperparameters = new Hyperparameters { Iterations = 10, Resolution = 48 },
+            Hyperparameters = new Hyperparameters { Iterations = options.Iterations, Resolution = 48 },
         });
         return trainingId;
     }
@@ -226,4 +233,5 @@ public sealed class BeginTrainingOptions
 
     public string Project { get; set; } = "shapes";
     public string? DatasetSha256 { get; set; }
+    public int Iterations { get; set; } = 10;
 }
