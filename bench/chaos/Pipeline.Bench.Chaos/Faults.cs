@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Pipeline.Integration.Tests;
 using Pipeline.Integration.Tests.Outages;
 
@@ -65,8 +66,43 @@ public sealed class FaultSchedule(ServiceSet services, PrivatePostgres postgres,
             await Task.Delay(Restart);
             await postgres.StartAgainAsync();
         }));
+        if (options.KillBroker)
+        {
+            faults.Add(("SIGKILL the RabbitMQ node, started again by scripts/infra.sh up", KillBroker));
+        }
+
         var random = new Random(options.Seed);
         return [.. faults.OrderBy(_ => random.Next())];
+    }
+
+    // The node this checkout's scripts/infra.sh started; a broker reused from elsewhere is not this bench's to kill.
+    private static async Task KillBroker()
+    {
+        var pidFile = Path.Combine(ServiceProcess.RepositoryRoot, ".infra", "rabbitmq", "rabbitmq.pid");
+        if (!File.Exists(pidFile))
+        {
+            Console.WriteLine($"    skipped: no {pidFile} (the broker was not started by this checkout's scripts/infra.sh)");
+            return;
+        }
+
+        using (var node = Process.GetProcessById(int.Parse((await File.ReadAllTextAsync(pidFile)).Trim())))
+        {
+            node.Kill();
+            await node.WaitForExitAsync();
+        }
+
+        await Task.Delay(Restart);
+        using var up = Process.Start(new ProcessStartInfo("bash", [Path.Combine(ServiceProcess.RepositoryRoot, "scripts", "infra.sh"), "up"])
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true,
+        })!;
+        var output = up.StandardError.ReadToEndAsync();
+        await up.StandardOutput.ReadToEndAsync();
+        await up.WaitForExitAsync();
+        if (up.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"scripts/infra.sh up failed after the broker was killed: {await output}");
+        }
     }
 
     private async Task KillAndRestart(string name, TimeSpan down)
