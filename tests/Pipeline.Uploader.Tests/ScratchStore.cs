@@ -17,7 +17,7 @@ public sealed class ScratchStore : IDisposable
     public static UploadModel Command(Guid trainingId, string project, int attempt = 1) => new()
     {
         TrainingId = trainingId, Attempt = attempt, Organization = "acme", Project = project,
-        ModelKey = ArtifactKeys.TrainedModel(trainingId),
+        ModelKey = ArtifactKeys.TrainedModel(trainingId, 1),
         Categories = [new Category { Id = "1", Name = "cat" }],
         Metrics = new TrainingMetrics { Iteration = 10, Loss = 0.5, MeanAveragePrecision = 0.7 },
     };
@@ -25,7 +25,7 @@ public sealed class ScratchStore : IDisposable
     /// <summary>Writes weights.bin and labels.txt plus a model.json listing their sha256s.</summary>
     public async Task<ModelDescription> WriteTrainedModelAsync(Guid trainingId, string weights = "weights")
     {
-        var key = ArtifactKeys.TrainedModel(trainingId);
+        var key = ArtifactKeys.TrainedModel(trainingId, 1);
         var files = new List<ModelFile>();
         foreach (var (name, content) in new[] { ("weights.bin", weights), ("labels.txt", "cat\n") })
         {

@@ -96,7 +96,7 @@ public sealed class When_registering_a_model(PostgresFixture postgres) : IDispos
     {
         var trainingId = Guid.NewGuid();
         await scratch.WriteTrainedModelAsync(trainingId);
-        await scratch.Store.WriteAsync($"{ArtifactKeys.TrainedModel(trainingId)}/weights.bin", new MemoryStream("tampered"u8.ToArray()));
+        await scratch.Store.WriteAsync($"{ArtifactKeys.TrainedModel(trainingId, 1)}/weights.bin", new MemoryStream("tampered"u8.ToArray()));
 
         var refusal = await Assert.ThrowsAsync<StageInputException>(() =>
             Registrar.RegisterAsync(ScratchStore.Command(trainingId, project), CancellationToken.None));

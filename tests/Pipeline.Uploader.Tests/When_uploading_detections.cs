@@ -33,7 +33,7 @@ public sealed class When_uploading_detections(PostgresFixture postgres) : IDispo
         var keys = new List<string>();
         foreach (var (batch, index) in batches.Select((batch, index) => (batch, index)))
         {
-            var key = ArtifactKeys.DetectionBatch(trainingId, index);
+            var key = ArtifactKeys.DetectionBatch(trainingId, 1, index);
             await scratch.Store.WriteJsonAsync(key, batch);
             keys.Add(key);
         }
@@ -102,7 +102,7 @@ public sealed class When_uploading_detections(PostgresFixture postgres) : IDispo
     {
         var command = new UploadDetections
         {
-            TrainingId = trainingId, Attempt = 1, ModelId = modelId, DetectionKeys = [ArtifactKeys.DetectionBatch(trainingId, 3)],
+            TrainingId = trainingId, Attempt = 1, ModelId = modelId, DetectionKeys = [ArtifactKeys.DetectionBatch(trainingId, 1, 3)],
         };
 
         var refusal = await Assert.ThrowsAsync<StageInputException>(() => Recorder.RecordAsync(command, CancellationToken.None));

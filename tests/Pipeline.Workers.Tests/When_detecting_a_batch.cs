@@ -20,7 +20,7 @@ public sealed class When_detecting_a_batch : IDisposable
 
         var batch = await workers.Detection(settings).DetectAsync(command, CancellationToken.None);
 
-        Assert.Equal(ArtifactKeys.DetectionBatch(command.TrainingId, command.BatchIndex), batch.DetectionsKey);
+        Assert.Equal(ArtifactKeys.DetectionBatch(command.TrainingId, command.Attempt, command.BatchIndex), batch.DetectionsKey);
         var detections = await workers.Store.ReadAsync<List<ImageDetections>>(batch.DetectionsKey);
         var imageIds = await workers.Store.ReadAsync<List<string>>(command.DetectionListKey);
         Assert.Equal(imageIds.Skip(2).Take(10), detections.Select(d => d.ImageId));

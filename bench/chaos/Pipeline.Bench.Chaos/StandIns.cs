@@ -32,7 +32,7 @@ public sealed class StandInCleanup(IArtifactStore store) : IConsumer<TrainingRea
 {
     public Task Consume(ConsumeContext<TrainingReadyForCleanup> context)
     {
-        store.Delete(ArtifactKeys.TrainedModel(context.Message.TrainingId));
+        store.Delete(ArtifactKeys.TrainedModels(context.Message.TrainingId));
         store.Delete(ArtifactKeys.Detections(context.Message.TrainingId));
         return Task.CompletedTask;
     }

@@ -20,11 +20,15 @@ public static class ArtifactKeys
 
     public static string Checkpoints(Guid trainingId) => $"{Training(trainingId)}/checkpoints";
 
-    public static string TrainedModel(Guid trainingId) => $"{Training(trainingId)}/model";
+    /// <summary>Every trained model of the training, one folder per attempt (dropped whole at cleanup).</summary>
+    public static string TrainedModels(Guid trainingId) => $"{Training(trainingId)}/model";
+
+    // What an attempt writes carries the attempt, so a stale or duplicate copy never overwrites a live attempt's files.
+    public static string TrainedModel(Guid trainingId, int attempt) => $"{TrainedModels(trainingId)}/attempt-{attempt}";
 
     public static string Detections(Guid trainingId) => $"{Training(trainingId)}/detections";
 
-    public static string DetectionBatch(Guid trainingId, int batchIndex) => $"{Detections(trainingId)}/batch-{batchIndex:D5}.json";
+    public static string DetectionBatch(Guid trainingId, int attempt, int batchIndex) => $"{Detections(trainingId)}/attempt-{attempt}/batch-{batchIndex:D5}.json";
 
     public static string RegisteredModel(Guid modelId) => $"models/{modelId:N}";
 

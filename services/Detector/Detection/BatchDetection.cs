@@ -28,7 +28,7 @@ public sealed class BatchDetection(IArtifactStore store, ModelCache models, IOpt
 
         // The model's decoder suppresses overlaps at its own default; this applies the configured threshold.
         var detections = found.Select(image => (image with { Detections = BoxOps.Nms(image.Detections, settings.NmsIou) }).ToContracts(command.ModelId)).ToList();
-        var key = ArtifactKeys.DetectionBatch(command.TrainingId, command.BatchIndex);
+        var key = ArtifactKeys.DetectionBatch(command.TrainingId, command.Attempt, command.BatchIndex);
         await store.WriteJsonAsync(key, detections, cancellationToken);
         var count = detections.Sum(d => d.Boxes.Count + d.Points.Count + d.Classifications.Count);
         logger.LogInformation("Detected batch {BatchIndex} of {BatchCount} of {TrainingId}: {DetectionCount} detections on {ImageCount} images",

@@ -12,7 +12,7 @@ public sealed class DropTrainerScratchConsumer(IArtifactStore store, ILogger<Dro
     {
         var trainingId = context.Message.TrainingId;
         store.Delete(ArtifactKeys.Checkpoints(trainingId));
-        store.Delete(ArtifactKeys.TrainedModel(trainingId));
+        store.Delete(ArtifactKeys.TrainedModels(trainingId));
         logger.LogInformation("Dropped the checkpoints and trained model of {TrainingId}", trainingId);
         return Task.CompletedTask;
     }

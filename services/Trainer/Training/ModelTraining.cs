@@ -106,7 +106,7 @@ public sealed class ModelTraining(IArtifactStore store, TrainingDevice device, I
             last = Evaluate(trainer, evaluationImages, trainer.Iteration, lastLoss);
         }
 
-        var modelKey = await WriteModelAsync(command.TrainingId, trainer.Model, last, cancellationToken);
+        var modelKey = await WriteModelAsync(command.TrainingId, command.Attempt, trainer.Model, last, cancellationToken);
         logger.LogInformation("Training {TrainingId} finished at iteration {Iteration}: mAP@0.5 {MeanAveragePrecision:F3}, model in {ModelKey}",
             command.TrainingId, trainer.Iteration, last.MeanAveragePrecision, modelKey);
         return new TrainingResult(modelKey, last, startIteration);
@@ -274,9 +274,9 @@ public sealed class ModelTraining(IArtifactStore store, TrainingDevice device, I
         }
     }
 
-    private async Task<string> WriteModelAsync(Guid trainingId, DetectorModel model, TrainingMetrics metrics, CancellationToken cancellationToken)
+    private async Task<string> WriteModelAsync(Guid trainingId, int attempt, DetectorModel model, TrainingMetrics metrics, CancellationToken cancellationToken)
     {
-        var modelKey = ArtifactKeys.TrainedModel(trainingId);
+        var modelKey = ArtifactKeys.TrainedModel(trainingId, attempt);
         var scratch = Directory.CreateTempSubdirectory("trainer-model-").FullName;
         try
         {

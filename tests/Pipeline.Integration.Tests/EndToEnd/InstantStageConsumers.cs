@@ -14,7 +14,7 @@ public sealed class InstantTrainModelConsumer(IArtifactStore store) : IConsumer<
     public async Task Consume(ConsumeContext<TrainModel> context)
     {
         var command = context.Message;
-        var modelKey = ArtifactKeys.TrainedModel(command.TrainingId);
+        var modelKey = ArtifactKeys.TrainedModel(command.TrainingId, command.Attempt);
         var weights = await store.WriteAsync($"{modelKey}/weights.bin", new MemoryStream(Encoding.UTF8.GetBytes($"weights of {command.TrainingId}")));
         var metrics = new TrainingMetrics
         {
@@ -55,7 +55,7 @@ public sealed class InstantDetectImagesConsumer(IArtifactStore store) : IConsume
             ImageId = imageId,
             Boxes = [new BoxDetection { CategoryId = "square", CategoryName = "square", X = 4, Y = 4, Width = 10, Height = 10, Confidence = 0.9, ModelId = command.ModelId }],
         }).ToList();
-        var key = ArtifactKeys.DetectionBatch(command.TrainingId, command.BatchIndex);
+        var key = ArtifactKeys.DetectionBatch(command.TrainingId, command.Attempt, command.BatchIndex);
         await store.WriteJsonAsync(key, detections);
         await context.Publish(new ImagesDetected
         {

@@ -52,7 +52,7 @@ public sealed class InstantTrainModel : IConsumer<TrainModel>
     public Task Consume(ConsumeContext<TrainModel> context) => context.Publish(new ModelTrained
     {
         TrainingId = context.Message.TrainingId, Attempt = context.Message.Attempt,
-        ModelKey = ArtifactKeys.TrainedModel(context.Message.TrainingId), Metrics = Metrics,
+        ModelKey = ArtifactKeys.TrainedModel(context.Message.TrainingId, context.Message.Attempt), Metrics = Metrics,
     });
 }
 
@@ -74,7 +74,7 @@ public sealed class InstantDetectImages : IConsumer<DetectImages>
     public Task Consume(ConsumeContext<DetectImages> context) => context.Publish(new ImagesDetected
     {
         TrainingId = context.Message.TrainingId, Attempt = context.Message.Attempt, BatchIndex = context.Message.BatchIndex,
-        DetectionsKey = ArtifactKeys.DetectionBatch(context.Message.TrainingId, context.Message.BatchIndex),
+        DetectionsKey = ArtifactKeys.DetectionBatch(context.Message.TrainingId, context.Message.Attempt, context.Message.BatchIndex),
         ImageCount = context.Message.ImageCount, DetectionCount = context.Message.ImageCount * 2,
     });
 }
