@@ -38,9 +38,9 @@ public sealed class DownloaderHarness : IDisposable
             Categories = categories ?? [], DetectOn = detectOn,
         }, CancellationToken.None);
 
-    public Task<DatasetManifest> ManifestAsync() => Store.ReadAsync<DatasetManifest>(ArtifactKeys.DatasetManifest(TrainingId));
+    public Task<DatasetManifest> ManifestAsync() => Store.ReadAsync<DatasetManifest>(ArtifactKeys.DatasetManifest(TrainingId, 1));
 
-    public Task<List<string>> DetectionListAsync() => Store.ReadAsync<List<string>>(ArtifactKeys.DetectionList(TrainingId));
+    public Task<List<string>> DetectionListAsync() => Store.ReadAsync<List<string>>(ArtifactKeys.DetectionList(TrainingId, 1));
 
     /// <summary>
     /// Every file called <paramref name="name"/> anywhere under the harness's folder, which holds the work folder and the

@@ -32,9 +32,9 @@ public sealed class When_fetching_a_base_model : IDisposable
     {
         await RegisterAsync("weights");
 
-        var key = await Fetcher.FetchAsync(harness.TrainingId, modelId, CancellationToken.None);
+        var key = await Fetcher.FetchAsync(harness.TrainingId, 1, modelId, CancellationToken.None);
 
-        Assert.Equal(ArtifactKeys.BaseModel(harness.TrainingId), key);
+        Assert.Equal(ArtifactKeys.BaseModel(harness.TrainingId, 1), key);
         Assert.Equal("weights", File.ReadAllText(harness.Store.GetLocalPath($"{key}/weights.bin")));
         Assert.True(harness.Store.Exists($"{key}/model.json"));
     }
@@ -44,16 +44,16 @@ public sealed class When_fetching_a_base_model : IDisposable
     {
         await RegisterAsync("weights", claimedSha: new string('0', 64));
 
-        var refusal = await Assert.ThrowsAsync<StageInputException>(() => Fetcher.FetchAsync(harness.TrainingId, modelId, CancellationToken.None));
+        var refusal = await Assert.ThrowsAsync<StageInputException>(() => Fetcher.FetchAsync(harness.TrainingId, 1, modelId, CancellationToken.None));
 
         Assert.Contains("'weights.bin'", refusal.Message);
-        Assert.False(harness.Store.Exists(ArtifactKeys.BaseModel(harness.TrainingId)));
+        Assert.False(harness.Store.Exists(ArtifactKeys.BaseModel(harness.TrainingId, 1)));
     }
 
     [Fact]
     public async Task A_model_missing_from_the_registry_is_refused()
     {
-        var refusal = await Assert.ThrowsAsync<StageInputException>(() => Fetcher.FetchAsync(harness.TrainingId, modelId, CancellationToken.None));
+        var refusal = await Assert.ThrowsAsync<StageInputException>(() => Fetcher.FetchAsync(harness.TrainingId, 1, modelId, CancellationToken.None));
 
         Assert.Contains($"Model {modelId} is not in the registry", refusal.Message);
     }

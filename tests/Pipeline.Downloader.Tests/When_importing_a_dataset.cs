@@ -17,11 +17,11 @@ public sealed class When_importing_a_dataset : IDisposable
 
         var result = await harness.ImportAsync(DownloaderHarness.FileUri(dataset.Folder));
 
-        Assert.Equal(ArtifactKeys.DatasetManifest(harness.TrainingId), result.DatasetKey);
+        Assert.Equal(ArtifactKeys.DatasetManifest(harness.TrainingId, 1), result.DatasetKey);
         Assert.Equal((2, 1, 3, 0), (result.TrainImageCount, result.TestImageCount, result.DetectionImageCount, result.SkippedImageCount));
         var manifest = await harness.ManifestAsync();
         Assert.Equal(["a", "b", "c"], manifest.Images.Select(image => image.Id));
-        Assert.All(manifest.Images, image => Assert.True(harness.Store.Exists($"{ArtifactKeys.Dataset(harness.TrainingId)}/{image.File}")));
+        Assert.All(manifest.Images, image => Assert.True(harness.Store.Exists($"{ArtifactKeys.Dataset(harness.TrainingId, 1)}/{image.File}")));
         Assert.Equal(["a", "b", "c"], await harness.DetectionListAsync());
         Assert.Equal(["1", "2"], result.Categories.Select(category => category.Id));
     }

@@ -81,7 +81,7 @@ public sealed class When_detecting_a_batch : IDisposable
         return (new DetectImages
         {
             TrainingId = trainingId, Attempt = 1, BatchIndex = 1, BatchCount = 3, DatasetKey = datasetKey,
-            DetectionListKey = ArtifactKeys.DetectionList(trainingId), FirstImageIndex = 2, ImageCount = 3,
+            DetectionListKey = ArtifactKeys.DetectionList(trainingId, 1), FirstImageIndex = 2, ImageCount = 3,
             ModelId = Guid.NewGuid(), ModelKey = trained.ModelKey,
         }, categories);
     }

@@ -49,14 +49,14 @@ public sealed class WorkerStore : IDisposable
     /// </summary>
     public (string DatasetKey, IReadOnlyList<Contracts.Category> Categories) AddShapesDataset(Guid trainingId, int train = 8, int test = 4, int seed = 3)
     {
-        var folder = Store.GetLocalPath(ArtifactKeys.Dataset(trainingId));
+        var folder = Store.GetLocalPath(ArtifactKeys.Dataset(trainingId, 1));
         var dataset = ShapesDataset.Generate(folder, new ShapesDatasetOptions
         {
             Seed = seed, TrainImages = train, TestImages = test, Size = 64, MinShapeSize = 8, MaxShapeSize = 20,
         });
         // ShapesDataset writes the pipeline's manifest.json beside its images: where the Downloader puts a dataset.
-        var key = ArtifactKeys.DatasetManifest(trainingId);
-        Store.WriteJsonAsync(ArtifactKeys.DetectionList(trainingId), dataset.Images.Select(i => i.Id).ToList()).GetAwaiter().GetResult();
+        var key = ArtifactKeys.DatasetManifest(trainingId, 1);
+        Store.WriteJsonAsync(ArtifactKeys.DetectionList(trainingId, 1), dataset.Images.Select(i => i.Id).ToList()).GetAwaiter().GetResult();
         return (key, dataset.Categories);
     }
     public void Dispose() => Directory.Delete(Root, recursive: true);

@@ -10,20 +10,26 @@ public static class ArtifactKeys
 
     public static string Training(Guid trainingId) => $"trainings/{trainingId:N}";
 
-    public static string Dataset(Guid trainingId) => $"{Training(trainingId)}/dataset";
+    // What an attempt writes carries the attempt, so a stale or duplicate copy never overwrites a live attempt's files.
 
-    public static string DatasetManifest(Guid trainingId) => $"{Dataset(trainingId)}/manifest.json";
+    /// <summary>Every attempt's dataset of the training (dropped whole at cleanup).</summary>
+    public static string Datasets(Guid trainingId) => $"{Training(trainingId)}/dataset";
 
-    public static string DetectionList(Guid trainingId) => $"{Training(trainingId)}/detection-images.json";
+    public static string Dataset(Guid trainingId, int attempt) => $"{Datasets(trainingId)}/attempt-{attempt}";
 
-    public static string BaseModel(Guid trainingId) => $"{Training(trainingId)}/base-model";
+    public static string DatasetManifest(Guid trainingId, int attempt) => $"{Dataset(trainingId, attempt)}/manifest.json";
+
+    public static string DetectionList(Guid trainingId, int attempt) => $"{Dataset(trainingId, attempt)}/detection-images.json";
+
+    public static string BaseModels(Guid trainingId) => $"{Training(trainingId)}/base-model";
+
+    public static string BaseModel(Guid trainingId, int attempt) => $"{BaseModels(trainingId)}/attempt-{attempt}";
 
     public static string Checkpoints(Guid trainingId) => $"{Training(trainingId)}/checkpoints";
 
     /// <summary>Every trained model of the training, one folder per attempt (dropped whole at cleanup).</summary>
     public static string TrainedModels(Guid trainingId) => $"{Training(trainingId)}/model";
 
-    // What an attempt writes carries the attempt, so a stale or duplicate copy never overwrites a live attempt's files.
     public static string TrainedModel(Guid trainingId, int attempt) => $"{TrainedModels(trainingId)}/attempt-{attempt}";
 
     public static string Detections(Guid trainingId) => $"{Training(trainingId)}/detections";

@@ -12,9 +12,8 @@ public sealed class DropDownloadedDataConsumer(IArtifactStore store, ILogger<Dro
     public Task Consume(ConsumeContext<TrainingReadyForCleanup> context)
     {
         var trainingId = context.Message.TrainingId;
-        store.Delete(ArtifactKeys.Dataset(trainingId));
-        store.Delete(ArtifactKeys.DetectionList(trainingId));
-        store.Delete(ArtifactKeys.BaseModel(trainingId));
+        store.Delete(ArtifactKeys.Datasets(trainingId));
+        store.Delete(ArtifactKeys.BaseModels(trainingId));
         logger.LogInformation("Dropped the dataset and base model of {TrainingId}", trainingId);
         return Task.CompletedTask;
     }

@@ -94,7 +94,7 @@ public sealed class DatasetImporter(
             throw new StageInputException($"Dataset holds image id '{duplicate.Key}' more than once.");
         }
 
-        var datasetKey = ArtifactKeys.Dataset(command.TrainingId);
+        var datasetKey = ArtifactKeys.Dataset(command.TrainingId, command.Attempt);
         store.Delete(datasetKey);
         var budget = new ByteBudget(settings.MaxDatasetBytes, () => new StageInputException(
             $"Dataset images add up to more than Downloader:MaxDatasetBytes ({settings.MaxDatasetBytes} bytes)."));
@@ -132,12 +132,12 @@ public sealed class DatasetImporter(
             DetectionScope.TrainImages => stored.Where(image => image.Split == "train").ToList(),
             _ => [],
         };
-        await store.WriteJsonAsync(ArtifactKeys.DatasetManifest(command.TrainingId),
+        await store.WriteJsonAsync(ArtifactKeys.DatasetManifest(command.TrainingId, command.Attempt),
             new DatasetManifest { Categories = categories, Images = stored }, cancellationToken);
-        await store.WriteJsonAsync(ArtifactKeys.DetectionList(command.TrainingId), detectOn.Select(image => image.Id).ToList(), cancellationToken);
+        await store.WriteJsonAsync(ArtifactKeys.DetectionList(command.TrainingId, command.Attempt), detectOn.Select(image => image.Id).ToList(), cancellationToken);
         logger.LogInformation("Dataset of {TrainingId}: {Train} train, {Test} test, {Skipped} skipped, {Detect} to detect on",
             command.TrainingId, train, stored.Count - train, skipped, detectOn.Count);
-        return new DownloadedDataset(ArtifactKeys.DatasetManifest(command.TrainingId), ArtifactKeys.DetectionList(command.TrainingId),
+        return new DownloadedDataset(ArtifactKeys.DatasetManifest(command.TrainingId, command.Attempt), ArtifactKeys.DetectionList(command.TrainingId, command.Attempt),
             categories, train, stored.Count - train, detectOn.Count, skipped);
     }
 

@@ -8,7 +8,7 @@ namespace Pipeline.Downloader.Models;
 public sealed class BaseModelFetcher(IArtifactStore store, ILogger<BaseModelFetcher> logger)
 {
     /// <returns>The artifact key of the training's verified copy.</returns>
-    public async Task<string> FetchAsync(Guid trainingId, Guid modelId, CancellationToken cancellationToken)
+    public async Task<string> FetchAsync(Guid trainingId, int attempt, Guid modelId, CancellationToken cancellationToken)
     {
         var registered = ArtifactKeys.RegisteredModel(modelId);
         if (!store.Exists(ModelArtifacts.DescriptionKey(registered)))
@@ -16,7 +16,7 @@ public sealed class BaseModelFetcher(IArtifactStore store, ILogger<BaseModelFetc
             throw new StageInputException($"Model {modelId} is not in the registry (no {ArtifactKeys.ModelDescriptionFile} at '{registered}').");
         }
 
-        var target = ArtifactKeys.BaseModel(trainingId);
+        var target = ArtifactKeys.BaseModel(trainingId, attempt);
         var description = await store.CopyVerifiedModelAsync(registered, target, cancellationToken);
         logger.LogInformation("Base model {ModelId} ({Architecture}, {FileCount} files) verified into {ModelKey}",
             modelId, description.Architecture, description.Files.Count, target);

@@ -37,7 +37,7 @@ public sealed class TrainingThroughTheServicesTests(RunningPipelineFixture pipel
 
         // Completed tells every service to drop its scratch; the Downloader's goes.
         await RunningPipelineFixture.WaitUntil("the downloaded dataset is dropped",
-            () => Task.FromResult(!pipeline.Artifacts.Exists(ArtifactKeys.Dataset(trainingId))), Timeout);
+            () => Task.FromResult(!pipeline.Artifacts.Exists(ArtifactKeys.Datasets(trainingId))), Timeout);
     }
 
     [Fact]

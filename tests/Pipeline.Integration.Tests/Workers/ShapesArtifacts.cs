@@ -11,14 +11,14 @@ public static class ShapesArtifacts
     /// <summary>The contracts manifest at <see cref="ArtifactKeys.DatasetManifest"/>, the images beside it, and the detection list of every image.</summary>
     public static (string DatasetKey, IReadOnlyList<Category> Categories) AddDataset(IArtifactStore store, Guid trainingId, int train = 8, int test = 4)
     {
-        var folder = store.GetLocalPath(ArtifactKeys.Dataset(trainingId));
+        var folder = store.GetLocalPath(ArtifactKeys.Dataset(trainingId, 1));
         var dataset = ShapesDataset.Generate(folder, new ShapesDatasetOptions
         {
             Seed = 5, TrainImages = train, TestImages = test, Size = 64, MinShapeSize = 8, MaxShapeSize = 20,
         });
         // ShapesDataset writes the pipeline's manifest.json beside its images: where the Downloader puts a dataset.
-        store.WriteJsonAsync(ArtifactKeys.DetectionList(trainingId), dataset.Images.Select(i => i.Id).ToList()).GetAwaiter().GetResult();
-        return (ArtifactKeys.DatasetManifest(trainingId), dataset.Categories);
+        store.WriteJsonAsync(ArtifactKeys.DetectionList(trainingId, 1), dataset.Images.Select(i => i.Id).ToList()).GetAwaiter().GetResult();
+        return (ArtifactKeys.DatasetManifest(trainingId, 1), dataset.Categories);
     }
 
     /// <summary>A model folder with random weights and a contracts model.json, as a registered model lies in the store.</summary>

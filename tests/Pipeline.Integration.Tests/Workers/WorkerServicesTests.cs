@@ -264,8 +264,8 @@ public sealed class WorkerServicesTests(InfrastructureFixture infrastructure) : 
 
     private TrainModel TrainModel(Guid trainingId, int iterations)
     {
-        var (datasetKey, categories) = Store.Exists(ArtifactKeys.DatasetManifest(trainingId))
-            ? (ArtifactKeys.DatasetManifest(trainingId), Store.ReadAsync<Contracts.DatasetManifest>(ArtifactKeys.DatasetManifest(trainingId)).GetAwaiter().GetResult().Categories)
+        var (datasetKey, categories) = Store.Exists(ArtifactKeys.DatasetManifest(trainingId, 1))
+            ? (ArtifactKeys.DatasetManifest(trainingId, 1), Store.ReadAsync<Contracts.DatasetManifest>(ArtifactKeys.DatasetManifest(trainingId, 1)).GetAwaiter().GetResult().Categories)
             : ShapesArtifacts.AddDataset(Store, trainingId);
         return new TrainModel
         {
@@ -277,7 +277,7 @@ public sealed class WorkerServicesTests(InfrastructureFixture infrastructure) : 
     private static DetectImages DetectImages(Guid trainingId, string datasetKey, Guid modelId, string modelKey, int batch) => new()
     {
         TrainingId = trainingId, Attempt = 1, BatchIndex = batch, BatchCount = 10, DatasetKey = datasetKey,
-        DetectionListKey = ArtifactKeys.DetectionList(trainingId), FirstImageIndex = batch * 2, ImageCount = 2, ModelId = modelId, ModelKey = modelKey,
+        DetectionListKey = ArtifactKeys.DetectionList(trainingId, 1), FirstImageIndex = batch * 2, ImageCount = 2, ModelId = modelId, ModelKey = modelKey,
     };
 
     private async Task<T> WaitForAsync<T>(Func<T, bool> where, DateTime? since = null)

@@ -23,8 +23,8 @@ public sealed class InstantDownloadTrainingData(InstantAnswers answers) : IConsu
     public Task Consume(ConsumeContext<DownloadTrainingData> context) => context.Publish(new TrainingDataDownloaded
     {
         TrainingId = context.Message.TrainingId, Attempt = context.Message.Attempt,
-        DatasetKey = ArtifactKeys.DatasetManifest(context.Message.TrainingId),
-        DetectionListKey = ArtifactKeys.DetectionList(context.Message.TrainingId),
+        DatasetKey = ArtifactKeys.DatasetManifest(context.Message.TrainingId, context.Message.Attempt),
+        DetectionListKey = ArtifactKeys.DetectionList(context.Message.TrainingId, context.Message.Attempt),
         Categories = InstantAnswers.Categories,
         TrainImageCount = 64, TestImageCount = 16, DetectionImageCount = answers.DetectionImageCount,
     });
@@ -35,7 +35,7 @@ public sealed class InstantDownloadBaseModel : IConsumer<DownloadBaseModel>
     public Task Consume(ConsumeContext<DownloadBaseModel> context) => context.Publish(new BaseModelDownloaded
     {
         TrainingId = context.Message.TrainingId, Attempt = context.Message.Attempt,
-        ModelId = context.Message.ModelId, ModelKey = ArtifactKeys.BaseModel(context.Message.TrainingId),
+        ModelId = context.Message.ModelId, ModelKey = ArtifactKeys.BaseModel(context.Message.TrainingId, context.Message.Attempt),
     });
 }
 
