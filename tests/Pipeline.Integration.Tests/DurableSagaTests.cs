@@ -124,7 +124,7 @@ public sealed class DurableSagaTests(InfrastructureFixture infrastructure) : IAs
         var settings = infrastructure.ServiceSettings();
         settings["Marten:Schema"] = schema;
         settings["Outbox:Deliver"] = deliver.ToString();
-        settings["Urls"] = $"http://127.0.0.1:{RunningPipelineFixture.FreePort()}";
+        settings["Urls"] = $"http://127.0.0.1:{ServiceProcess.FreePort()}";
         var environment = settings.Where(s => s.Value is not null).ToDictionary(s => s.Key.Replace(":", "__"), s => s.Value!);
         var process = ServiceProcess.Start("Orchestrator", name, environment, Path.Combine(Path.GetTempPath(), $"pipeline-{schema}"));
         running.Add(process);

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
 using System.Reflection;
 using System.Text;
 
@@ -92,6 +94,14 @@ public sealed class ServiceProcess : IAsyncDisposable
     }
 
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
+    /// <summary>A loopback port nobody listens on now, for a service's HTTP host or a server of a test's own.</summary>
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
 
     /// <summary>Stops the process the way a crash would: no graceful shutdown.</summary>
     public void Kill()

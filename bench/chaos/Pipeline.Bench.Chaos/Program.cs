@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Marten;
@@ -14,6 +13,7 @@ using Pipeline.Bench.Orchestration;
 using Pipeline.Contracts;
 using Pipeline.Hosting;
 using Pipeline.Hosting.Storage;
+using Pipeline.Integration.Tests;
 using Pipeline.Integration.Tests.EndToEnd;
 using Pipeline.Integration.Tests.Outages;
 using Pipeline.Orchestrator;
@@ -35,7 +35,7 @@ foreach (var stage in TrainingStages.All)
 }
 
 var environment = settings.Where(s => s.Value is not null).ToDictionary(s => s.Key.Replace(":", "__"), s => s.Value!);
-environment["Urls"] = $"http://127.0.0.1:{FreePort()}";
+environment["Urls"] = $"http://127.0.0.1:{ServiceProcess.FreePort()}";
 await using var services = new ServiceSet(environment, Path.Combine(work, "logs"));
 foreach (var name in services.Names)
 {
@@ -235,11 +235,4 @@ static async Task WaitFor(string what, Func<Task<bool>> condition, TimeSpan boun
 
         await Task.Delay(200);
     }
-}
-
-static int FreePort()
-{
-    using var listener = new TcpListener(IPAddress.Loopback, 0);
-    listener.Start();
-    return ((IPEndPoint)listener.LocalEndpoint).Port;
 }

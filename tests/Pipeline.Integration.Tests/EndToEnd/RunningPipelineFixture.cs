@@ -61,7 +61,7 @@ public sealed class RunningPipelineFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await Infrastructure.InitializeAsync();
-        var apiUrl = $"http://127.0.0.1:{FreePort()}";
+        var apiUrl = $"http://127.0.0.1:{ServiceProcess.FreePort()}";
         var settings = Infrastructure.ServiceSettings();
         settings["Marten:Schema"] = Infrastructure.NewSchema("e2e");
         if (postgresConnectionString is not null)
@@ -219,12 +219,6 @@ public sealed class RunningPipelineFixture : IAsyncLifetime
         return builder.Build();
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
 
 public sealed class BeginTrainingOptions

@@ -1,7 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
-using Npgsql;
 
 namespace Pipeline.Integration.Tests.Outages;
 
@@ -14,7 +11,7 @@ public sealed class PrivatePostgres : IAsyncDisposable
     private const string Bin = "/usr/lib/postgresql/15/bin";
     private const string SystemUser = "postgres";
     private readonly string home = Directory.CreateTempSubdirectory("pipeline-private-pg-").FullName;
-    private readonly int port = FreePort();
+    private readonly int port = ServiceProcess.FreePort();
 
     private string Data => Path.Combine(home, "data");
 
@@ -33,51 +30,61 @@ public sealed class PrivatePostgres : IAsyncDisposable
         return postgres;
     }
 
-    /// <summary>Starts the stopped cluster and waits until it takes connections.</summary>
+    /// <summary>Starts the stopped cluster; pg_ctl's -w returns once it takes connections.</summary>
     public async Task StartAgainAsync()
-    {
-        // After a SIGKILL of the postmaster its backends linger for a moment on the shared memory: start until it takes.
-        for (var tries = 1; ; tries++)
-        {
-            try
-            {
-                await StartOnceAsync();
-                break;
-            }
-            catch (InvalidOperationException) when (tries < 10)
-            {
-                await Task.Delay(1000);
-            }
-        }
-    }
-
-    private async Task StartOnceAsync()
     {
         await AsPostgres($"{Bin}/pg_ctl", "-D", Data, "-l", Path.Combine(home, "postgres.log"), "-w", "-t", "60",
             "-o", $"-c listen_addresses=127.0.0.1 -p {port} -k {home}", "start");
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (true)
-        {
-            try
-            {
-                await using var connection = new NpgsqlConnection(ConnectionString);
-                await connection.OpenAsync();
-                return;
-            }
-            catch (NpgsqlException) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(200);
-            }
-        }
     }
 
     /// <summary>Ends the postmaster with SIGKILL, as a crash would; <see cref="StartAgainAsync"/> recovers it.</summary>
     public async Task KillAsync()
     {
         var pid = int.Parse((await File.ReadAllLinesAsync(Path.Combine(Data, "postmaster.pid")))[0]);
-        using var postmaster = Process.GetProcessById(pid);
-        postmaster.Kill();
-        await postmaster.WaitForExitAsync();
+        using (var postmaster = Process.GetProcessById(pid))
+        {
+            postmaster.Kill();
+            await postmaster.WaitForExitAsync();
+        }
+
+        // Its backends notice and exit on their own; a new postmaster refuses to start while they hold the shared
+        // memory. Every PostgreSQL process works in the data folder, so none left there means the cluster is down.
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        for (var left = ProcessesIn(Data); left.Count > 0; left = ProcessesIn(Data))
+        {
+            foreach (var backend in left)
+            {
+                await backend.WaitForExitAsync(bound.Token);
+                backend.Dispose();
+            }
+        }
+    }
+
+    private static List<Process> ProcessesIn(string folder)
+    {
+        var found = new List<Process>();
+        foreach (var entry in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(entry), out var pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                if (new DirectoryInfo(Path.Combine(entry, "cwd")).ResolveLinkTarget(returnFinalTarget: false)?.FullName is { } cwd
+                    && Path.TrimEndingDirectorySeparator(cwd) == Path.TrimEndingDirectorySeparator(folder))
+                {
+                    found.Add(Process.GetProcessById(pid));
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+            {
+                // Gone meanwhile.
+            }
+        }
+
+        return found;
     }
 
     /// <summary>Stops it the way an operator would (fast shutdown: sessions are ended, nothing is written afterwards).</summary>
@@ -100,12 +107,6 @@ public sealed class PrivatePostgres : IAsyncDisposable
         Directory.Delete(home, recursive: true);
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private static Task AsPostgres(params string[] command) => Run("runuser", ["-u", SystemUser, "--", .. command]);
 
