@@ -10,7 +10,9 @@ namespace Pipeline.Orchestrator.Persistence;
 /// Opens one lightweight Marten session per consumed message; the saga is loaded, run and written in it.
 /// No identity map or dirty tracking: the repository context says exactly what is written, and with which revision.
 /// With the outbox on, a message whose id the inbox holds has had its effects committed already: it is acknowledged
-/// and nothing runs again (what it sent is in the outbox, or delivered).
+/// and nothing runs again (what it sent is in the outbox, or delivered). The inbox is read only on a retry: a copy
+/// that arrives first in this process runs, its commit fails on the inbox row's key, and the retry finds it there,
+/// so the common case pays no extra round trip.
 /// </summary>
 public sealed class MartenSagaRepositoryContextFactory<TSaga>(
     IDocumentStore store, ISagaConsumeContextFactory<IDocumentSession, TSaga> factory, SagaOutbox sagaOutbox, IOptions<OutboxSettings> outboxSettings,
@@ -25,7 +27,8 @@ public sealed class MartenSagaRepositoryContextFactory<TSaga>(
         if (outbox is not null)
         {
             await outbox.PrepareAsync(context.CancellationToken).ConfigureAwait(false);
-            if (context.MessageId is { } messageId && await outbox.WasConsumedAsync(messageId, context.CancellationToken).ConfigureAwait(false))
+            if (context.GetRetryAttempt() > 0 && context.MessageId is { } messageId
+                && await outbox.WasConsumedAsync(messageId, context.CancellationToken).ConfigureAwait(false))
             {
                 logger.LogInformation("{MessageType} {MessageId} was consumed already: acknowledged, not run again", typeof(T).Name, messageId);
                 return;

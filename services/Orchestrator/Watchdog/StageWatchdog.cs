@@ -15,6 +15,10 @@ public sealed class StageWatchdog(
     ILogger<StageWatchdog> logger)
     : BackgroundService
 {
+    // Retention is counted in days: looking for expired Failed trainings once a minute is plenty.
+    private static readonly TimeSpan ExpiryCheckInterval = TimeSpan.FromMinutes(1);
+    private DateTimeOffset nextExpiryCheck = DateTimeOffset.MinValue;
+
     // The (training, attempt) pairs already reported, so a slow saga queue is not flooded with the same finding.
     private readonly Dictionary<Guid, (int Attempt, DateTimeOffset At)> reported = [];
 
@@ -41,17 +45,21 @@ public sealed class StageWatchdog(
         var now = clock.GetUtcNow();
         var failedBefore = now - stages.Value.FailedRetention;
         IReadOnlyList<TrainingState> overdue;
-        IReadOnlyList<Guid> expired;
+        IReadOnlyList<Guid> expired = [];
         await using (var session = store.QuerySession())
         {
             overdue = await session.Query<TrainingState>()
                 .Where(x => x.StageDeadline != null && x.StageDeadline < now)
                 .ToListAsync(cancellationToken);
-            expired = await session.Query<TrainingState>()
-                .Where(x => x.CurrentState == TrainingStates.Failed && x.ScratchDroppedAt == null && x.UpdatedAt < failedBefore)
-                .Select(x => x.CorrelationId)
-                .Take(100)
-                .ToListAsync(cancellationToken);
+            if (now >= nextExpiryCheck)
+            {
+                expired = await session.Query<TrainingState>()
+                    .Where(x => x.CurrentState == TrainingStates.Failed && x.ScratchDroppedAt == null && x.UpdatedAt < failedBefore)
+                    .Select(x => x.CorrelationId)
+                    .Take(100)
+                    .ToListAsync(cancellationToken);
+                nextExpiryCheck = now + ExpiryCheckInterval;
+            }
         }
 
         var sent = 0;
