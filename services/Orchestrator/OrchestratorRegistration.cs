@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Pipeline.Hosting;
 using Pipeline.Hosting.Storage;
 using Pipeline.Orchestrator.Outbox;
+using Pipeline.Outbox;
 using Pipeline.Orchestrator.Persistence;
 using Pipeline.Orchestrator.Watchdog;
 
@@ -42,20 +43,12 @@ public static class OrchestratorRegistration
         return services;
     }
 
-    /// <summary>The outbox and inbox tables, and the relay that delivers the outbox unless Outbox:Enabled or Outbox:Deliver is off.</summary>
+    /// <summary>The outbox and inbox, with the relay unless Outbox:Enabled (the benchmark's baseline) or Outbox:Deliver is off.</summary>
     public static IServiceCollection AddSagaOutbox(this IServiceCollection services, IConfiguration configuration)
     {
-        var section = configuration.GetSection(OutboxSettings.Section);
-        services.Configure<OutboxSettings>(section);
-        services.AddSingleton<OutboxStore>();
-        services.AddSingleton<OutboxSignal>();
+        var settings = configuration.GetSection(OutboxSettings.Section).Get<OutboxSettings>() ?? new OutboxSettings();
+        services.AddTransactionalOutbox(configuration, deliver: settings.Enabled);
         services.AddSingleton<SagaOutbox>();
-        var settings = section.Get<OutboxSettings>() ?? new OutboxSettings();
-        if (settings.Enabled && settings.Deliver)
-        {
-            services.AddHostedService<OutboxRelay>();
-        }
-
         return services;
     }
 

@@ -1,7 +1,7 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
 using Pipeline.Contracts;
-using Pipeline.Orchestrator.Outbox;
+using Pipeline.Outbox;
 
 namespace Pipeline.Orchestrator;
 

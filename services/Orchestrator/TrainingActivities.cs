@@ -1,6 +1,6 @@
 using MassTransit;
 using Pipeline.Contracts;
-using Pipeline.Orchestrator.Outbox;
+using Pipeline.Outbox;
 
 namespace Pipeline.Orchestrator;
 

@@ -1,4 +1,4 @@
-using Pipeline.Orchestrator.Outbox;
+using Pipeline.Outbox;
 using MassTransit;
 using Pipeline.Contracts;
 

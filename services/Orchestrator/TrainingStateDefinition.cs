@@ -1,6 +1,7 @@
 using Pipeline.Contracts;
 using MassTransit;
 using Pipeline.Hosting.Messaging;
+using Pipeline.Hosting.Storage;
 using Pipeline.Orchestrator.Persistence;
 
 namespace Pipeline.Orchestrator;
@@ -23,7 +24,7 @@ public sealed class TrainingStateDefinition : SagaDefinition<TrainingState>
         // copies of one message racing each other: the loser's inbox row conflicts, and its retry finds it consumed.
         endpointConfigurator.UseMessageRetry(retry =>
         {
-            retry.Handle<Exception>(SagaWriteConflicts.IsConflict);
+            retry.Handle<Exception>(WriteConflicts.IsConflict);
             retry.Intervals(10, 25, 50, 100, 200, 400, 800, 1600, 3200);
         });
 

@@ -1,7 +1,7 @@
 using System.Linq.Expressions;
 using MassTransit;
 using Pipeline.Contracts;
-using Pipeline.Orchestrator.Outbox;
+using Pipeline.Outbox;
 
 namespace Pipeline.Orchestrator;
 

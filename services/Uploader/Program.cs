@@ -1,6 +1,7 @@
 using MassTransit;
 using Pipeline.Hosting;
 using Pipeline.Hosting.Storage;
+using Pipeline.Outbox;
 using Pipeline.Uploader;
 using Pipeline.Uploader.Consumers;
 using Pipeline.Uploader.Detections;
@@ -13,6 +14,8 @@ builder.AddPipelineDefaults("uploader", bus =>
     bus.AddConsumer<UploadDetectionsConsumer, UploadDetectionsConsumerDefinition>();
 });
 builder.AddPipelineMarten(UploaderDocuments.Configure);
+// What the Uploader announces commits with what it stores; the relay delivers it.
+builder.Services.AddTransactionalOutbox(builder.Configuration);
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<ModelRegistrar>();
 builder.Services.AddSingleton<DetectionRecorder>();

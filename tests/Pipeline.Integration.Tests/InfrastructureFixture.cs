@@ -61,6 +61,12 @@ public sealed class InfrastructureFixture : IAsyncLifetime
             schemas.Add(schema);
         }
 
+        // Created once here: the test's own stores and the services it starts would otherwise race to create it,
+        // and two concurrent CREATE SCHEMA IF NOT EXISTS can fail one of them on pg_namespace's key.
+        using var connection = new NpgsqlConnection(PostgresConnectionString);
+        connection.Open();
+        using var create = new NpgsqlCommand($"create schema if not exists \"{schema}\"", connection);
+        create.ExecuteNonQuery();
         return schema;
     }
 

@@ -1,6 +1,10 @@
+using System.Text.Json;
 using JasperFx;
 using Marten;
+using Microsoft.Extensions.Configuration;
 using Npgsql;
+using Pipeline.Hosting.Storage;
+using Pipeline.Outbox;
 
 namespace Pipeline.Uploader.Tests;
 
@@ -19,6 +23,9 @@ public sealed class PostgresFixture : IAsyncLifetime
 
     public DocumentStore Store { get; private set; } = null!;
 
+    /// <summary>The outbox and inbox tables in this run's schema, as the Uploader's relay reads them.</summary>
+    public OutboxStore Outbox { get; private set; } = null!;
+
     public async Task InitializeAsync()
     {
         Store = DocumentStore.For(options =>
@@ -29,10 +36,31 @@ public sealed class PostgresFixture : IAsyncLifetime
             UploaderDocuments.Configure(options);
         });
         await Store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+        Outbox = new OutboxStore(Store, new ConfigurationBuilder()
+            .AddInMemoryCollection([new($"ConnectionStrings:{MartenConfiguration.ConnectionStringName}", connectionString)]).Build());
+        await Outbox.EnsureCreatedAsync(CancellationToken.None);
+    }
+
+    /// <summary>The messages of one type for one training waiting in the outbox, in the order they were written.</summary>
+    public async Task<IReadOnlyList<T>> OutboxMessagesAsync<T>(Guid trainingId)
+    {
+        await using var command = Outbox.DataSource.CreateCommand(
+            $"select body::text from {Outbox.MessagesTable} where message_type = $1 and body->>'TrainingId' = $2 order by sequence");
+        command.Parameters.Add(new NpgsqlParameter { Value = OutboxStore.TypeName(typeof(T)) });
+        command.Parameters.Add(new NpgsqlParameter { Value = trainingId.ToString() });
+        var messages = new List<T>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            messages.Add(JsonSerializer.Deserialize<T>(reader.GetString(0))!);
+        }
+
+        return messages;
     }
 
     public async Task DisposeAsync()
     {
+        await Outbox.DisposeAsync();
         Store.Dispose();
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();

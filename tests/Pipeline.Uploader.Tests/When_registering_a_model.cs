@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Pipeline.Contracts;
 using Pipeline.Hosting.Artifacts;
 using Pipeline.Hosting.Messaging;
+using Pipeline.Outbox;
 using Pipeline.Uploader.Registry;
 
 namespace Pipeline.Uploader.Tests;
@@ -13,7 +14,7 @@ public sealed class When_registering_a_model(PostgresFixture postgres) : IDispos
     private readonly ScratchStore scratch = new();
     private readonly string project = "project-" + Guid.NewGuid().ToString("N")[..8];
 
-    private ModelRegistrar Registrar => new(postgres.Store, scratch.Store, TimeProvider.System, NullLogger<ModelRegistrar>.Instance);
+    private ModelRegistrar Registrar => new(postgres.Store, scratch.Store, postgres.Outbox, new OutboxSignal(), TimeProvider.System, NullLogger<ModelRegistrar>.Instance);
 
     [Fact]
     public async Task Registration_copies_the_files_and_writes_version_1()
@@ -21,7 +22,7 @@ public sealed class When_registering_a_model(PostgresFixture postgres) : IDispos
         var trainingId = Guid.NewGuid();
         var description = await scratch.WriteTrainedModelAsync(trainingId);
 
-        var model = await Registrar.RegisterAsync(ScratchStore.Command(trainingId, project), CancellationToken.None);
+        var model = await Registrar.RegisterAsync(ScratchStore.Command(trainingId, project), Guid.NewGuid(), CancellationToken.None);
 
         Assert.Equal(1, model.Version);
         Assert.Equal(ArtifactKeys.RegisteredModel(model.Id), model.ModelKey);
@@ -45,7 +46,7 @@ public sealed class When_registering_a_model(PostgresFixture postgres) : IDispos
         }
 
         var models = await Task.WhenAll(trainings.Select(trainingId =>
-            Task.Run(() => Registrar.RegisterAsync(ScratchStore.Command(trainingId, project), CancellationToken.None))));
+            Task.Run(() => Registrar.RegisterAsync(ScratchStore.Command(trainingId, project), Guid.NewGuid(), CancellationToken.None))));
 
         Assert.Equal(Enumerable.Range(1, 20), models.Select(model => model.Version).Order());
         await using var query = postgres.Store.QuerySession();
@@ -61,7 +62,7 @@ public sealed class When_registering_a_model(PostgresFixture postgres) : IDispos
 
         // The watchdog's re-send, a replay and the original, all running together.
         var models = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ =>
-            Task.Run(() => Registrar.RegisterAsync(ScratchStore.Command(trainingId, project), CancellationToken.None))));
+            Task.Run(() => Registrar.RegisterAsync(ScratchStore.Command(trainingId, project), Guid.NewGuid(), CancellationToken.None))));
 
         Assert.Single(models.Select(model => (model.Id, model.Version)).Distinct());
         await using var query = postgres.Store.QuerySession();
@@ -75,20 +76,40 @@ public sealed class When_registering_a_model(PostgresFixture postgres) : IDispos
     }
 
     [Fact]
-    public async Task A_redelivered_UploadModel_returns_the_registered_model_instead_of_registering_again()
+    public async Task A_redelivered_UploadModel_returns_the_registered_model_and_announces_it_once()
     {
         var trainingId = Guid.NewGuid();
         await scratch.WriteTrainedModelAsync(trainingId);
         var command = ScratchStore.Command(trainingId, project);
 
-        var first = await Registrar.RegisterAsync(command, CancellationToken.None);
-        var again = await Registrar.RegisterAsync(command, CancellationToken.None);
-        var concurrent = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => Registrar.RegisterAsync(command, CancellationToken.None)));
+        var messageId = Guid.NewGuid();
+
+        var first = await Registrar.RegisterAsync(command, messageId, CancellationToken.None);
+        var again = await Registrar.RegisterAsync(command, messageId, CancellationToken.None);
+        var concurrent = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => Registrar.RegisterAsync(command, messageId, CancellationToken.None)));
 
         Assert.Equal((first.Id, first.Version), (again.Id, again.Version));
         Assert.All(concurrent, model => Assert.Equal(first.Id, model.Id));
         await using var query = postgres.Store.QuerySession();
         Assert.Equal(1, await query.Query<ModelVersion>().CountAsync(model => model.Project == project));
+        var announced = Assert.Single(await postgres.OutboxMessagesAsync<ModelUploaded>(trainingId));
+        Assert.Equal((first.Id, first.Version), (announced.ModelId, announced.Version));
+    }
+
+    [Fact]
+    public async Task A_retried_training_uploading_the_same_model_is_announced_again_with_its_attempt()
+    {
+        var trainingId = Guid.NewGuid();
+        await scratch.WriteTrainedModelAsync(trainingId);
+        var command = ScratchStore.Command(trainingId, project);
+
+        var first = await Registrar.RegisterAsync(command, Guid.NewGuid(), CancellationToken.None);
+        var retried = await Registrar.RegisterAsync(command with { Attempt = command.Attempt + 1 }, Guid.NewGuid(), CancellationToken.None);
+
+        Assert.Equal((first.Id, first.Version), (retried.Id, retried.Version));
+        var announced = await postgres.OutboxMessagesAsync<ModelUploaded>(trainingId);
+        Assert.Equal(2, announced.Count);
+        Assert.Equal([command.Attempt, command.Attempt + 1], announced.Select(message => message.Attempt));
     }
 
     [Fact]
@@ -99,7 +120,7 @@ public sealed class When_registering_a_model(PostgresFixture postgres) : IDispos
         await scratch.Store.WriteAsync($"{ArtifactKeys.TrainedModel(trainingId, 1)}/weights.bin", new MemoryStream("tampered"u8.ToArray()));
 
         var refusal = await Assert.ThrowsAsync<StageInputException>(() =>
-            Registrar.RegisterAsync(ScratchStore.Command(trainingId, project), CancellationToken.None));
+            Registrar.RegisterAsync(ScratchStore.Command(trainingId, project), Guid.NewGuid(), CancellationToken.None));
 
         Assert.Contains("'weights.bin'", refusal.Message);
         await using var query = postgres.Store.QuerySession();
@@ -110,7 +131,7 @@ public sealed class When_registering_a_model(PostgresFixture postgres) : IDispos
     public async Task A_model_folder_without_model_json_is_refused()
     {
         var refusal = await Assert.ThrowsAsync<StageInputException>(() =>
-            Registrar.RegisterAsync(ScratchStore.Command(Guid.NewGuid(), project), CancellationToken.None));
+            Registrar.RegisterAsync(ScratchStore.Command(Guid.NewGuid(), project), Guid.NewGuid(), CancellationToken.None));
 
         Assert.Contains("model.json", refusal.Message);
     }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Pipeline.Contracts;
 using Pipeline.Hosting.Artifacts;
 using Pipeline.Hosting.Messaging;
+using Pipeline.Outbox;
 using Pipeline.Uploader.Detections;
 
 namespace Pipeline.Uploader.Tests;
@@ -15,7 +16,7 @@ public sealed class When_uploading_detections(PostgresFixture postgres) : IDispo
     private readonly Guid trainingId = Guid.NewGuid();
     private readonly Guid modelId = Guid.NewGuid();
 
-    private DetectionRecorder Recorder => new(postgres.Store, scratch.Store, NullLogger<DetectionRecorder>.Instance);
+    private DetectionRecorder Recorder => new(postgres.Store, scratch.Store, postgres.Outbox, new OutboxSignal(), NullLogger<DetectionRecorder>.Instance);
 
     private ImageDetections Image(string imageId, int boxes) => new()
     {
@@ -52,8 +53,9 @@ public sealed class When_uploading_detections(PostgresFixture postgres) : IDispo
     {
         var command = await BatchesAsync([Image("1", 2), Image("2", 1)], [Image("3", 0)]);
 
-        var recorded = await Recorder.RecordAsync(command, CancellationToken.None);
+        var recorded = await Recorder.RecordAsync(command, Guid.NewGuid(), CancellationToken.None);
 
+        Assert.NotNull(recorded);
         Assert.Equal((3, 3 + 3 + 3), (recorded.ImageCount, recorded.DetectionCount));
         var stored = await StoredAsync();
         Assert.Equal(["1", "2", "3"], stored.Select(d => d.ImageId).Order());
@@ -64,15 +66,32 @@ public sealed class When_uploading_detections(PostgresFixture postgres) : IDispo
     }
 
     [Fact]
-    public async Task A_redelivered_upload_leaves_one_document_per_image()
+    public async Task A_command_sent_again_leaves_one_document_per_image_and_announces_each_send()
     {
         var command = await BatchesAsync([Image("1", 2), Image("2", 1)]);
 
-        await Recorder.RecordAsync(command, CancellationToken.None);
-        var again = await Recorder.RecordAsync(command, CancellationToken.None);
+        await Recorder.RecordAsync(command, Guid.NewGuid(), CancellationToken.None);
+        var again = await Recorder.RecordAsync(command, Guid.NewGuid(), CancellationToken.None);
 
-        Assert.Equal(2, again.ImageCount);
+        Assert.Equal(2, again?.ImageCount);
         Assert.Equal(2, (await StoredAsync()).Count);
+        Assert.Equal(2, (await postgres.OutboxMessagesAsync<DetectionsUploaded>(trainingId)).Count);
+    }
+
+    [Fact]
+    public async Task A_redelivered_command_is_recognised_and_announced_once()
+    {
+        var command = await BatchesAsync([Image("1", 2), Image("2", 1)]);
+        var messageId = Guid.NewGuid();
+
+        var first = await Recorder.RecordAsync(command, messageId, CancellationToken.None);
+        var redelivered = await Recorder.RecordAsync(command, messageId, CancellationToken.None);
+
+        Assert.NotNull(first);
+        Assert.Null(redelivered);
+        Assert.Equal(2, (await StoredAsync()).Count);
+        var announced = Assert.Single(await postgres.OutboxMessagesAsync<DetectionsUploaded>(trainingId));
+        Assert.Equal((2, first.ExportKey), (announced.ImageCount, announced.ExportKey));
     }
 
     [Fact]
@@ -80,8 +99,9 @@ public sealed class When_uploading_detections(PostgresFixture postgres) : IDispo
     {
         var command = await BatchesAsync([Image("7", 1), Image("photo-b", 0)]);
 
-        var recorded = await Recorder.RecordAsync(command, CancellationToken.None);
+        var recorded = await Recorder.RecordAsync(command, Guid.NewGuid(), CancellationToken.None);
 
+        Assert.NotNull(recorded);
         Assert.Equal(ArtifactKeys.DetectionExport(trainingId), recorded.ExportKey);
         await using var stream = await scratch.Store.OpenReadAsync(recorded.ExportKey);
         using var export = await JsonDocument.ParseAsync(stream);
@@ -105,7 +125,7 @@ public sealed class When_uploading_detections(PostgresFixture postgres) : IDispo
             TrainingId = trainingId, Attempt = 1, ModelId = modelId, DetectionKeys = [ArtifactKeys.DetectionBatch(trainingId, 1, 3)],
         };
 
-        var refusal = await Assert.ThrowsAsync<StageInputException>(() => Recorder.RecordAsync(command, CancellationToken.None));
+        var refusal = await Assert.ThrowsAsync<StageInputException>(() => Recorder.RecordAsync(command, Guid.NewGuid(), CancellationToken.None));
 
         Assert.Contains("batch-00003.json", refusal.Message);
     }

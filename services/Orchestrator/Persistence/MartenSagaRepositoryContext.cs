@@ -3,6 +3,7 @@ using MassTransit;
 using MassTransit.Context;
 using MassTransit.Saga;
 using Pipeline.Orchestrator.Outbox;
+using Pipeline.Outbox;
 
 namespace Pipeline.Orchestrator.Persistence;
 

@@ -3,6 +3,7 @@ using MassTransit;
 using MassTransit.Saga;
 using Microsoft.Extensions.Options;
 using Pipeline.Orchestrator.Outbox;
+using Pipeline.Outbox;
 
 namespace Pipeline.Orchestrator.Persistence;
 

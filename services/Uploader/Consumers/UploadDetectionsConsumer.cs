@@ -13,14 +13,6 @@ public sealed class UploadDetectionsConsumer(StageStarts starts, DetectionRecord
         var command = context.Message;
         logger.LogInformation("Storing {BatchCount} detection batches of {TrainingId}", command.DetectionKeys.Count, command.TrainingId);
         await starts.PublishAsync(TrainingStages.DetectionUploading, command.TrainingId, command.Attempt, context.CancellationToken);
-        var recorded = await recorder.RecordAsync(command, context.CancellationToken);
-        await context.Publish(new DetectionsUploaded
-        {
-            TrainingId = command.TrainingId,
-            Attempt = command.Attempt,
-            ImageCount = recorded.ImageCount,
-            DetectionCount = recorded.DetectionCount,
-            ExportKey = recorded.ExportKey,
-        });
+        await recorder.RecordAsync(command, context.MessageId ?? NewId.NextGuid(), context.CancellationToken);
     }
 }

@@ -16,6 +16,5 @@ public sealed class UploadDetectionsConsumerDefinition : ConsumerDefinition<Uplo
         IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<UploadDetectionsConsumer> consumerConfigurator, IRegistrationContext context)
     {
         endpointConfigurator.UseStageRetry(context);
-        endpointConfigurator.UseInMemoryOutbox(context);
     }
 }

@@ -14,14 +14,7 @@ public sealed class UploadModelConsumer(StageStarts starts, ModelRegistrar regis
         logger.LogInformation("Registering the model of {TrainingId} from {ModelKey} in {Organization}/{Project}",
             command.TrainingId, command.ModelKey, command.Organization, command.Project);
         await starts.PublishAsync(TrainingStages.TrainModelUploading, command.TrainingId, command.Attempt, context.CancellationToken);
-        var model = await registrar.RegisterAsync(command, context.CancellationToken);
-        await context.Publish(new ModelUploaded
-        {
-            TrainingId = command.TrainingId,
-            Attempt = command.Attempt,
-            ModelId = model.Id,
-            Version = model.Version,
-            ModelKey = model.ModelKey,
-        });
+        // A message without an id (a hand-written one) cannot be recognised again; at worst it is announced twice.
+        await registrar.RegisterAsync(command, context.MessageId ?? NewId.NextGuid(), context.CancellationToken);
     }
 }

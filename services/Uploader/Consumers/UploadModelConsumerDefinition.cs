@@ -16,6 +16,5 @@ public sealed class UploadModelConsumerDefinition : ConsumerDefinition<UploadMod
         IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<UploadModelConsumer> consumerConfigurator, IRegistrationContext context)
     {
         endpointConfigurator.UseStageRetry(context);
-        endpointConfigurator.UseInMemoryOutbox(context);
     }
 }

@@ -3,18 +3,33 @@ using Microsoft.Extensions.Logging;
 using Pipeline.Contracts;
 using Pipeline.Hosting.Artifacts;
 using Pipeline.Hosting.Messaging;
+using Pipeline.Outbox;
 
 namespace Pipeline.Uploader.Detections;
 
 /// <summary>
 /// Stores a training's detections, one document per image, and writes the COCO results export. The training's
 /// documents are replaced in one transaction (delete, then write), so a redelivered command leaves exactly one
-/// document per image and a retried training leaves no stale images behind.
+/// document per image and a retried training leaves no stale images behind. The DetectionsUploaded and the command's
+/// inbox row commit with the documents, after the export is written.
 /// </summary>
-public sealed class DetectionRecorder(IDocumentStore documents, IArtifactStore store, ILogger<DetectionRecorder> logger)
+public sealed class DetectionRecorder(
+    IDocumentStore documents, IArtifactStore store, OutboxStore outbox, OutboxSignal signal, ILogger<DetectionRecorder> logger)
 {
-    public async Task<RecordedDetections> RecordAsync(UploadDetections command, CancellationToken cancellationToken)
+    /// <summary>The inbox's name for this consumer.</summary>
+    public const string Consumer = StageQueues.UploadDetections;
+
+    /// <summary>Stores the detections and commits the DetectionsUploaded that answers <paramref name="messageId"/>; null when a copy of it already did.</summary>
+    public async Task<RecordedDetections?> RecordAsync(UploadDetections command, Guid messageId, CancellationToken cancellationToken)
     {
+        await outbox.EnsureCreatedAsync(cancellationToken);
+        if (await outbox.WasConsumedAsync(Consumer, messageId, cancellationToken))
+        {
+            logger.LogInformation("The detections of {TrainingId} for message {MessageId} are stored already", command.TrainingId, messageId);
+            return null;
+        }
+
+
         // An image met twice (a batch re-run) keeps its last detections and its first place in the order.
         var images = new Dictionary<string, StoredDetections>();
         var order = new List<string>();
@@ -42,14 +57,6 @@ public sealed class DetectionRecorder(IDocumentStore documents, IArtifactStore s
         }
 
         var stored = order.Select(id => images[id]).ToList();
-        await using (var session = documents.LightweightSession())
-        {
-            var trainingId = command.TrainingId;
-            session.DeleteWhere<StoredDetections>(detections => detections.TrainingId == trainingId);
-            session.Store(stored.ToArray());
-            await session.SaveChangesAsync(cancellationToken);
-        }
-
         var exportKey = ArtifactKeys.DetectionExport(command.TrainingId);
         using (var export = new MemoryStream())
         {
@@ -58,9 +65,27 @@ public sealed class DetectionRecorder(IDocumentStore documents, IArtifactStore s
             await store.WriteAsync(exportKey, export, cancellationToken);
         }
 
-        var detectionCount = stored.Sum(image => image.Boxes.Count + image.Points.Count + image.Classifications.Count);
+        var recorded = new RecordedDetections(stored.Count, stored.Sum(image => image.Boxes.Count + image.Points.Count + image.Classifications.Count), exportKey);
+        await using (var session = documents.LightweightSession())
+        {
+            var trainingId = command.TrainingId;
+            session.DeleteWhere<StoredDetections>(detections => detections.TrainingId == trainingId);
+            session.Store(stored.ToArray());
+            var announcement = new OutboxBuffer();
+            announcement.Publish(new DetectionsUploaded
+            {
+                TrainingId = command.TrainingId, Attempt = command.Attempt,
+                ImageCount = recorded.ImageCount, DetectionCount = recorded.DetectionCount, ExportKey = exportKey,
+            });
+            announcement.WriteTo(session, outbox);
+            outbox.RecordConsumed(session, Consumer, messageId);
+            // A copy committing first fails this one on the inbox key; the retry then finds it consumed.
+            await session.SaveChangesAsync(cancellationToken);
+        }
+
+        signal.Notify();
         logger.LogInformation("Stored {DetectionCount} detections over {ImageCount} images of {TrainingId}; export at {ExportKey}",
-            detectionCount, stored.Count, command.TrainingId, exportKey);
-        return new RecordedDetections(stored.Count, detectionCount, exportKey);
+            recorded.DetectionCount, recorded.ImageCount, command.TrainingId, exportKey);
+        return recorded;
     }
 }

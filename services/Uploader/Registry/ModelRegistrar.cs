@@ -1,12 +1,12 @@
 using System.Security.Cryptography;
 using System.Text;
 using Marten;
-using JasperFx;
 using Microsoft.Extensions.Logging;
-using Npgsql;
 using Pipeline.Contracts;
 using Pipeline.Hosting.Artifacts;
 using Pipeline.Hosting.Messaging;
+using Pipeline.Hosting.Storage;
+using Pipeline.Outbox;
 
 namespace Pipeline.Uploader.Registry;
 
@@ -14,14 +14,21 @@ namespace Pipeline.Uploader.Registry;
 /// Registers a trained model: its files, checked against model.json, are copied to the registry folder and a
 /// <see cref="ModelVersion"/> takes the project's next version number. The model's id is derived from the training
 /// and the content of its model.json, so a redelivered (or retried) UploadModel for the same model finds the
-/// registration it made before instead of registering twice.
+/// registration it made before instead of registering twice. The version, its ModelUploaded and the command's inbox
+/// row commit in one transaction: a redelivered command neither registers again nor announces twice.
 /// </summary>
-public sealed class ModelRegistrar(IDocumentStore documents, IArtifactStore store, TimeProvider clock, ILogger<ModelRegistrar> logger)
+public sealed class ModelRegistrar(
+    IDocumentStore documents, IArtifactStore store, OutboxStore outbox, OutboxSignal signal, TimeProvider clock, ILogger<ModelRegistrar> logger)
 {
+    /// <summary>The inbox's name for this consumer.</summary>
+    public const string Consumer = StageQueues.UploadModel;
+
     private const int MaxConflicts = 100;
 
-    public async Task<ModelVersion> RegisterAsync(UploadModel command, CancellationToken cancellationToken)
+    /// <summary>Registers the model (or finds its registration) and commits the ModelUploaded that answers <paramref name="messageId"/>.</summary>
+    public async Task<ModelVersion> RegisterAsync(UploadModel command, Guid messageId, CancellationToken cancellationToken)
     {
+        await outbox.EnsureCreatedAsync(cancellationToken);
         var descriptionKey = ModelArtifacts.DescriptionKey(command.ModelKey);
         if (!store.Exists(descriptionKey))
         {
@@ -34,7 +41,7 @@ public sealed class ModelRegistrar(IDocumentStore documents, IArtifactStore stor
             if (await query.LoadAsync<ModelVersion>(modelId, cancellationToken) is { } registered)
             {
                 logger.LogInformation("Model {ModelId} of {TrainingId} is already version {Version}", modelId, command.TrainingId, registered.Version);
-                return registered;
+                return await CommitAsync(command, messageId, modelId, registered.ModelKey, registered.Files, cancellationToken);
             }
         }
 
@@ -49,50 +56,67 @@ public sealed class ModelRegistrar(IDocumentStore documents, IArtifactStore stor
             store.Delete(staging);
         }
 
-        var model = await CommitAsync(command, modelId, modelKey, description.Files, cancellationToken);
+        var model = await CommitAsync(command, messageId, modelId, modelKey, description.Files, cancellationToken);
         logger.LogInformation("Registered model {ModelId} as {Organization}/{Project} version {Version}",
             model.Id, model.Organization, model.Project, model.Version);
         return model;
     }
 
-    /// <summary>Takes the next number and writes the document in one transaction; a lost race reads again and retries.</summary>
+    /// <summary>
+    /// Takes the next number and writes the document (unless registered already), the ModelUploaded and the inbox row in
+    /// one transaction; a lost race reads again and retries.
+    /// </summary>
     private async Task<ModelVersion> CommitAsync(
-        UploadModel command, Guid modelId, string modelKey, IReadOnlyList<ModelFile> files, CancellationToken cancellationToken)
+        UploadModel command, Guid messageId, Guid modelId, string modelKey, IReadOnlyList<ModelFile> files, CancellationToken cancellationToken)
     {
         var counterId = ProjectModelCounter.IdFor(command.Organization, command.Project);
         for (var attempt = 1; ; attempt++)
         {
             await using var session = documents.LightweightSession();
-            if (await session.LoadAsync<ModelVersion>(modelId, cancellationToken) is { } registered)
+            var model = await session.LoadAsync<ModelVersion>(modelId, cancellationToken);
+            if (model is not null && await outbox.WasConsumedAsync(Consumer, messageId, cancellationToken))
             {
-                return registered;
+                // A copy of this command committed everything already; its ModelUploaded is in the outbox or delivered.
+                return model;
             }
 
-            var counter = await session.LoadAsync<ProjectModelCounter>(counterId, cancellationToken);
-            if (counter is null)
+            if (model is null)
             {
-                counter = new ProjectModelCounter { Id = counterId, LastVersion = 1 };
-                session.Insert(counter);
-            }
-            else
-            {
-                counter.LastVersion++;
-                session.Store(counter);
+                var counter = await session.LoadAsync<ProjectModelCounter>(counterId, cancellationToken);
+                if (counter is null)
+                {
+                    counter = new ProjectModelCounter { Id = counterId, LastVersion = 1 };
+                    session.Insert(counter);
+                }
+                else
+                {
+                    counter.LastVersion++;
+                    session.Store(counter);
+                }
+
+                model = new ModelVersion
+                {
+                    Id = modelId, Organization = command.Organization, Project = command.Project, Version = counter.LastVersion,
+                    TrainingId = command.TrainingId, ModelKey = modelKey, Categories = command.Categories, Metrics = command.Metrics,
+                    Files = files, CreatedAt = clock.GetUtcNow(),
+                };
+                session.Insert(model);
             }
 
-            var model = new ModelVersion
+            var announcement = new OutboxBuffer();
+            announcement.Publish(new ModelUploaded
             {
-                Id = modelId, Organization = command.Organization, Project = command.Project, Version = counter.LastVersion,
-                TrainingId = command.TrainingId, ModelKey = modelKey, Categories = command.Categories, Metrics = command.Metrics,
-                Files = files, CreatedAt = clock.GetUtcNow(),
-            };
-            session.Insert(model);
+                TrainingId = command.TrainingId, Attempt = command.Attempt, ModelId = model.Id, Version = model.Version, ModelKey = model.ModelKey,
+            });
+            announcement.WriteTo(session, outbox);
+            outbox.RecordConsumed(session, Consumer, messageId);
             try
             {
                 await session.SaveChangesAsync(cancellationToken);
+                signal.Notify();
                 return model;
             }
-            catch (Exception e) when (IsConflict(e) && attempt < MaxConflicts)
+            catch (Exception e) when (WriteConflicts.IsConflict(e) && attempt < MaxConflicts)
             {
                 logger.LogDebug("Version {Version} of {Project} was taken concurrently; retrying", model.Version, counterId);
                 await Task.Delay(Random.Shared.Next(1, 10 * Math.Min(attempt, 10)), cancellationToken);
@@ -109,13 +133,4 @@ public sealed class ModelRegistrar(IDocumentStore documents, IArtifactStore stor
         bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80);
         return new Guid(bytes, bigEndian: true);
     }
-
-    private static bool IsConflict(Exception? e) => e switch
-    {
-        null => false,
-        ConcurrencyException or DocumentAlreadyExistsException => true,
-        PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } => true,
-        AggregateException aggregate => aggregate.InnerExceptions.Any(IsConflict),
-        _ => IsConflict(e.InnerException),
-    };
 }

@@ -1,6 +1,6 @@
-namespace Pipeline.Orchestrator.Outbox;
+namespace Pipeline.Outbox;
 
-/// <summary><c>Outbox:*</c>: the saga's transactional outbox and inbox in PostgreSQL.</summary>
+/// <summary><c>Outbox:*</c>: the transactional outbox and inbox in PostgreSQL (the saga's and the Uploader's).</summary>
 public sealed class OutboxSettings
 {
     public const string Section = "Outbox";
@@ -11,7 +11,7 @@ public sealed class OutboxSettings
     /// </summary>
     public bool Enabled { get; set; } = true;
 
-    /// <summary>Whether this process runs the relay; every Orchestrator replica may, they share the rows by skipping locked ones.</summary>
+    /// <summary>Whether this process runs the relay; every replica may, they share the rows by skipping locked ones.</summary>
     public bool Deliver { get; set; } = true;
 
     public int BatchSize { get; set; } = 100;

@@ -1,4 +1,4 @@
-namespace Pipeline.Orchestrator.Outbox;
+namespace Pipeline.Outbox;
 
 /// <summary>Wakes the relay as soon as a transaction with outgoing messages commits, so delivery does not wait for the next poll.</summary>
 public sealed class OutboxSignal

@@ -1,15 +1,18 @@
 using System.Text.Json;
 using MassTransit;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
-namespace Pipeline.Orchestrator.Outbox;
+namespace Pipeline.Outbox;
 
 /// <summary>
 /// Delivers committed outbox rows to RabbitMQ with publisher confirms, then deletes them in the transaction that
 /// locked them. Rows another relay holds are skipped (<c>FOR UPDATE SKIP LOCKED</c>), so replicas share the work;
 /// a crash after a send and before the delete sends that row again with the same message id, never loses it.
-/// While PostgreSQL or RabbitMQ is away the rows wait and the relay backs off.
+/// While PostgreSQL or RabbitMQ is away the rows wait and the relay backs off. Rows are self-describing (type,
+/// destination, body), so any service's relay may deliver any service's rows.
 /// </summary>
 public sealed class OutboxRelay(
     OutboxStore store, OutboxSignal signal, IBus bus, IOptions<OutboxSettings> settings, TimeProvider clock, ILogger<OutboxRelay> logger)

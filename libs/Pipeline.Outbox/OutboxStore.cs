@@ -1,12 +1,14 @@
 using Marten;
+using Microsoft.Extensions.Configuration;
 using Npgsql;
 using Pipeline.Hosting.Storage;
 
-namespace Pipeline.Orchestrator.Outbox;
+namespace Pipeline.Outbox;
 
 /// <summary>
-/// The outbox and inbox tables, in the saga's schema. The saga's unit of work writes into them through its Marten
-/// session (one transaction); the relay reads and deletes outbox rows over its own connection, row-locked.
+/// The outbox and inbox tables, in the deployment's Marten schema. A unit of work (the saga's, the Uploader's) writes
+/// into them through its Marten session (one transaction); the relay reads and deletes outbox rows over its own
+/// connection, row-locked. The inbox remembers a message id per consumer.
 /// </summary>
 public sealed class OutboxStore(IDocumentStore store, IConfiguration configuration) : IAsyncDisposable
 {

@@ -1,6 +1,6 @@
 using MassTransit;
 
-namespace Pipeline.Orchestrator.Outbox;
+namespace Pipeline.Outbox;
 
 /// <summary>How the saga sends: into the transaction's outbox when there is one, else straight through the consume context.</summary>
 public static class OutboxContextExtensions

@@ -3,11 +3,11 @@ using System.Text.Json;
 using Marten;
 using MassTransit;
 
-namespace Pipeline.Orchestrator.Outbox;
+namespace Pipeline.Outbox;
 
 /// <summary>
-/// The messages one saga transition decided to send, held until its unit of work is saved and then written in the
-/// same PostgreSQL transaction as the saga's new state. A payload of the consume context while the outbox is on.
+/// The messages one unit of work decided to send, held until it is saved and then written in the same PostgreSQL
+/// transaction as its documents. The saga's is a payload of the consume context while the outbox is on.
 /// </summary>
 public sealed class OutboxBuffer
 {

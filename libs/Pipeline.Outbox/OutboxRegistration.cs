@@ -1,0 +1,24 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Pipeline.Outbox;
+
+public static class OutboxRegistration
+{
+    /// <summary>The outbox and inbox tables, and the relay that delivers them when <paramref name="deliver"/> and <c>Outbox:Deliver</c> say so.</summary>
+    public static IServiceCollection AddTransactionalOutbox(this IServiceCollection services, IConfiguration configuration, bool deliver = true)
+    {
+        var section = configuration.GetSection(OutboxSettings.Section);
+        services.Configure<OutboxSettings>(section);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<OutboxStore>();
+        services.AddSingleton<OutboxSignal>();
+        if (deliver && (section.Get<OutboxSettings>() ?? new OutboxSettings()).Deliver)
+        {
+            services.AddHostedService<OutboxRelay>();
+        }
+
+        return services;
+    }
+}
