@@ -1,3 +1,4 @@
+using Pipeline.Contracts;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -69,6 +70,7 @@ public static class PipelineHostingExtensions
                     host.Password(settings.Password);
                     host.PublisherConfirmation = true;
                 });
+                rabbit.ConfigureJsonSerializerOptions(ContractJson.Configure);
                 rabbit.UseConsumeFilter(typeof(TrainingLogContextFilter<>), context);
                 rabbit.ConfigureEndpoints(context);
             });

@@ -11,6 +11,9 @@ namespace Pipeline.Outbox;
 /// </summary>
 public sealed class OutboxBuffer
 {
+    /// <summary>How a row's body is written and read again: as the bus writes the contracts.</summary>
+    internal static readonly JsonSerializerOptions MessageJson = ContractJson.Configure(new JsonSerializerOptions());
+
     private readonly List<OutboxEntry> entries = [];
 
     public bool IsEmpty => entries.Count == 0;
@@ -38,7 +41,7 @@ public sealed class OutboxBuffer
         {
             session.QueueSqlCommand(
                 $"insert into {store.MessagesTable} (message_id, destination, message_type, body) values (?, ?, ?, ?::jsonb)",
-                entry.MessageId, entry.Destination, OutboxStore.TypeName(entry.Type), JsonSerializer.Serialize(entry.Message, entry.Type));
+                entry.MessageId, entry.Destination, OutboxStore.TypeName(entry.Type), JsonSerializer.Serialize(entry.Message, entry.Type, MessageJson));
         }
     }
 

@@ -100,7 +100,7 @@ public sealed class OutboxRelay(
     private async Task SendAsync(Row row, CancellationToken cancellationToken)
     {
         var type = Type.GetType(row.MessageType, throwOnError: true)!;
-        var message = JsonSerializer.Deserialize(row.Body, type)
+        var message = JsonSerializer.Deserialize(row.Body, type, OutboxBuffer.MessageJson)
             ?? throw new InvalidOperationException($"Outbox row {row.Sequence} holds no {type.Name}.");
         if (row.Destination.Length == 0)
         {

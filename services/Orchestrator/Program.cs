@@ -1,4 +1,4 @@
-using System.Text.Json.Serialization;
+using Pipeline.Contracts;
 using Pipeline.Orchestrator;
 using Pipeline.Orchestrator.Api;
 
@@ -7,7 +7,7 @@ var builder = WebApplication.CreateBuilder(args);
 // Serilog, the bus with the training saga, Marten with the saga's documents, the stage watchdog.
 builder.AddOrchestrator();
 builder.Services.AddHealthChecks().AddPostgresReadiness();
-builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+builder.Services.ConfigureHttpJsonOptions(json => ContractJson.Configure(json.SerializerOptions));
 
 var app = builder.Build();
 app.MapStatusApi();

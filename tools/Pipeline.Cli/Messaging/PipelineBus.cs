@@ -24,12 +24,16 @@ public sealed class PipelineBus : IAsyncDisposable
         }
 
         StageSendConventions.Map();
-        var bus = Bus.Factory.CreateUsingRabbitMq(rabbit => rabbit.Host(settings.Host, settings.Port, settings.VirtualHost, host =>
+        var bus = Bus.Factory.CreateUsingRabbitMq(rabbit =>
         {
-            host.Username(settings.Username);
-            host.Password(settings.Password);
-            host.PublisherConfirmation = true;
-        }));
+            rabbit.Host(settings.Host, settings.Port, settings.VirtualHost, host =>
+            {
+                host.Username(settings.Username);
+                host.Password(settings.Password);
+                host.PublisherConfirmation = true;
+            });
+            rabbit.ConfigureJsonSerializerOptions(ContractJson.Configure);
+        });
 
         using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         bounded.CancelAfter(TimeSpan.FromSeconds(20));

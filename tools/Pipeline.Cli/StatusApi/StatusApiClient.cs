@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Pipeline.Cli.Infrastructure;
 using Pipeline.Contracts;
 
@@ -13,7 +12,7 @@ namespace Pipeline.Cli.StatusApi;
 /// </summary>
 public sealed class StatusApiClient(Uri baseAddress, CliEnvironment environment) : IDisposable
 {
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
+    public static readonly JsonSerializerOptions Json = ContractJson.Configure(new(JsonSerializerDefaults.Web));
 
     private readonly HttpClient http = new() { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(15) };
 
