@@ -177,7 +177,8 @@ public sealed class RunningPipelineFixture : IAsyncLifetime
             Project = options.Project,
             DatasetUri = datasetUri,
             DatasetSha256 = options.DatasetSha256,
-            Hyperparameters = new Hyperparameters { Iterations = options.Iterations, Resolution = 48 },
+            Hyperparameters = new Hyperparameters { Iterations = options.Iterations, Resolution = options.Resolution },
+            BaseModelId = options.BaseModelId,
         });
         return trainingId;
     }
@@ -244,4 +245,6 @@ public sealed class BeginTrainingOptions
     public string Project { get; set; } = "shapes";
     public string? DatasetSha256 { get; set; }
     public int Iterations { get; set; } = 10;
+    public int Resolution { get; set; } = 48;
+    public Guid? BaseModelId { get; set; }
 }
