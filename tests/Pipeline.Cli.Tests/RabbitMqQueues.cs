@@ -1,22 +1,29 @@
-using System.Text;
+using MassTransit;
+using Pipeline.Contracts;
 using Pipeline.Hosting.Messaging;
 using RabbitMQ.Client;
 
 namespace Pipeline.Cli.Tests;
 
 /// <summary>
-/// A queue and its _error queue with unique names on the RabbitMQ that scripts/infra.sh started
-/// (PIPELINE_RABBITMQ_* from the environment, the script's defaults otherwise); deleted afterwards.
+/// A MassTransit receive endpoint with a unique name on the RabbitMQ that scripts/infra.sh started (PIPELINE_RABBITMQ_*
+/// from the environment, the script's defaults otherwise), whose consumer fails every message: what lands in its _error
+/// queue is what MassTransit itself puts there (envelope, fault headers), never a hand-made copy. Deleted afterwards.
 /// </summary>
 public sealed class RabbitMqQueues : IAsyncLifetime
 {
+    public const string FaultReason = "disk full";
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+    private readonly List<byte[]> consumedBodies = [];
+    private IBusControl? bus;
+    private IConnection connection = null!;
+    private IChannel channel = null!;
+
     public string Queue { get; } = $"cli-test-{Guid.NewGuid():N}";
     public string ErrorQueue => Queue + "_error";
     public RabbitMqSettings Settings { get; } = CliEnvironment.FromProcess().RabbitMq;
 
-    private IConnection connection = null!;
-    private IChannel channel = null!;
-
+    /// <summary>Declares the queue and its _error queue as MassTransit does, by starting the failing endpoint.</summary>
     public async Task InitializeAsync()
     {
         var factory = new ConnectionFactory
@@ -26,33 +33,67 @@ public sealed class RabbitMqQueues : IAsyncLifetime
         };
         connection = await factory.CreateConnectionAsync();
         channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true));
-        await channel.QueueDeclareAsync(Queue, durable: true, exclusive: false, autoDelete: false);
-        await channel.QueueDeclareAsync(ErrorQueue, durable: true, exclusive: false, autoDelete: false);
+        bus = Bus.Factory.CreateUsingRabbitMq(rabbit =>
+        {
+            rabbit.Host(Settings.Host, Settings.Port, Settings.VirtualHost, host =>
+            {
+                host.Username(Settings.Username);
+                host.Password(Settings.Password);
+            });
+            rabbit.ReceiveEndpoint(Queue, endpoint =>
+            {
+                // One at a time, so the _error queue holds the messages in the order they were sent.
+                endpoint.PrefetchCount = 1;
+                endpoint.ConcurrentMessageLimit = 1;
+                // These test trainings are nobody's: their faults must not reach an Orchestrator on the same broker.
+                endpoint.PublishFaults = false;
+                endpoint.Consumer(() => new FailingConsumer(consumedBodies));
+            });
+        });
+        await bus.StartAsync(new CancellationTokenSource(Bound).Token);
     }
 
-    /// <summary>Puts a faulted message as MassTransit leaves it in the _error queue: its JSON envelope plus fault headers.</summary>
-    public async Task<string> PutFaultedAsync(Guid trainingId, int attempt)
+    /// <summary>
+    /// Sends one TrainModel per (training, attempt) to the queue, waits until the failing consumer has moved each to the
+    /// _error queue, and stops consuming, so that whatever is replayed stays in the queue. Returns the bodies as consumed.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> FaultAsync(params (Guid TrainingId, int Attempt)[] messages)
     {
-        var messageId = Guid.NewGuid().ToString();
-        var body = $$"""
-            {"messageId":"{{messageId}}","conversationId":"{{Guid.NewGuid()}}","destinationAddress":"rabbitmq://localhost/{{Queue}}",
-             "messageType":["urn:message:Pipeline.Contracts:TrainModel"],
-             "message":{"trainingId":"{{trainingId}}","attempt":{{attempt}},"datasetKey":"trainings/x/dataset"},
-             "sentTime":"2025-01-01T10:00:00Z","headers":{},"host":{"machineName":"test"} }
-            """;
-        var properties = new BasicProperties
+        var endpoint = await bus!.GetSendEndpoint(new Uri($"queue:{Queue}"));
+        foreach (var (trainingId, attempt) in messages)
         {
-            MessageId = messageId, ContentType = "application/vnd.masstransit+json", Persistent = true,
-            Headers = new Dictionary<string, object?>
+            await endpoint.Send(new TrainModel
             {
-                ["MT-Fault-Message"] = Encoding.UTF8.GetBytes("disk full"),
-                ["MT-Fault-ExceptionType"] = Encoding.UTF8.GetBytes("System.IO.IOException"),
-                ["MT-Reason"] = Encoding.UTF8.GetBytes("fault"),
-                ["MT-Host-MachineName"] = Encoding.UTF8.GetBytes("test"),
-            },
-        };
-        await channel.BasicPublishAsync("", ErrorQueue, mandatory: true, properties, Encoding.UTF8.GetBytes(body));
-        return body;
+                TrainingId = trainingId, Attempt = attempt, DatasetKey = $"trainings/{trainingId}/dataset", Categories = [],
+                Hyperparameters = new Hyperparameters(),
+            });
+        }
+
+        var deadline = DateTime.UtcNow + Bound;
+        while (await ErrorCountAsync() < messages.Length)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"{ErrorQueue} holds {await ErrorCountAsync()} of the {messages.Length} faulted messages after {Bound}.");
+            }
+
+            await Task.Delay(50);
+        }
+
+        await StopConsumingAsync();
+        lock (consumedBodies)
+        {
+            return consumedBodies.Select(body => System.Text.Encoding.UTF8.GetString(body)).ToList();
+        }
+    }
+
+    public async Task StopConsumingAsync()
+    {
+        if (bus is not null)
+        {
+            await bus.StopAsync(new CancellationTokenSource(Bound).Token);
+            bus = null;
+        }
     }
 
     /// <summary>Takes every message from a queue (acked), in order.</summary>
@@ -69,11 +110,43 @@ public sealed class RabbitMqQueues : IAsyncLifetime
 
     public async Task<uint> CountAsync(string queue) => (await channel.QueueDeclarePassiveAsync(queue)).MessageCount;
 
+    // MassTransit declares the _error queue with the first fault; a passive declare of a missing queue closes its channel.
+    private async Task<uint> ErrorCountAsync()
+    {
+        await using var probe = await connection.CreateChannelAsync();
+        try
+        {
+            return (await probe.QueueDeclarePassiveAsync(ErrorQueue)).MessageCount;
+        }
+        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException exception) when (exception.ShutdownReason?.ReplyCode == 404)
+        {
+            return 0;
+        }
+    }
+
     public async Task DisposeAsync()
     {
-        await channel.QueueDeleteAsync(Queue);
-        await channel.QueueDeleteAsync(ErrorQueue);
+        await StopConsumingAsync();
+        foreach (var name in new[] { Queue, ErrorQueue, Queue + "_skipped" })
+        {
+            await channel.QueueDeleteAsync(name);
+            await channel.ExchangeDeleteAsync(name);
+        }
+
         await channel.DisposeAsync();
         await connection.DisposeAsync();
+    }
+
+    private sealed class FailingConsumer(List<byte[]> bodies) : IConsumer<TrainModel>
+    {
+        public Task Consume(ConsumeContext<TrainModel> context)
+        {
+            lock (bodies)
+            {
+                bodies.Add(context.ReceiveContext.Body.GetBytes());
+            }
+
+            throw new IOException(FaultReason);
+        }
     }
 }

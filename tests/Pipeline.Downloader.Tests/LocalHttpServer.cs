@@ -4,12 +4,16 @@ using System.Net.Sockets;
 
 namespace Pipeline.Downloader.Tests;
 
-/// <summary>Serves files (or a fixed status) over http://127.0.0.1 on a free port.</summary>
+/// <summary>
+/// Serves files, fixed statuses, redirects, bodies without a length, and requests it never answers, over http://127.0.0.1
+/// on a free port. Also linked into the integration tests, which point a Downloader process at it.
+/// </summary>
 public sealed class LocalHttpServer : IDisposable
 {
     private readonly HttpListener listener = new();
-    private readonly Dictionary<string, (int Status, byte[] Body)> routes = new();
+    private readonly ConcurrentDictionary<string, Answer[]> routes = new();
     private readonly ConcurrentDictionary<string, int> requests = new();
+    private readonly CancellationTokenSource stopping = new();
     private readonly Task loop;
 
     public LocalHttpServer()
@@ -30,14 +34,31 @@ public sealed class LocalHttpServer : IDisposable
 
     public string Url(string path) => $"http://127.0.0.1:{Port}/{path}";
 
-    public LocalHttpServer Serve(string path, byte[] body, int status = 200)
+    public LocalHttpServer Serve(string path, byte[] body, int status = 200) => Route(path, new Answer(status, body));
+
+    /// <summary>One answer per request, in this order; the last one for every request after.</summary>
+    public LocalHttpServer ServeInTurn(string path, params (int Status, byte[] Body)[] answers) =>
+        Route(path, [.. answers.Select(a => new Answer(a.Status, a.Body))]);
+
+    /// <summary>A body sent in chunks with no Content-Length: only counting while reading finds its size.</summary>
+    public LocalHttpServer ServeWithoutLength(string path, byte[] body) => Route(path, new Answer(200, body, Chunked: true));
+
+    /// <summary>Announces <paramref name="length"/> bytes and sends only <paramref name="body"/>: only a client that trusts the header refuses it whole.</summary>
+    public LocalHttpServer ServeAnnouncing(string path, long length, byte[] body) => Route(path, new Answer(200, body, AnnouncedLength: length));
+
+    public LocalHttpServer Redirect(string path, string location, int status = 302) => Route(path, new Answer(status, [], Location: location));
+
+    /// <summary>Takes the request and never answers it (until the server is disposed): a server that hangs.</summary>
+    public LocalHttpServer Stall(string path) => Route(path, new Answer(0, [], Stall: true));
+
+    /// <summary>How many requests for <paramref name="path"/> have arrived: one per attempt of whoever fetches it.</summary>
+    public int RequestCount(string path) => requests.GetValueOrDefault($"/{path}");
+
+    private LocalHttpServer Route(string path, params Answer[] answers)
     {
-        routes[$"/{path}"] = (status, body);
+        routes[$"/{path}"] = answers;
         return this;
     }
-
-    /// <summary>How many requests for <paramref name="path"/> have been answered: one per attempt of whoever fetches it.</summary>
-    public int RequestCount(string path) => requests.GetValueOrDefault($"/{path}");
 
     private async Task ServeAsync()
     {
@@ -53,20 +74,65 @@ public sealed class LocalHttpServer : IDisposable
                 return;
             }
 
-            var path = context.Request.Url!.AbsolutePath;
-            requests.AddOrUpdate(path, 1, (_, count) => count + 1);
-            var (status, body) = routes.GetValueOrDefault(path, (404, []));
-            context.Response.StatusCode = status;
-            context.Response.ContentLength64 = body.Length;
-            await context.Response.OutputStream.WriteAsync(body);
+            // Each request on its own, so one that stalls holds up no other.
+            _ = Task.Run(() => AnswerAsync(context));
+        }
+    }
+
+    private async Task AnswerAsync(HttpListenerContext context)
+    {
+        var path = context.Request.Url!.AbsolutePath;
+        var count = requests.AddOrUpdate(path, 1, (_, seen) => seen + 1);
+        var answers = routes.GetValueOrDefault(path, [new Answer(404, [])]);
+        var answer = answers[Math.Min(count, answers.Length) - 1];
+        try
+        {
+            if (answer.Stall)
+            {
+                await Task.Delay(Timeout.Infinite, stopping.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+                context.Response.Abort();
+                return;
+            }
+
+            context.Response.StatusCode = answer.Status;
+            if (answer.Location is not null)
+            {
+                context.Response.RedirectLocation = answer.Location;
+            }
+
+            if (answer.Chunked)
+            {
+                context.Response.SendChunked = true;
+            }
+            else
+            {
+                context.Response.ContentLength64 = answer.AnnouncedLength ?? answer.Body.Length;
+            }
+
+            await context.Response.OutputStream.WriteAsync(answer.Body);
+            if (answer.AnnouncedLength > answer.Body.Length)
+            {
+                // Short of what was announced: the connection ends mid-body.
+                context.Response.Abort();
+                return;
+            }
+
             context.Response.Close();
+        }
+        catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException or IOException)
+        {
+            // The client went away first (it refused the body, or gave up waiting).
         }
     }
 
     public void Dispose()
     {
+        stopping.Cancel();
         listener.Stop();
         listener.Close();
         loop.Wait(TimeSpan.FromSeconds(5));
+        stopping.Dispose();
     }
+
+    private sealed record Answer(int Status, byte[] Body, bool Chunked = false, string? Location = null, bool Stall = false, long? AnnouncedLength = null);
 }

@@ -36,7 +36,7 @@ public sealed class When_fetching_over_http : IDisposable
     }
 
     [Fact]
-    public async Task A_missing_url_is_bad_input()
+    public async Task A_url_that_answers_404_is_bad_input_naming_the_status()
     {
         var refusal = await Assert.ThrowsAsync<StageInputException>(() => harness.ImportAsync(server.Url("nothing.zip")));
 
@@ -44,7 +44,7 @@ public sealed class When_fetching_over_http : IDisposable
     }
 
     [Fact]
-    public async Task A_server_error_is_transient_so_the_retry_policy_gets_it()
+    public async Task A_server_error_is_thrown_as_HttpRequestException_naming_the_status_not_as_bad_input()
     {
         server.Serve("busy.zip", [], status: 503);
 

@@ -32,7 +32,7 @@ public sealed class When_a_training_continues_from_a_base_model : SagaTest
     }
 
     [Fact]
-    public async Task It_reaches_Completed()
+    public async Task It_reaches_Completed_still_holding_the_base_model_it_trained_from()
     {
         await WalkTo(nameof(TrainingStateMachine.DetectionUploading), withBaseModel: true);
 

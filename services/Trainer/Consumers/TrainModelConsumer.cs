@@ -34,9 +34,11 @@ public sealed class TrainModelConsumer(
                 TrainingId = command.TrainingId, Attempt = command.Attempt, ModelKey = result.ModelKey, Metrics = result.Metrics,
             });
         }
-        catch (OperationCanceledException) when (lease.CancelledByRequest)
+        catch (Exception) when (lease.CancelledByRequest)
         {
             // Cancelled by the user, or replaced by a newer attempt: the message is done with, neither a result nor a fault.
+            // Not only the cancellation itself ends up here: a cancel also has every service drop the training's scratch,
+            // so the dataset can vanish under a training between two cancellation checks (mid-evaluation, say).
             logger.LogInformation("Training {TrainingId} (attempt {Attempt}) stopped: it was cancelled or superseded", command.TrainingId, command.Attempt);
         }
     }

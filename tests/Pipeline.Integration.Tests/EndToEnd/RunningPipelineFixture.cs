@@ -119,15 +119,30 @@ public sealed class RunningPipelineFixture : IAsyncLifetime
                 return false;
             }
         }, StartTimeout);
-        foreach (var queue in new[] { StageQueues.Training, StageQueues.DownloadTrainingData, StageQueues.UploadModel, StageQueues.UploadDetections })
+        // Exactly as many consumers as this fixture started, each of a process still alive: the virtual host is this run's
+        // own, so no other process consumes there, and a service that died on its way up fails the wait with its output
+        // instead of counting (the broker drops a dead process's consumer once it sees the connection go).
+        var consumers = new Dictionary<string, int>
         {
-            await WaitUntil($"queue {queue} has a consumer", async () => (await Infrastructure.QueueCountsAsync(queue))?.Consumers > 0, StartTimeout);
-        }
-
+            [StageQueues.Training] = 1, [StageQueues.DownloadTrainingData] = 1, [StageQueues.UploadModel] = 1, [StageQueues.UploadDetections] = 1,
+        };
         if (realWorkers)
         {
-            await WaitUntil("both Detectors consume", async () => (await Infrastructure.QueueCountsAsync(StageQueues.DetectImages))?.Consumers >= 2, StartTimeout);
-            await WaitUntil("the Trainer consumes", async () => (await Infrastructure.QueueCountsAsync(StageQueues.TrainModel))?.Consumers > 0, StartTimeout);
+            consumers[StageQueues.TrainModel] = 1;
+            consumers[StageQueues.DetectImages] = 2;
+        }
+
+        foreach (var (queue, count) in consumers)
+        {
+            await WaitUntil($"queue {queue} has {count} consumer(s)", async () =>
+            {
+                if (services.FirstOrDefault(s => s.HasExited) is { } exited)
+                {
+                    throw new InvalidOperationException($"{exited.Name} exited while the pipeline started:\n{exited.Output}");
+                }
+
+                return (await Infrastructure.QueueCountsAsync(queue))?.Consumers == count;
+            }, StartTimeout);
         }
     }
 
@@ -158,11 +173,12 @@ public sealed class RunningPipelineFixture : IAsyncLifetime
         await endpoint.Send(new BeginTraining
         {
             TrainingId = trainingId,
-            Organization = "e2e",
+            Organization = options.Organization,
             Project = options.Project,
             DatasetUri = datasetUri,
             DatasetSha256 = options.DatasetSha256,
-            Hyperparameters = new Hyperparameters { Iterations = options.Iterations, Resolution = 48 },
+            Hyperparameters = new Hyperparameters { Iterations = options.Iterations, Resolution = options.Resolution },
+            BaseModelId = options.BaseModelId,
         });
         return trainingId;
     }
@@ -225,7 +241,10 @@ public sealed class BeginTrainingOptions
 {
     public Guid? TrainingId { get; set; }
 
+    public string Organization { get; set; } = "e2e";
     public string Project { get; set; } = "shapes";
     public string? DatasetSha256 { get; set; }
     public int Iterations { get; set; } = 10;
+    public int Resolution { get; set; } = 48;
+    public Guid? BaseModelId { get; set; }
 }

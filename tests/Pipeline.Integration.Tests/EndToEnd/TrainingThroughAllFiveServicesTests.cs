@@ -36,7 +36,11 @@ public sealed class TrainingThroughAllFiveServicesTests(AllServicesPipelineFixtu
         Assert.True(pipeline.Artifacts.Exists(ArtifactKeys.DetectionExport(trainingId)));
         var detectors = pipeline.Services.Where(s => s.Name.StartsWith("detector", StringComparison.Ordinal)).ToList();
         Assert.Equal(2, detectors.Count);
-        Assert.All(detectors, detector => Assert.Contains($"Detected batch", detector.Output));
-        Assert.Contains("finished at iteration 10", pipeline.Services.Single(s => s.Name == "trainer").Output);
+        // The services' stdout is read asynchronously: their lines are waited for, not read at once.
+        await RunningPipelineFixture.WaitUntil("both Detectors log a batch of the training",
+            () => Task.FromResult(detectors.All(d => d.Output.Contains($"of {trainingId}"))), Timeout);
+        var trainer = pipeline.Services.Single(s => s.Name == "trainer");
+        await RunningPipelineFixture.WaitUntil("the Trainer logs the end of the training",
+            () => Task.FromResult(trainer.Output.Contains($"Training {trainingId} finished at iteration 10")), Timeout);
     }
 }

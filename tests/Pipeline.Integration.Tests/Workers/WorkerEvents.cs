@@ -40,7 +40,9 @@ public sealed class WorkerEventRecorder(WorkerEvents events) :
     IConsumer<ImagesDetected>,
     IConsumer<Fault<TrainModel>>,
     IConsumer<Fault<DetectImages>>,
-    IConsumer<StageStarted>
+    IConsumer<StageStarted>,
+    IConsumer<TrainingDataDownloaded>,
+    IConsumer<Fault<DownloadTrainingData>>
 {
     public Task Consume(ConsumeContext<TrainingProgressed> context) => Record(context.Message);
     public Task Consume(ConsumeContext<TrainingMetricsImproved> context) => Record(context.Message);
@@ -49,6 +51,8 @@ public sealed class WorkerEventRecorder(WorkerEvents events) :
     public Task Consume(ConsumeContext<Fault<TrainModel>> context) => Record(context.Message);
     public Task Consume(ConsumeContext<Fault<DetectImages>> context) => Record(context.Message);
     public Task Consume(ConsumeContext<StageStarted> context) => Record(context.Message);
+    public Task Consume(ConsumeContext<TrainingDataDownloaded> context) => Record(context.Message);
+    public Task Consume(ConsumeContext<Fault<DownloadTrainingData>> context) => Record(context.Message);
 
     private Task Record(object message)
     {

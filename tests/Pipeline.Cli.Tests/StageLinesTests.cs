@@ -1,0 +1,36 @@
+using Pipeline.Contracts;
+using Pipeline.Cli.Watching;
+
+namespace Pipeline.Cli.Tests;
+
+public sealed class StageLinesTests
+{
+    [Fact]
+    public void Stages_describe_a_running_training_with_its_progress()
+    {
+        var training = new TrainingDetails
+        {
+            Id = Guid.NewGuid(), Organization = "org", Project = "project", State = "TrainingRunning", Errors = new Dictionary<string, string>(),
+            Dataset = new DatasetStatus("file:///data", null, [], 10, 2, 12, 0),
+            Training = new TrainingRunStatus(null, new TrainingProgress { Iteration = 120, TotalIterations = 300, Loss = 0.5, EstimatedTimeLeft = TimeSpan.FromSeconds(90) }, null, null),
+            Model = new ModelStatus(null, null, null),
+            Detection = new DetectionStatus(DetectionScope.AllImages, 0, 0, 0, null),
+            History =
+            [
+                new StateTransition { From = "Initialized", To = "DataDownloading", At = DateTimeOffset.UnixEpoch },
+                new StateTransition { From = "DataDownloading", To = "DataDownloaded", At = DateTimeOffset.UnixEpoch.AddSeconds(2) },
+                new StateTransition { From = "DataDownloaded", To = "TrainingRunning", At = DateTimeOffset.UnixEpoch.AddSeconds(2) },
+            ],
+        };
+
+        var lines = StageLines.Describe(training, DateTimeOffset.UnixEpoch.AddSeconds(12));
+
+        Assert.Equal(["download data", "train", "upload model", "detect", "upload detections"], lines.Select(line => line.Name));
+        Assert.Equal(StageStatus.Done, lines[0].Status);
+        Assert.Equal(TimeSpan.FromSeconds(2), lines[0].Duration);
+        Assert.Equal(StageStatus.Running, lines[1].Status);
+        Assert.Equal("iteration 120/300, loss 0.5000, 1m30s left", lines[1].Detail);
+        Assert.Equal(TimeSpan.FromSeconds(10), lines[1].Duration);
+        Assert.Equal(StageStatus.Pending, lines[2].Status);
+    }
+}

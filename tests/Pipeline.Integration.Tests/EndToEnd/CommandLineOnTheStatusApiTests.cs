@@ -1,0 +1,109 @@
+using System.Text.RegularExpressions;
+using MassTransit;
+using Pipeline.Cli;
+using Pipeline.Contracts;
+
+namespace Pipeline.Integration.Tests.EndToEnd;
+
+/// <summary>
+/// `pipeline show`, `watch`, `list` and `models` as a user runs them, reading what the real Orchestrator's status API
+/// writes (its enum names, time spans, 404s) about trainings the running services took through their states.
+/// </summary>
+[Collection(RunningPipelineCollection.Name)]
+public sealed class CommandLineOnTheStatusApiTests(RunningPipelineFixture pipeline)
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);
+
+    [Fact]
+    public async Task Show_prints_a_completed_trainings_confusion_matrix_model_and_detections()
+    {
+        var (trainingId, training) = await CompletedTraining();
+
+        var (exitCode, output) = await PipelineCommand.RunAsync(pipeline, "show", trainingId.ToString());
+
+        Assert.True(exitCode == 0, output);
+        Assert.Contains($"training {trainingId}", output);
+        Assert.Contains("state Completed", output);
+        // The instant Trainer reports AP 0.9 and 9/1/1 for the one category.
+        Assert.Matches(@"square\s+│ 9\s+│ 1\s+│ 1\s+│ 0\.900", output);
+        Assert.Contains($"model: {training.Model.ModelId} version {training.Model.Version}", output);
+        Assert.Contains($"detections: {training.Detection.DetectionCount} ({training.Detection.BatchCount}/{training.Detection.BatchCount} batches, scope AllImages)", output);
+        // Every stage the training went through, each with its time from the history's timestamps.
+        Assert.Matches(@"upload detections\s+│ Done\s+│ \d", output);
+    }
+
+    [Fact]
+    public async Task Show_of_a_training_the_Orchestrator_does_not_know_says_so_with_its_id_and_the_not_found_code()
+    {
+        var unknown = NewId.NextGuid();
+
+        var (exitCode, output) = await PipelineCommand.RunAsync(pipeline, "show", unknown.ToString());
+
+        Assert.Equal(ExitCodes.NotFound, exitCode);
+        Assert.Contains($"no training {unknown}", output);
+    }
+
+    [Fact]
+    public async Task Watch_ends_with_the_exit_code_of_each_outcome_Completed_Failed_and_Cancelled()
+    {
+        var (completed, _) = await CompletedTraining();
+        var failed = await pipeline.BeginAsync("ftp://example.invalid/dataset.zip");
+        await pipeline.WaitForStateAsync(failed, Timeout, "Failed");
+
+        var (completedCode, completedOutput) = await PipelineCommand.RunAsync(pipeline, "watch", completed.ToString());
+        var (failedCode, failedOutput) = await PipelineCommand.RunAsync(pipeline, "watch", failed.ToString());
+        var (cancelCode, cancelOutput) = await PipelineCommand.RunAsync(pipeline, "cancel", failed.ToString());
+        Assert.True(cancelCode == 0, cancelOutput);
+        await pipeline.WaitForStateAsync(failed, Timeout, "Cancelled");
+        var (cancelledCode, cancelledOutput) = await PipelineCommand.RunAsync(pipeline, "watch", failed.ToString());
+
+        Assert.True(completedCode == ExitCodes.Ok, completedOutput);
+        Assert.Contains($"Training {completed} Completed", completedOutput);
+        Assert.True(failedCode == ExitCodes.TrainingFailed, failedOutput);
+        Assert.Contains($"Training {failed} Failed", failedOutput);
+        Assert.Contains("ftp", failedOutput);
+        Assert.True(cancelledCode == ExitCodes.TrainingCancelled, cancelledOutput);
+        Assert.Contains($"Training {failed} Cancelled", cancelledOutput);
+    }
+
+    [Fact]
+    public async Task List_with_a_state_shows_the_trainings_in_it_and_none_in_another()
+    {
+        var (completed, _) = await CompletedTraining();
+        var failed = await pipeline.BeginAsync("ftp://example.invalid/dataset.zip");
+        await pipeline.WaitForStateAsync(failed, Timeout, "Failed");
+
+        var (exitCode, output) = await PipelineCommand.RunAsync(pipeline, "list", "--state", "Failed");
+        var (allCode, all) = await PipelineCommand.RunAsync(pipeline, "list");
+
+        Assert.True(exitCode == 0, output);
+        Assert.Matches($@"{failed}\s+│ e2e/shapes\s+│ Failed\s+│ 1", output);
+        Assert.DoesNotContain(completed.ToString(), output);
+        Assert.DoesNotContain("Completed", output);
+        Assert.True(allCode == 0, all);
+        // Latest first: the failed one was updated after the completed one.
+        Assert.True(all.IndexOf(failed.ToString(), StringComparison.Ordinal) < all.IndexOf(completed.ToString(), StringComparison.Ordinal), all);
+    }
+
+    [Fact]
+    public async Task Models_lists_the_model_a_completed_training_registered()
+    {
+        var project = $"cli-models-{Guid.NewGuid():N}";
+        var (trainingId, training) = await CompletedTraining(project);
+
+        var (exitCode, output) = await PipelineCommand.RunAsync(pipeline, "models");
+
+        Assert.True(exitCode == 0, output);
+        var line = Assert.Single(output.Split('\n'), l => l.Contains(training.Model.ModelId!.Value.ToString()));
+        Assert.Matches($@"│ e2e/{project}\s+│ {training.Model.Version}\s+│ 0\.900\s+│ square\s+│ {trainingId}", line);
+    }
+
+    private async Task<(Guid TrainingId, TrainingDetails Training)> CompletedTraining(string project = "shapes")
+    {
+        var dataset = new Uri(TestDatasets.Write(Path.Combine(pipeline.WorkFolder, $"cli-{Guid.NewGuid():N}"))).AbsoluteUri;
+        var trainingId = await pipeline.BeginAsync(dataset, o => o.Project = project);
+        var training = await pipeline.WaitForStateAsync(trainingId, Timeout, "Completed", "Failed");
+        Assert.Equal("Completed", training.State);
+        return (trainingId, training);
+    }
+}
