@@ -243,6 +243,16 @@ public sealed class InfrastructureFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>Publishes bytes to an exchange as a client in another language would: no MassTransit on this side.</summary>
+    public async Task PublishRawAsync(string exchange, string body, string contentType)
+    {
+        await using var connection = await ConnectAsync("raw-publisher");
+        await using var channel = await connection.CreateChannelAsync(
+            new RabbitMQ.Client.CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
+        var properties = new RabbitMQ.Client.BasicProperties { ContentType = contentType, Persistent = true };
+        await channel.BasicPublishAsync(exchange, "", mandatory: false, properties, Encoding.UTF8.GetBytes(body));
+    }
+
     private Task<RabbitMQ.Client.IConnection> ConnectAsync(string purpose) =>
         new RabbitMQ.Client.ConnectionFactory
         {

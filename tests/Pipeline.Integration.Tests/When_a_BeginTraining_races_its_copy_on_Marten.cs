@@ -7,7 +7,7 @@ using Npgsql;
 using Pipeline.Contracts;
 using Pipeline.Integration.Tests.EndToEnd;
 using Pipeline.Orchestrator;
-using Pipeline.Orchestrator.Outbox;
+using Pipeline.Outbox;
 
 namespace Pipeline.Integration.Tests;
 
