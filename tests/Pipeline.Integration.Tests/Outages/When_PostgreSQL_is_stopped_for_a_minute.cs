@@ -10,7 +10,10 @@ namespace Pipeline.Integration.Tests.Outages;
 /// </summary>
 public sealed class When_PostgreSQL_is_stopped_for_a_minute(ITestOutputHelper output) : IAsyncLifetime
 {
-    private static readonly TimeSpan Outage = TimeSpan.FromSeconds(60);
+    // PIPELINE_TEST_OUTAGE (a TimeSpan, e.g. 00:05:00) measures a longer outage with the same test; CI keeps the minute.
+    private static readonly TimeSpan Outage = TimeSpan.TryParse(Environment.GetEnvironmentVariable("PIPELINE_TEST_OUTAGE"), out var outage)
+        ? outage
+        : TimeSpan.FromSeconds(60);
     private static readonly TimeSpan Recovery = TimeSpan.FromSeconds(150);
 
     private PrivatePostgres postgres = null!;
