@@ -46,6 +46,8 @@ public static class PipelineHostingExtensions
         StageSendConventions.Map();
         services.AddMassTransit(bus =>
         {
+            // MassTransit 8.5 reports usage to its vendor after the bus starts; nothing of ours leaves the machine unasked.
+            bus.DisableUsageTelemetry();
             bus.SetKebabCaseEndpointNameFormatter();
             configureBus(bus);
             bus.AddConfigureEndpointsCallback((context, queue, endpoint) =>
