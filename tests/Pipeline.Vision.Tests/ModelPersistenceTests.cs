@@ -42,6 +42,27 @@ public sealed class ModelPersistenceTests : IDisposable
     }
 
     [Fact]
+    public void Models_created_on_many_threads_at_once_each_get_their_seeds_weights()
+    {
+        using var reference = DetectorModel.Create(Categories, width: 4, resolution: 32, seed: 11);
+        var expected = reference.Network.parameters().Select(p => p.clone()).ToList();
+
+        var concurrent = new DetectorModel[16];
+        Parallel.For(0, concurrent.Length, new ParallelOptions { MaxDegreeOfParallelism = 4 },
+            i => concurrent[i] = DetectorModel.Create(Categories, width: 4, resolution: 32, seed: i % 2 == 0 ? 11 : 12));
+
+        foreach (var model in concurrent.Where((_, i) => i % 2 == 0))
+        {
+            Assert.All(model.Network.parameters().Zip(expected), pair => Assert.True(pair.First.allclose(pair.Second, rtol: 0, atol: 0), "weights differ from the seed's"));
+        }
+
+        foreach (var model in concurrent)
+        {
+            model.Dispose();
+        }
+    }
+
+    [Fact]
     public void Loading_a_model_whose_weights_changed_throws_naming_the_file()
     {
         using (var model = DetectorModel.Create(Categories, width: 4, resolution: 32))

@@ -48,15 +48,24 @@ public sealed class DetectorModel : IDisposable
             : throw new InvalidDataException($"Unknown architecture '{architecture}': this library runs {prefix}N");
     }
 
+    private static readonly Lock CreationLock = new();
+
     /// <summary>A new network with random weights, seeded so the same seed gives the same weights.</summary>
     public static DetectorModel Create(IReadOnlyList<Category> categories, int width, int resolution, Device? device = null, int seed = 1)
     {
         if (categories.Count == 0) throw new ArgumentException("A model needs at least one category", nameof(categories));
         if (resolution % 16 != 0 || resolution < 32) throw new ArgumentException("Resolution must be a multiple of 16, at least 32", nameof(resolution));
         device ??= CPU;
-        torch.random.manual_seed(seed);
         var layout = new CategoryLayout(categories);
-        var network = new CenterNet(layout.Spatial.Count, layout.Classification.Count, width);
+        CenterNet network;
+        // The layers draw their weights from torch's one global generator: two models created at once (parallel tests,
+        // two trainings in one process) would interleave their draws and neither would get its seed's weights.
+        lock (CreationLock)
+        {
+            torch.random.manual_seed(seed);
+            network = new CenterNet(layout.Spatial.Count, layout.Classification.Count, width);
+        }
+
         network.to(device);
         return new DetectorModel(network, categories, width, resolution, device);
     }
