@@ -84,9 +84,18 @@ public sealed class OutboxStore(IDocumentStore store, IConfiguration configurati
         return await command.ExecuteScalarAsync(cancellationToken) is not null;
     }
 
-    /// <summary>Marks the message consumed in the same transaction as its effects; a concurrent second copy fails on the key.</summary>
-    public void RecordConsumed(IDocumentSession session, string consumer, Guid messageId) =>
-        session.QueueSqlCommand($"insert into {InboxTable} (consumer, message_id) values (?, ?)", consumer, messageId);
+    /// <summary>
+    /// Queues a unit of work's messages and, when given, the consumed message's inbox row into its session, so all of it
+    /// commits (or rolls back) with the documents; a concurrent second copy of the message fails on the inbox key.
+    /// </summary>
+    public void Write(IDocumentSession session, OutboxBuffer buffer, string consumer, Guid? messageId)
+    {
+        buffer.WriteTo(session, this);
+        if (messageId is { } id)
+        {
+            session.QueueSqlCommand($"insert into {InboxTable} (consumer, message_id) values (?, ?)", consumer, id);
+        }
+    }
 
     public async Task<int> ForgetConsumedBeforeAsync(DateTimeOffset before, CancellationToken cancellationToken)
     {

@@ -16,7 +16,6 @@ builder.AddPipelineDefaults("uploader", bus =>
 builder.AddPipelineMarten(UploaderDocuments.Configure);
 // What the Uploader announces commits with what it stores; the relay delivers it.
 builder.Services.AddTransactionalOutbox(builder.Configuration);
-builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<ModelRegistrar>();
 builder.Services.AddSingleton<DetectionRecorder>();
 builder.Build().Run();

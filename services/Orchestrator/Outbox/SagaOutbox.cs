@@ -16,14 +16,7 @@ public sealed class SagaOutbox(OutboxStore store, OutboxSignal signal)
     public Task<bool> WasConsumedAsync(Guid messageId, CancellationToken cancellationToken) =>
         store.WasConsumedAsync(Consumer, messageId, cancellationToken);
 
-    public void Write(IDocumentSession session, OutboxBuffer buffer, Guid? messageId)
-    {
-        buffer.WriteTo(session, store);
-        if (messageId is { } id)
-        {
-            store.RecordConsumed(session, Consumer, id);
-        }
-    }
+    public void Write(IDocumentSession session, OutboxBuffer buffer, Guid? messageId) => store.Write(session, buffer, Consumer, messageId);
 
     public void Committed(OutboxBuffer buffer)
     {

@@ -29,7 +29,6 @@ public sealed class DetectionRecorder(
             return null;
         }
 
-
         // An image met twice (a batch re-run) keeps its last detections and its first place in the order.
         var images = new Dictionary<string, StoredDetections>();
         var order = new List<string>();
@@ -77,8 +76,7 @@ public sealed class DetectionRecorder(
                 TrainingId = command.TrainingId, Attempt = command.Attempt,
                 ImageCount = recorded.ImageCount, DetectionCount = recorded.DetectionCount, ExportKey = exportKey,
             });
-            announcement.WriteTo(session, outbox);
-            outbox.RecordConsumed(session, Consumer, messageId);
+            outbox.Write(session, announcement, Consumer, messageId);
             // A copy committing first fails this one on the inbox key; the retry then finds it consumed.
             await session.SaveChangesAsync(cancellationToken);
         }

@@ -108,8 +108,7 @@ public sealed class ModelRegistrar(
             {
                 TrainingId = command.TrainingId, Attempt = command.Attempt, ModelId = model.Id, Version = model.Version, ModelKey = model.ModelKey,
             });
-            announcement.WriteTo(session, outbox);
-            outbox.RecordConsumed(session, Consumer, messageId);
+            outbox.Write(session, announcement, Consumer, messageId);
             try
             {
                 await session.SaveChangesAsync(cancellationToken);
