@@ -33,6 +33,13 @@ public sealed class When_trainings_queue_behind_one_Trainer : IAsyncLifetime
             ahead.Add(await pipeline.BeginAsync(manifest, o => o.Iterations = 400));
         }
 
+        // Downloads finish in any order: the short one is begun once the long ones' TrainModels are queued, so it is behind them.
+        var fromTrainingRunning = TrainingStates.All.SkipWhile(state => state != TrainingStates.TrainingRunning).ToArray();
+        foreach (var trainingId in ahead)
+        {
+            await pipeline.WaitForStateAsync(trainingId, TimeSpan.FromMinutes(1), fromTrainingRunning);
+        }
+
         var behind = await pipeline.BeginAsync(manifest, o => o.Iterations = 10);
 
         var last = await pipeline.WaitForStateAsync(behind, TimeSpan.FromMinutes(5), TrainingStates.Completed, TrainingStates.Failed);
