@@ -16,6 +16,7 @@ public sealed class ChaosOptions
           --pg-outage SECONDS  how long PostgreSQL stays stopped (default 60)
           --stage-timeout S    every stage's silence timeout; the Orchestrator outage lasts this + 10 s (default 20)
           --deadline SECONDS   bound on the whole run after the last fault (default 600)
+          --broker-outage S    how long the SIGKILLed RabbitMQ node stays down before it is started again (default 2)
           --no-broker-kill     leave the RabbitMQ node alone (by default it is SIGKILLed and started again
                                with scripts/infra.sh up: every other user of that broker sees the outage too)
         """;
@@ -27,6 +28,7 @@ public sealed class ChaosOptions
     public TimeSpan StageTimeout { get; private set; } = TimeSpan.FromSeconds(20);
     public TimeSpan Deadline { get; private set; } = TimeSpan.FromSeconds(600);
     public bool KillBroker { get; private set; } = true;
+    public TimeSpan BrokerOutage { get; private set; } = TimeSpan.FromSeconds(2);
 
     public static ChaosOptions Parse(IReadOnlyList<string> args)
     {
@@ -42,6 +44,7 @@ public sealed class ChaosOptions
                 case "--pg-outage": options.PostgresOutage = TimeSpan.FromSeconds(Next()); break;
                 case "--stage-timeout": options.StageTimeout = TimeSpan.FromSeconds(Next()); break;
                 case "--deadline": options.Deadline = TimeSpan.FromSeconds(Next()); break;
+                case "--broker-outage": options.BrokerOutage = TimeSpan.FromSeconds(Next()); break;
                 case "--no-broker-kill": options.KillBroker = false; break;
                 default: throw new ArgumentException($"Unknown option '{args[i]}'.\n{Usage}");
             }

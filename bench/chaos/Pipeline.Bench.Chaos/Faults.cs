@@ -68,7 +68,8 @@ public sealed class FaultSchedule(ServiceSet services, PrivatePostgres postgres,
         }));
         if (options.KillBroker)
         {
-            faults.Add(("SIGKILL the RabbitMQ node, started again by scripts/infra.sh up", KillBroker));
+            faults.Add(($"SIGKILL the RabbitMQ node, down {options.BrokerOutage.TotalSeconds:0} s, started again by scripts/infra.sh up",
+                () => KillBroker(options.BrokerOutage)));
         }
 
         var random = new Random(options.Seed);
@@ -76,7 +77,7 @@ public sealed class FaultSchedule(ServiceSet services, PrivatePostgres postgres,
     }
 
     // The node this checkout's scripts/infra.sh started; a broker reused from elsewhere is not this bench's to kill.
-    private static async Task KillBroker()
+    private static async Task KillBroker(TimeSpan down)
     {
         var pidFile = Path.Combine(ServiceProcess.RepositoryRoot, ".infra", "rabbitmq", "rabbitmq.pid");
         if (!File.Exists(pidFile))
@@ -91,7 +92,7 @@ public sealed class FaultSchedule(ServiceSet services, PrivatePostgres postgres,
             await node.WaitForExitAsync();
         }
 
-        await Task.Delay(Restart);
+        await Task.Delay(down);
         using var up = Process.Start(new ProcessStartInfo("bash", [Path.Combine(ServiceProcess.RepositoryRoot, "scripts", "infra.sh"), "up"])
         {
             RedirectStandardOutput = true, RedirectStandardError = true,
