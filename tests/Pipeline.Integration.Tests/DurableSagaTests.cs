@@ -33,7 +33,13 @@ public sealed class DurableSagaTests(InfrastructureFixture infrastructure) : IAs
         TrainingStateDocument.Configure(options);
     });
 
-    public Task InitializeAsync() => infrastructure.PurgeAsync(StageQueues.DownloadTrainingData, StageQueues.TrainModel);
+    public async Task InitializeAsync()
+    {
+        // The test's store and the Orchestrator would otherwise both create the saga's table on first use, and two
+        // concurrent CREATE INDEX fail one of them (42P07).
+        await Store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+        await infrastructure.PurgeAsync(StageQueues.DownloadTrainingData, StageQueues.TrainModel);
+    }
 
     public async Task DisposeAsync()
     {

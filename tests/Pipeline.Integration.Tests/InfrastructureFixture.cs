@@ -41,6 +41,8 @@ public sealed class InfrastructureFixture : IAsyncLifetime
     public string RabbitMqVirtualHost { get; private set; } = "/";
     public string PostgresConnectionString { get; private set; } = "";
 
+    private int schemaCount;
+
     /// <summary>The settings a service reads (RabbitMq:*, ConnectionStrings:Postgres), pointing at this run's servers.</summary>
     public Dictionary<string, string?> ServiceSettings() => new()
     {
@@ -52,10 +54,14 @@ public sealed class InfrastructureFixture : IAsyncLifetime
         ["ConnectionStrings:Postgres"] = PostgresConnectionString,
     };
 
-    /// <summary>A PostgreSQL schema of its own for one test (Marten creates it on first use); dropped when the run ends.</summary>
+    /// <summary>
+    /// A PostgreSQL schema of its own for one test (Marten creates its tables on first use); dropped when the run ends.
+    /// Numbered per call: tests of one class share a purpose, and a test that failed early leaves rows (an undelivered
+    /// outbox row) the next one would count.
+    /// </summary>
     public string NewSchema(string purpose)
     {
-        var schema = $"test_{runId}_{purpose}".ToLowerInvariant();
+        var schema = $"test_{runId}_{purpose}_{Interlocked.Increment(ref schemaCount)}".ToLowerInvariant();
         lock (schemas)
         {
             schemas.Add(schema);

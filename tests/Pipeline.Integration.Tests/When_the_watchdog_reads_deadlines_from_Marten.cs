@@ -29,7 +29,7 @@ public sealed class When_the_watchdog_reads_deadlines_from_Marten(Infrastructure
     public async Task InitializeAsync()
     {
         await infrastructure.PurgeAsync(StageQueues.Training);
-        var schema = infrastructure.NewSchema($"watchdog_{Guid.NewGuid().ToString("N")[..8]}");
+        var schema = infrastructure.NewSchema("watchdog");
         store = DocumentStore.For(options =>
         {
             options.Connection(infrastructure.PostgresConnectionString);
