@@ -16,11 +16,29 @@ public sealed class DownloaderSettings
     /// <summary>Hosts accepted for http(s) (exact, or <c>*.example.com</c>); empty means any.</summary>
     public string[]? AllowedHosts { get; set; }
 
+    /// <summary>
+    /// CIDR ranges http(s) downloads may connect to although the address policy refuses them (loopback, private,
+    /// link-local, ...): where a deployment's own dataset server lives. Empty: only public addresses.
+    /// </summary>
+    public string[]? AllowedNetworks { get; set; }
+
     /// <summary>Folders file:// datasets must lie under; empty means any.</summary>
     public string[]? AllowedRoots { get; set; }
 
     /// <summary>Limit on the downloaded file, on an archive's extracted total, and on the images copied.</summary>
     public long MaxDatasetBytes { get; set; } = 2L * 1024 * 1024 * 1024;
+
+    /// <summary>
+    /// Entries (files and folders) an archive may hold: a zip of a million empty files costs inodes and time, not bytes.
+    /// COCO's train2017 (118,287 images) needs more than the default.
+    /// </summary>
+    public int MaxArchiveEntries { get; set; } = 50_000;
+
+    /// <summary>Extracted bytes per archive byte, checked once past <see cref="CompressionRatioFloor"/>: a bomb is refused early.</summary>
+    public double MaxCompressionRatio { get; set; } = 100;
+
+    /// <summary>Extracted bytes below which the ratio is not judged: small archives of text compress far more than images do.</summary>
+    public long CompressionRatioFloor { get; set; } = 64L * 1024 * 1024;
 
     /// <summary>A progress line is logged every this many images.</summary>
     public int ProgressEvery { get; set; } = 500;
@@ -28,7 +46,16 @@ public sealed class DownloaderSettings
     /// <summary>Images checked and copied at once; 0 means one per processor.</summary>
     public int MaxParallelImages { get; set; }
 
+    /// <summary>The whole download, body included: a server that trickles a byte a second is cut off here.</summary>
     public TimeSpan HttpTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Until a response's headers arrive, per request (each redirect hop is one).</summary>
+    public TimeSpan HeaderTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Redirects followed, each checked like the first address, before the download is refused.</summary>
+    public int MaxRedirects { get; set; } = 5;
 
     /// <summary>Scratch folder for downloads and extracted archives; empty means the system's temp folder.</summary>
     public string? WorkFolder { get; set; }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Pipeline.Downloader;
 using Pipeline.Downloader.Consumers;
 using Pipeline.Downloader.Datasets;
+using Pipeline.Downloader.Http;
 using Pipeline.Downloader.Models;
 using Pipeline.Hosting;
 
@@ -15,7 +16,8 @@ builder.AddPipelineDefaults("downloader", bus =>
 });
 builder.Services.Configure<DownloaderSettings>(builder.Configuration.GetSection(DownloaderSettings.Section));
 builder.Services.AddHttpClient(DatasetSource.HttpClientName)
-    .ConfigureHttpClient((services, client) => client.Timeout = services.GetRequiredService<IOptions<DownloaderSettings>>().Value.HttpTimeout);
+    .ConfigurePrimaryHttpMessageHandler(services => DatasetHttpHandler.Create(services.GetRequiredService<IOptions<DownloaderSettings>>().Value))
+    .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan);
 builder.Services.AddSingleton<DatasetSource>();
 builder.Services.AddSingleton<DatasetImporter>();
 builder.Services.AddSingleton<BaseModelFetcher>();

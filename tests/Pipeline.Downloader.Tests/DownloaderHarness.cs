@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Pipeline.Contracts;
 using Pipeline.Downloader.Datasets;
+using Pipeline.Downloader.Http;
 using Pipeline.Hosting.Artifacts;
 
 namespace Pipeline.Downloader.Tests;
@@ -15,9 +16,11 @@ public sealed class DownloaderHarness : IDisposable
     {
         Settings = settings ?? new DownloaderSettings();
         Settings.WorkFolder ??= Path.Combine(root, "work");
+        // The tests' servers are on loopback, which the address policy refuses unless opened.
+        Settings.AllowedNetworks ??= ["127.0.0.1/32"];
         Store = new FileSystemArtifactStore(Path.Combine(root, "store"));
         var options = Options.Create(Settings);
-        Importer = new DatasetImporter(Store, new DatasetSource(new PlainHttpClientFactory(), options, NullLogger<DatasetSource>.Instance),
+        Importer = new DatasetImporter(Store, new DatasetSource(new GuardedHttpClientFactory(Settings), options, NullLogger<DatasetSource>.Instance),
             options, NullLogger<DatasetImporter>.Instance);
     }
 
@@ -59,8 +62,9 @@ public sealed class DownloaderHarness : IDisposable
         }
     }
 
-    private sealed class PlainHttpClientFactory : IHttpClientFactory
+    /// <summary>The Downloader's own handler, as Program.cs registers it.</summary>
+    private sealed class GuardedHttpClientFactory(DownloaderSettings settings) : IHttpClientFactory
     {
-        public HttpClient CreateClient(string name) => new() { Timeout = TimeSpan.FromSeconds(10) };
+        public HttpClient CreateClient(string name) => new(DatasetHttpHandler.Create(settings)) { Timeout = Timeout.InfiniteTimeSpan };
     }
 }

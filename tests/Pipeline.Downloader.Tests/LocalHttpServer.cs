@@ -48,6 +48,9 @@ public sealed class LocalHttpServer : IDisposable
 
     public LocalHttpServer Redirect(string path, string location, int status = 302) => Route(path, new Answer(status, [], Location: location));
 
+    /// <summary>Announces the whole body and sends it one byte every <paramref name="interval"/>: a server that never quite stalls.</summary>
+    public LocalHttpServer Trickle(string path, byte[] body, TimeSpan interval) => Route(path, new Answer(200, body, TrickleEvery: interval));
+
     /// <summary>Takes the request and never answers it (until the server is disposed): a server that hangs.</summary>
     public LocalHttpServer Stall(string path) => Route(path, new Answer(0, [], Stall: true));
 
@@ -109,7 +112,20 @@ public sealed class LocalHttpServer : IDisposable
                 context.Response.ContentLength64 = answer.AnnouncedLength ?? answer.Body.Length;
             }
 
-            await context.Response.OutputStream.WriteAsync(answer.Body);
+            if (answer.TrickleEvery is { } interval)
+            {
+                foreach (var b in answer.Body)
+                {
+                    await context.Response.OutputStream.WriteAsync(new[] { b }, stopping.Token);
+                    await context.Response.OutputStream.FlushAsync(stopping.Token);
+                    await Task.Delay(interval, stopping.Token);
+                }
+            }
+            else
+            {
+                await context.Response.OutputStream.WriteAsync(answer.Body);
+            }
+
             if (answer.AnnouncedLength > answer.Body.Length)
             {
                 // Short of what was announced: the connection ends mid-body.
@@ -119,7 +135,7 @@ public sealed class LocalHttpServer : IDisposable
 
             context.Response.Close();
         }
-        catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException or IOException)
+        catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException or IOException or OperationCanceledException)
         {
             // The client went away first (it refused the body, or gave up waiting).
         }
@@ -134,5 +150,5 @@ public sealed class LocalHttpServer : IDisposable
         stopping.Dispose();
     }
 
-    private sealed record Answer(int Status, byte[] Body, bool Chunked = false, string? Location = null, bool Stall = false, long? AnnouncedLength = null);
+    private sealed record Answer(int Status, byte[] Body, bool Chunked = false, string? Location = null, bool Stall = false, long? AnnouncedLength = null, TimeSpan? TrickleEvery = null);
 }

@@ -15,7 +15,7 @@ public sealed class When_fetching_a_base_model : IDisposable
 
     private BaseModelFetcher Fetcher => new(harness.Store, NullLogger<BaseModelFetcher>.Instance);
 
-    private async Task RegisterAsync(string weights, string? claimedSha = null)
+    private async Task RegisterAsync(string weights, string? claimedSha = null, string fileName = "weights.bin")
     {
         var key = ArtifactKeys.RegisteredModel(modelId);
         var bytes = Encoding.UTF8.GetBytes(weights);
@@ -23,7 +23,7 @@ public sealed class When_fetching_a_base_model : IDisposable
         await harness.Store.WriteJsonAsync(ModelArtifacts.DescriptionKey(key), new ModelDescription
         {
             Architecture = "tiny", Resolution = 64, Categories = [new Category { Id = "1", Name = "cat" }], Hyperparameters = new(),
-            Files = [new ModelFile { Name = "weights.bin", Sha256 = claimedSha ?? Convert.ToHexStringLower(SHA256.HashData(bytes)), Length = bytes.Length }],
+            Files = [new ModelFile { Name = fileName, Sha256 = claimedSha ?? Convert.ToHexStringLower(SHA256.HashData(bytes)), Length = bytes.Length }],
         });
     }
 
@@ -47,6 +47,23 @@ public sealed class When_fetching_a_base_model : IDisposable
         var refusal = await Assert.ThrowsAsync<StageInputException>(() => Fetcher.FetchAsync(harness.TrainingId, 1, modelId, CancellationToken.None));
 
         Assert.Contains("'weights.bin'", refusal.Message);
+        Assert.False(harness.Store.Exists(ArtifactKeys.BaseModel(harness.TrainingId, 1)));
+    }
+
+    [Theory]
+    [InlineData("../../etc/passwd")]
+    [InlineData("/etc/passwd")]
+    [InlineData("..")]
+    [InlineData("sub/weights.bin")]
+    [InlineData("..\\weights.bin")]
+    public async Task A_model_json_naming_anything_but_a_plain_file_name_is_refused_naming_it(string fileName)
+    {
+        await RegisterAsync("weights", fileName: fileName);
+
+        var refusal = await Assert.ThrowsAsync<StageInputException>(() => Fetcher.FetchAsync(harness.TrainingId, 1, modelId, CancellationToken.None));
+
+        Assert.Contains($"Model file name '{fileName}' in model.json", refusal.Message);
+        Assert.Contains("is not a plain file name inside the model's folder", refusal.Message);
         Assert.False(harness.Store.Exists(ArtifactKeys.BaseModel(harness.TrainingId, 1)));
     }
 

@@ -62,6 +62,22 @@ public sealed class ModelPersistenceTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData("../../etc/passwd")]
+    [InlineData("/etc/passwd")]
+    public void Loading_a_model_whose_model_json_names_a_path_outside_its_folder_throws_naming_it(string name)
+    {
+        using (var model = DetectorModel.Create(Categories, width: 4, resolution: 32))
+            model.Save(folder);
+        var description = DetectorModel.ReadDescription(folder);
+        var hostile = description with { Files = [.. description.Files, new ModelFile { Name = name, Sha256 = new string('0', 64) }] };
+        File.WriteAllText(Path.Combine(folder, DetectorModel.DescriptionFile), System.Text.Json.JsonSerializer.Serialize(hostile, Data.VisionJson.Options));
+
+        var error = Assert.Throws<InvalidDataException>(() => DetectorModel.Load(folder));
+
+        Assert.Contains($"model.json names file '{name}', which is not a plain file name inside the model's folder", error.Message);
+    }
+
     [Fact]
     public void Loading_a_model_whose_weights_changed_throws_naming_the_file()
     {

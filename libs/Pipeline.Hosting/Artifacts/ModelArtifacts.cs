@@ -62,16 +62,15 @@ public static class ModelArtifacts
         }
     }
 
-    // Names come from a file users can edit: they must stay inside the model's folder.
+    // Names come from a file users can edit: plain names only, so every one lies in the model's own folder.
     private static string CheckedName(string name, string modelKey)
     {
-        var normalized = name.Replace('\\', '/');
-        if (string.IsNullOrWhiteSpace(normalized) || normalized.StartsWith('/')
-            || normalized.Split('/').Any(part => part is "" or "." or ".."))
+        if (string.IsNullOrWhiteSpace(name) || name is "." or ".." || name.IndexOfAny(['/', '\\', '\0']) >= 0)
         {
-            throw new StageInputException($"Model file name '{name}' in '{modelKey}' is not a plain relative path.");
+            throw new StageInputException(
+                $"Model file name '{name}' in {ArtifactKeys.ModelDescriptionFile} at '{modelKey}' is not a plain file name inside the model's folder.");
         }
 
-        return normalized;
+        return name;
     }
 }

@@ -15,7 +15,8 @@ public enum DatasetFileKind
 /// <summary>
 /// Unpacks .zip and .tar(.gz) datasets into a folder. Every entry must stay inside it: absolute names, <c>..</c>,
 /// and links (zip entries marked as symlinks, tar symlinks and hard links) are refused rather than skipped,
-/// since a dataset that carries them was not made by a well-meaning tool. The extracted total is capped too.
+/// since a dataset that carries them was not made by a well-meaning tool. The extracted total, the number of entries and
+/// the compression ratio are capped too, each counted as the archive is read, whatever its headers claim.
 /// </summary>
 public static class ArchiveExtractor
 {
@@ -39,13 +40,12 @@ public static class ArchiveExtractor
         return read >= 262 && head[257..262].SequenceEqual("ustar"u8) ? DatasetFileKind.Tar : DatasetFileKind.Json;
     }
 
-    public static async Task ExtractAsync(string archive, DatasetFileKind kind, string target, long maxBytes, CancellationToken cancellationToken)
+    public static async Task ExtractAsync(string archive, DatasetFileKind kind, string target, DownloaderSettings settings, CancellationToken cancellationToken)
     {
         var name = Path.GetFileName(archive);
         Directory.CreateDirectory(target);
         target = Path.TrimEndingDirectorySeparator(Path.GetFullPath(target));
-        var budget = new ByteBudget(maxBytes, () => new StageInputException(
-            $"Archive '{name}' extracts to more than Downloader:MaxDatasetBytes ({maxBytes} bytes)."));
+        var budget = new ExtractionBudget(name, new FileInfo(archive).Length, settings);
         try
         {
             if (kind == DatasetFileKind.Zip)
@@ -63,11 +63,14 @@ public static class ArchiveExtractor
         }
     }
 
-    private static async Task ExtractZipAsync(string archive, string name, string target, ByteBudget budget, CancellationToken cancellationToken)
+    private static async Task ExtractZipAsync(string archive, string name, string target, ExtractionBudget budget, CancellationToken cancellationToken)
     {
         using var zip = ZipFile.OpenRead(archive);
+        // A zip lists its entries up front: refused before the first file is written.
+        budget.CheckEntries(zip.Entries.Count);
         foreach (var entry in zip.Entries)
         {
+            budget.TakeEntry();
             var path = EntryPath(target, entry.FullName, name);
             const int unixTypeMask = 0xF000, unixSymlink = 0xA000;
             if (((entry.ExternalAttributes >> 16) & unixTypeMask) == unixSymlink)
@@ -88,13 +91,14 @@ public static class ArchiveExtractor
         }
     }
 
-    private static async Task ExtractTarAsync(string archive, bool gzip, string name, string target, ByteBudget budget, CancellationToken cancellationToken)
+    private static async Task ExtractTarAsync(string archive, bool gzip, string name, string target, ExtractionBudget budget, CancellationToken cancellationToken)
     {
         await using var file = File.OpenRead(archive);
         await using Stream stream = gzip ? new GZipStream(file, CompressionMode.Decompress) : file;
         await using var tar = new TarReader(stream);
         while (await tar.GetNextEntryAsync(copyData: false, cancellationToken) is { } entry)
         {
+            budget.TakeEntry();
             switch (entry.EntryType)
             {
                 case TarEntryType.GlobalExtendedAttributes:
@@ -119,6 +123,43 @@ public static class ArchiveExtractor
                     continue;
                 default:
                     throw new StageInputException($"Archive '{name}' entry '{entry.Name}' is a {entry.EntryType}; datasets hold only files and folders.");
+            }
+        }
+    }
+
+    /// <summary>What one extraction may still write: bytes, entries, and bytes per archive byte.</summary>
+    private sealed class ExtractionBudget(string name, long archiveBytes, DownloaderSettings settings)
+    {
+        private readonly ByteBudget bytes = new(settings.MaxDatasetBytes, () => new StageInputException(
+            $"Archive '{name}' extracts to more than Downloader:MaxDatasetBytes ({settings.MaxDatasetBytes} bytes)."));
+
+        private int entries;
+
+        public void TakeEntry() => CheckEntries(++entries);
+
+        public void CheckEntries(int count)
+        {
+            if (count > settings.MaxArchiveEntries)
+            {
+                throw new StageInputException($"Archive '{name}' holds more than Downloader:MaxArchiveEntries ({settings.MaxArchiveEntries}) entries.");
+            }
+        }
+
+        public async Task CopyAsync(Stream source, Stream target, CancellationToken cancellationToken)
+        {
+            var buffer = new byte[81920];
+            int read;
+            while ((read = await source.ReadAsync(buffer, cancellationToken)) > 0)
+            {
+                bytes.Take(read);
+                var extracted = bytes.Used;
+                if (extracted > settings.CompressionRatioFloor && extracted > settings.MaxCompressionRatio * Math.Max(archiveBytes, 1))
+                {
+                    throw new StageInputException(
+                        $"Archive '{name}' ({archiveBytes} bytes) extracts to more than Downloader:MaxCompressionRatio ({settings.MaxCompressionRatio}) times its size: refused as a compression bomb.");
+                }
+
+                await target.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
             }
         }
     }

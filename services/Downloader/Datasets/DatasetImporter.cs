@@ -54,7 +54,7 @@ public sealed class DatasetImporter(
         }
 
         var extracted = Path.Combine(work, "extracted");
-        await ArchiveExtractor.ExtractAsync(fetched, kind, extracted, settings.MaxDatasetBytes, cancellationToken);
+        await ArchiveExtractor.ExtractAsync(fetched, kind, extracted, settings, cancellationToken);
         return DatasetDocument.Locate(extracted, format);
     }
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Pipeline.Downloader.Http;
 using Pipeline.Hosting.Messaging;
 
 namespace Pipeline.Downloader.Datasets;
@@ -133,41 +134,92 @@ public sealed class DatasetSource(IHttpClientFactory httpClients, IOptions<Downl
         Directory.CreateDirectory(workFolder);
         var target = Path.Combine(workFolder, "download");
         var client = httpClients.CreateClient(HttpClientName);
+        // The client has no timeout of its own (it would not cover the body): the download's deadlines are these.
+        using var whole = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        whole.CancelAfter(settings.HttpTimeout);
+        var current = uri;
         try
         {
-            using var response = await client.GetAsync(uri, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-            var final = response.RequestMessage?.RequestUri ?? uri;
-            if (final != uri)
+            for (var redirects = 0; ; redirects++)
             {
-                // A redirect must not lead somewhere the configuration would have refused.
-                Parse(final.ToString());
-            }
+                using var headers = CancellationTokenSource.CreateLinkedTokenSource(whole.Token);
+                headers.CancelAfter(settings.HeaderTimeout);
+                using var response = await GetAsync(client, uri, current, headers, whole, cancellationToken);
+                if (RedirectOf(response, current) is { } next)
+                {
+                    if (redirects == settings.MaxRedirects)
+                    {
+                        throw new StageInputException(
+                            $"Dataset URI '{uri}' redirected more than {settings.MaxRedirects} times (Downloader:MaxRedirects).");
+                    }
 
-            if (!response.IsSuccessStatusCode)
-            {
-                var status = (int)response.StatusCode;
-                var message = $"Dataset URI '{uri}' answered {status} {response.ReasonPhrase}.";
-                throw status >= 500 || response.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests
-                    ? new HttpRequestException(message, null, response.StatusCode)
-                    : new StageInputException(message);
-            }
+                    CheckRedirect(uri, next);
+                    current = next;
+                    continue;
+                }
 
-            if (response.Content.Headers.ContentLength > settings.MaxDatasetBytes)
-            {
-                throw TooLarge(uri.ToString());
-            }
+                if (!response.IsSuccessStatusCode)
+                {
+                    var status = (int)response.StatusCode;
+                    var message = $"Dataset URI '{uri}' answered {status} {response.ReasonPhrase}.";
+                    throw status >= 500 || response.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests
+                        ? new HttpRequestException(message, null, response.StatusCode)
+                        : new StageInputException(message);
+                }
 
-            logger.LogInformation("Downloading {DatasetUri} ({Length} bytes announced)", uri, response.Content.Headers.ContentLength);
-            await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
-            await using var file = new FileStream(target, FileMode.Create, FileAccess.Write, FileShare.None, 81920, useAsync: true);
-            await new ByteBudget(settings.MaxDatasetBytes, () => TooLarge(uri.ToString())).CopyAsync(body, file, cancellationToken);
-            return target;
+                if (response.Content.Headers.ContentLength > settings.MaxDatasetBytes)
+                {
+                    throw TooLarge(uri.ToString());
+                }
+
+                logger.LogInformation("Downloading {DatasetUri} ({Length} bytes announced)", current, response.Content.Headers.ContentLength);
+                await using var body = await response.Content.ReadAsStreamAsync(whole.Token);
+                await using var file = new FileStream(target, FileMode.Create, FileAccess.Write, FileShare.None, 81920, useAsync: true);
+                await new ByteBudget(settings.MaxDatasetBytes, () => TooLarge(uri.ToString())).CopyAsync(body, file, whole.Token);
+                return target;
+            }
         }
-        catch (TaskCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
-            // HttpClient reports its timeout as a cancellation, which the retry policy would not retry.
-            throw new TimeoutException($"Dataset URI '{uri}' did not answer within {client.Timeout}.", e);
+            // A deadline, not a cancel: the retry policy retries a TimeoutException (the server may be busy).
+            throw new TimeoutException(
+                $"Dataset URI '{uri}' did not finish sending within {settings.HttpTimeout} (Downloader:HttpTimeout).", e);
         }
+    }
+
+    private async Task<HttpResponseMessage> GetAsync(
+        HttpClient client, Uri uri, Uri current, CancellationTokenSource headers, CancellationTokenSource whole, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await client.GetAsync(current, HttpCompletionOption.ResponseHeadersRead, headers.Token);
+        }
+        catch (HttpRequestException e) when (e.InnerException is RefusedAddressException refused)
+        {
+            var hop = current == uri ? "" : $"its redirect to '{current}': ";
+            throw new StageInputException($"Dataset URI '{uri}' is refused: {hop}{refused.Message}.");
+        }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            var limit = whole.IsCancellationRequested ? (settings.HttpTimeout, "HttpTimeout") : (settings.HeaderTimeout, "HeaderTimeout");
+            throw new TimeoutException($"Dataset URI '{uri}' did not answer within {limit.Item1} (Downloader:{limit.Item2}).", e);
+        }
+    }
+
+    private static Uri? RedirectOf(HttpResponseMessage response, Uri current) =>
+        (int)response.StatusCode is 301 or 302 or 303 or 307 or 308 && response.Headers.Location is { } location
+            ? location.IsAbsoluteUri ? location : new Uri(current, location)
+            : null;
+
+    /// <summary>A redirect must not lead where the first address could not: another scheme, a host off the list.</summary>
+    private void CheckRedirect(Uri uri, Uri next)
+    {
+        if (next.Scheme != Uri.UriSchemeHttp && next.Scheme != Uri.UriSchemeHttps)
+        {
+            throw new StageInputException($"Dataset URI '{uri}' redirected to '{next}': a download may only be redirected to http(s).");
+        }
+
+        Parse(next.ToString());
     }
 
     private static async Task VerifyAsync(string path, string? expected, string datasetUri, CancellationToken cancellationToken)

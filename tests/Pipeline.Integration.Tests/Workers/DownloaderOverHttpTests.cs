@@ -48,6 +48,8 @@ public sealed class DownloaderOverHttpTests(InfrastructureFixture infrastructure
         // A timeout counts as an outage (TransientFaults): give that retry a budget of seconds, not minutes.
         settings["Retry:OutageBudget"] = "00:00:02";
         settings["Downloader:AllowedHosts:0"] = "127.0.0.1";
+        // The test server is on loopback, which the address policy refuses unless opened.
+        settings["Downloader:AllowedNetworks:0"] = "127.0.0.1/32";
         settings["Downloader:MaxDatasetBytes"] = MaxDatasetBytes.ToString();
         settings["Downloader:HttpTimeout"] = "00:00:01";
         var environment = settings.Where(s => s.Value is not null).ToDictionary(s => s.Key.Replace(":", "__"), s => s.Value!);
