@@ -22,7 +22,11 @@ public sealed class DownloaderSettings
     /// </summary>
     public string[]? AllowedNetworks { get; set; }
 
-    /// <summary>Folders file:// datasets must lie under; empty means any.</summary>
+    /// <summary>
+    /// Folders file:// datasets are read from: the dataset and every image it names must really lie under one, links
+    /// resolved. Empty: file:// datasets are refused (a BeginTraining names any path it likes); <c>pipeline up</c> sets
+    /// the folder it runs in.
+    /// </summary>
     public string[]? AllowedRoots { get; set; }
 
     /// <summary>Limit on the downloaded file, on an archive's extracted total, and on the images copied.</summary>

@@ -18,6 +18,8 @@ public sealed class DownloaderHarness : IDisposable
         Settings.WorkFolder ??= Path.Combine(root, "work");
         // The tests' servers are on loopback, which the address policy refuses unless opened.
         Settings.AllowedNetworks ??= ["127.0.0.1/32"];
+        // The tests' datasets are written under the temp folder; file:// datasets are refused where no root is named.
+        Settings.AllowedRoots ??= [Path.GetTempPath()];
         Store = new FileSystemArtifactStore(Path.Combine(root, "store"));
         var options = Options.Create(Settings);
         Importer = new DatasetImporter(Store, new DatasetSource(new GuardedHttpClientFactory(Settings), options, NullLogger<DatasetSource>.Instance),

@@ -52,6 +52,8 @@ public sealed class InfrastructureFixture : IAsyncLifetime
         ["RabbitMq:Password"] = RabbitMqPassword,
         ["RabbitMq:VirtualHost"] = RabbitMqVirtualHost,
         ["ConnectionStrings:Postgres"] = PostgresConnectionString,
+        // Every test writes its datasets under the temp folder; the Downloader reads file:// only under named roots.
+        ["Downloader:AllowedRoots:0"] = Path.GetTempPath(),
     };
 
     /// <summary>

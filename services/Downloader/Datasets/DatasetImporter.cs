@@ -26,10 +26,10 @@ public sealed class DatasetImporter(
         try
         {
             var fetched = await source.FetchAsync(command.DatasetUri, command.DatasetSha256, work, cancellationToken);
-            var documentPath = await LocateDocumentAsync(fetched, command.DatasetFormat, work, cancellationToken);
+            var (documentPath, roots) = await LocateDocumentAsync(fetched, command.DatasetFormat, work, cancellationToken);
             var manifest = await DatasetDocument.ReadAsync(documentPath, command.DatasetFormat, cancellationToken);
             var categories = SelectCategories(manifest, command.Categories);
-            return await StoreAsync(command, manifest, categories, Path.GetDirectoryName(documentPath)!, cancellationToken);
+            return await StoreAsync(command, manifest, categories, Path.GetDirectoryName(documentPath)!, roots, cancellationToken);
         }
         finally
         {
@@ -40,22 +40,24 @@ public sealed class DatasetImporter(
         }
     }
 
-    private async Task<string> LocateDocumentAsync(string fetched, DatasetFormat format, string work, CancellationToken cancellationToken)
+    /// <returns>The manifest or COCO file, and the real folders its images must lie under (an archive's: where it was extracted).</returns>
+    private async Task<(string Document, IReadOnlyList<string> Roots)> LocateDocumentAsync(
+        FetchedDataset fetched, DatasetFormat format, string work, CancellationToken cancellationToken)
     {
-        if (Directory.Exists(fetched))
+        if (Directory.Exists(fetched.Path))
         {
-            return DatasetDocument.Locate(fetched, format);
+            return (DatasetDocument.Locate(fetched.Path, format), fetched.Roots);
         }
 
-        var kind = ArchiveExtractor.Sniff(fetched);
+        var kind = ArchiveExtractor.Sniff(fetched.Path);
         if (kind == DatasetFileKind.Json)
         {
-            return fetched;
+            return (fetched.Path, fetched.Roots);
         }
 
         var extracted = Path.Combine(work, "extracted");
-        await ArchiveExtractor.ExtractAsync(fetched, kind, extracted, settings, cancellationToken);
-        return DatasetDocument.Locate(extracted, format);
+        await ArchiveExtractor.ExtractAsync(fetched.Path, kind, extracted, settings, cancellationToken);
+        return (DatasetDocument.Locate(extracted, format), [LocalFiles.RealPath(extracted) ?? extracted]);
     }
 
     private static IReadOnlyList<Category> SelectCategories(DatasetManifest manifest, IReadOnlyList<Category> requested)
@@ -83,7 +85,8 @@ public sealed class DatasetImporter(
     }
 
     private async Task<DownloadedDataset> StoreAsync(
-        DownloadTrainingData command, DatasetManifest manifest, IReadOnlyList<Category> categories, string folder, CancellationToken cancellationToken)
+        DownloadTrainingData command, DatasetManifest manifest, IReadOnlyList<Category> categories, string folder, IReadOnlyList<string> roots,
+        CancellationToken cancellationToken)
     {
         var declared = manifest.Categories.Select(category => category.Id).ToHashSet();
         var wanted = categories.Select(category => category.Id).ToHashSet();
@@ -107,7 +110,7 @@ public sealed class DatasetImporter(
         };
         await Parallel.ForEachAsync(Enumerable.Range(0, images.Count), parallel, async (index, token) =>
         {
-            kept[index] = await StoreImageAsync(images[index], folder, datasetKey, budget, token);
+            kept[index] = await StoreImageAsync(images[index], folder, roots, datasetKey, budget, token);
             var count = Interlocked.Increment(ref done);
             if (count % Math.Max(1, settings.ProgressEvery) == 0 || count == images.Count)
             {
@@ -176,13 +179,25 @@ public sealed class DatasetImporter(
 
     /// <returns>The image with its true size, or null when it is missing or does not decode (counted as skipped).</returns>
     private async Task<ManifestImage?> StoreImageAsync(
-        ManifestImage image, string folder, string datasetKey, ByteBudget budget, CancellationToken cancellationToken)
+        ManifestImage image, string folder, IReadOnlyList<string> roots, string datasetKey, ByteBudget budget, CancellationToken cancellationToken)
     {
-        var path = Path.Combine(folder, image.File);
-        if (!File.Exists(path))
+        var path = LocalFiles.RealPath(Path.Combine(folder, image.File));
+        if (path is null || !File.Exists(path))
         {
             logger.LogWarning("Skipping image {ImageId}: file {File} is missing", image.Id, image.File);
             return null;
+        }
+
+        // A link (the image's, or a parent folder's) may lead anywhere; a device or FIFO has no end to read to.
+        if (!roots.Any(root => LocalFiles.IsUnder(path, root)))
+        {
+            throw new StageInputException(
+                $"Dataset image '{image.Id}' ({image.File}) is really '{path}', outside the dataset's folders ({string.Join(", ", roots)}).");
+        }
+
+        if (LocalFiles.KindOf(path) is var kind and not LocalFiles.RegularFile)
+        {
+            throw new StageInputException($"Dataset image '{image.Id}' ({image.File}) is a {kind}, not a regular file.");
         }
 
         budget.Take(new FileInfo(path).Length);

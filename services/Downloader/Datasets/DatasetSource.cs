@@ -18,12 +18,13 @@ public sealed class DatasetSource(IHttpClientFactory httpClients, IOptions<Downl
 
     private readonly DownloaderSettings settings = options.Value;
 
-    public async Task<string> FetchAsync(string datasetUri, string? sha256, string workFolder, CancellationToken cancellationToken)
+    /// <returns>The local file or folder, and the real folders every file it leads to must lie under.</returns>
+    public async Task<FetchedDataset> FetchAsync(string datasetUri, string? sha256, string workFolder, CancellationToken cancellationToken)
     {
         var uri = Parse(datasetUri);
         if (uri.IsFile)
         {
-            var path = LocalPath(uri);
+            var (path, roots) = LocalPath(uri);
             if (Directory.Exists(path))
             {
                 if (!string.IsNullOrEmpty(sha256))
@@ -31,12 +32,17 @@ public sealed class DatasetSource(IHttpClientFactory httpClients, IOptions<Downl
                     throw new StageInputException($"Dataset '{datasetUri}' is a folder: DatasetSha256 can only check a single file (a manifest, a COCO JSON or an archive).");
                 }
 
-                return path;
+                return new FetchedDataset(path, roots);
             }
 
             if (!File.Exists(path))
             {
                 throw new StageInputException($"Dataset '{datasetUri}' does not exist.");
+            }
+
+            if (LocalFiles.KindOf(path) is var kind and not LocalFiles.RegularFile)
+            {
+                throw new StageInputException($"Dataset '{datasetUri}' is a {kind}, not a regular file.");
             }
 
             if (new FileInfo(path).Length > settings.MaxDatasetBytes)
@@ -45,12 +51,12 @@ public sealed class DatasetSource(IHttpClientFactory httpClients, IOptions<Downl
             }
 
             await VerifyAsync(path, sha256, datasetUri, cancellationToken);
-            return path;
+            return new FetchedDataset(path, roots);
         }
 
         var downloaded = await DownloadAsync(uri, workFolder, cancellationToken);
         await VerifyAsync(downloaded, sha256, datasetUri, cancellationToken);
-        return downloaded;
+        return new FetchedDataset(downloaded, [LocalFiles.RealPath(workFolder) ?? workFolder]);
     }
 
     private Uri Parse(string datasetUri)
@@ -98,36 +104,37 @@ public sealed class DatasetSource(IHttpClientFactory httpClients, IOptions<Downl
         }
     }
 
-    private string LocalPath(Uri uri)
+    private (string Path, IReadOnlyList<string> Roots) LocalPath(Uri uri)
     {
         if (!string.IsNullOrEmpty(uri.Host) && !string.Equals(uri.Host, "localhost", StringComparison.OrdinalIgnoreCase))
         {
             throw new StageInputException($"Dataset URI '{uri}' names host '{uri.Host}': file:// datasets must be local.");
         }
 
-        var path = Path.GetFullPath(uri.LocalPath);
-        var roots = settings.AllowedRoots ?? [];
-        if (roots.Length == 0)
-        {
-            return path;
-        }
-
-        // A link inside an allowed root may point anywhere: check where it leads, not where it sits.
-        FileSystemInfo info = Directory.Exists(path) ? new DirectoryInfo(path) : new FileInfo(path);
-        var real = info.LinkTarget is null ? path : info.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? path;
-        var inside = roots.Select(root => Path.TrimEndingDirectorySeparator(Path.GetFullPath(root)))
-            .Any(root => IsUnder(path, root) && IsUnder(real, root));
-        if (!inside)
+        var configured = settings.AllowedRoots ?? [];
+        if (configured.Length == 0)
         {
             throw new StageInputException(
-                $"Dataset path '{path}' is outside the allowed folders (Downloader:AllowedRoots: {string.Join(", ", roots)}).");
+                $"Dataset URI '{uri}' is a file:// path, and Downloader:AllowedRoots names no folder datasets may be read from.");
         }
 
-        return path;
-    }
+        var path = Path.GetFullPath(uri.LocalPath);
+        // Real paths on both sides: a link anywhere along the path (a linked parent folder too) may lead anywhere.
+        var roots = configured.Select(root => LocalFiles.RealPath(Path.GetFullPath(root))).OfType<string>().ToList();
+        var real = LocalFiles.RealPath(path);
+        if (real is null)
+        {
+            throw new StageInputException($"Dataset '{uri}' does not exist.");
+        }
 
-    private static bool IsUnder(string path, string root) =>
-        path == root || path.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+        if (!roots.Any(root => LocalFiles.IsUnder(real, root)))
+        {
+            throw new StageInputException(
+                $"Dataset path '{path}'{(real == path ? "" : $" (really '{real}')")} is outside the allowed folders (Downloader:AllowedRoots: {string.Join(", ", configured)}).");
+        }
+
+        return (real, roots);
+    }
 
     private async Task<string> DownloadAsync(Uri uri, string workFolder, CancellationToken cancellationToken)
     {

@@ -11,3 +11,6 @@ public sealed record DownloadedDataset(
     int TestImageCount,
     int DetectionImageCount,
     int SkippedImageCount);
+
+/// <summary>A dataset on this machine: its file or folder, and the real folders the files it names must lie under.</summary>
+public sealed record FetchedDataset(string Path, IReadOnlyList<string> Roots);

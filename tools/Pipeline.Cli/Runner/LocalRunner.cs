@@ -183,7 +183,7 @@ public sealed partial class LocalRunner(string root, CliEnvironment environment,
         var infra = await Infra.ReadEnvironmentAsync(cancellationToken);
         string Get(string name, string fallback) => environment[name] ?? infra.GetValueOrDefault(name) ?? fallback;
         var rabbit = environment.RabbitMq;
-        return new Dictionary<string, string>
+        var variables = new Dictionary<string, string>
         {
             ["RabbitMq__Host"] = Get("PIPELINE_RABBITMQ_HOST", rabbit.Host),
             ["RabbitMq__Port"] = Get("PIPELINE_RABBITMQ_PORT", rabbit.Port.ToString()),
@@ -194,6 +194,19 @@ public sealed partial class LocalRunner(string root, CliEnvironment environment,
             ["Artifacts__Root"] = ArtifactRoot,
             ["Logs__Folder"] = LogFolder,
         };
+
+        // The Downloader reads file:// datasets only under named folders: here, where this command runs and the
+        // checkout (the demo's dataset), unless the user named their own.
+        if (Environment.GetEnvironmentVariable("Downloader__AllowedRoots__0") is null)
+        {
+            var roots = new[] { Environment.CurrentDirectory, root }.Select(Path.GetFullPath).Distinct().ToList();
+            for (var i = 0; i < roots.Count; i++)
+            {
+                variables[$"Downloader__AllowedRoots__{i}"] = roots[i];
+            }
+        }
+
+        return variables;
     }
 
     private async Task<ServiceInstance> StartAsync(
