@@ -5,8 +5,8 @@ using System.Net.Sockets;
 namespace Pipeline.Downloader.Tests;
 
 /// <summary>
-/// Serves files, fixed statuses, redirects, bodies without a length, and requests it never answers, over http://127.0.0.1
-/// on a free port. Also linked into the integration tests, which point a Downloader process at it.
+/// Serves files, fixed statuses, redirects, bodies without a length, and requests it never answers, over http on a loopback address
+/// and a free port. Also linked into the integration tests, which point a Downloader process at it.
 /// </summary>
 public sealed class LocalHttpServer : IDisposable
 {
@@ -16,23 +16,27 @@ public sealed class LocalHttpServer : IDisposable
     private readonly CancellationTokenSource stopping = new();
     private readonly Task loop;
 
-    public LocalHttpServer()
+    /// <param name="address">A loopback address to listen on: 127.0.0.2 is another host to the Downloader's address policy.</param>
+    public LocalHttpServer(string address = "127.0.0.1")
     {
-        using (var probe = new TcpListener(IPAddress.Loopback, 0))
+        Address = address;
+        using (var probe = new TcpListener(IPAddress.Parse(address), 0))
         {
             probe.Start();
             Port = ((IPEndPoint)probe.LocalEndpoint).Port;
             probe.Stop();
         }
 
-        listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
+        listener.Prefixes.Add($"http://{address}:{Port}/");
         listener.Start();
         loop = Task.Run(ServeAsync);
     }
 
     public int Port { get; }
 
-    public string Url(string path) => $"http://127.0.0.1:{Port}/{path}";
+    public string Address { get; }
+
+    public string Url(string path) => $"http://{Address}:{Port}/{path}";
 
     public LocalHttpServer Serve(string path, byte[] body, int status = 200) => Route(path, new Answer(status, body));
 

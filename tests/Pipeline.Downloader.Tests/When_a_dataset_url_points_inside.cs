@@ -127,7 +127,7 @@ public sealed class When_a_dataset_url_points_inside : IDisposable
         server.Trickle("slow.zip", new byte[100], TimeSpan.FromSeconds(1));
         var harness = Harness(new DownloaderSettings { HttpTimeout = TimeSpan.FromSeconds(2) });
 
-        var timeout = await Assert.ThrowsAsync<TimeoutException>(() => harness.ImportAsync(server.Url("slow.zip")));
+        var timeout = await Assert.ThrowsAsync<DatasetHostUnavailableException>(() => harness.ImportAsync(server.Url("slow.zip")));
 
         Assert.Contains("did not finish sending within 00:00:02 (Downloader:HttpTimeout)", timeout.Message);
     }

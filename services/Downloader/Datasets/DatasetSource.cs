@@ -10,7 +10,8 @@ namespace Pipeline.Downloader.Datasets;
 /// <summary>
 /// Turns a dataset URI into a local file or folder: file:// is read in place, http(s):// is streamed to the
 /// work folder. What configuration does not allow, what is too large, and checksum mismatches are bad input;
-/// 5xx answers, timeouts and broken connections are transient and left to the retry policy.
+/// 5xx answers, timeouts and broken connections are retried Retry:Limit times (<see cref="DatasetHostUnavailableException"/>:
+/// the dataset's host, not the pipeline's servers, is what failed).
 /// </summary>
 public sealed class DatasetSource(IHttpClientFactory httpClients, IOptions<DownloaderSettings> options, ILogger<DatasetSource> logger)
 {
@@ -186,11 +187,15 @@ public sealed class DatasetSource(IHttpClientFactory httpClients, IOptions<Downl
                 return target;
             }
         }
-        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            // A deadline, not a cancel: the retry policy retries a TimeoutException (the server may be busy).
-            throw new TimeoutException(
-                $"Dataset URI '{uri}' did not finish sending within {settings.HttpTimeout} (Downloader:HttpTimeout).", e);
+            throw new DatasetHostUnavailableException(
+                $"Dataset URI '{uri}' did not finish sending within {settings.HttpTimeout} (Downloader:HttpTimeout).");
+        }
+        catch (HttpIOException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The body's connection, not the local file (whose IOException is ours to report).
+            throw new DatasetHostUnavailableException($"Dataset URI '{uri}' broke off while sending: {e.Message}");
         }
     }
 
@@ -206,10 +211,14 @@ public sealed class DatasetSource(IHttpClientFactory httpClients, IOptions<Downl
             var hop = current == uri ? "" : $"its redirect to '{current}': ";
             throw new StageInputException($"Dataset URI '{uri}' is refused: {hop}{refused.Message}.");
         }
-        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        catch (HttpRequestException e) when (e.StatusCode is null)
+        {
+            throw new DatasetHostUnavailableException($"Dataset URI '{uri}' could not be fetched from '{current}': {e.Message}");
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             var limit = whole.IsCancellationRequested ? (settings.HttpTimeout, "HttpTimeout") : (settings.HeaderTimeout, "HeaderTimeout");
-            throw new TimeoutException($"Dataset URI '{uri}' did not answer within {limit.Item1} (Downloader:{limit.Item2}).", e);
+            throw new DatasetHostUnavailableException($"Dataset URI '{uri}' did not answer within {limit.Item1} (Downloader:{limit.Item2}).");
         }
     }
 

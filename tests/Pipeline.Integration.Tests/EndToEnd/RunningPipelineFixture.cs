@@ -52,6 +52,9 @@ public sealed class RunningPipelineFixture : IAsyncLifetime
 
     public string WorkFolder { get; } = Directory.CreateTempSubdirectory("pipeline-e2e-").FullName;
 
+    /// <summary>The services that have died since the fixture started them (none are restarted here).</summary>
+    public IReadOnlyList<string> ExitedServices => [.. services.Where(s => s.HasExited).Select(s => s.Name)];
+
     public HttpClient Api { get; private set; } = new();
 
     public IArtifactStore Artifacts { get; private set; } = null!;
@@ -76,6 +79,9 @@ public sealed class RunningPipelineFixture : IAsyncLifetime
 
         settings["Artifacts:Root"] = ArtifactRoot;
         settings["Watchdog:Interval"] = "00:00:01";
+        // The hostile-input tests' dataset server: 127.0.0.2 is opened, 127.0.0.1 (where the servers are) is not.
+        settings["Downloader:AllowedNetworks:0"] = "127.0.0.2/32";
+        settings["Downloader:HttpTimeout"] = "00:00:03";
         // Fail fast: bad input is not retried anyway, and transient faults get two quick tries.
         settings["Retry:Limit"] = "2";
         settings["Retry:MaxInterval"] = "00:00:00.500";
