@@ -1,5 +1,6 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
+using Pipeline.Datasets.Images;
 using Pipeline.Detector;
 using Pipeline.Detector.Consumers;
 using Pipeline.Detector.Detection;
@@ -21,4 +22,5 @@ builder.Services.AddSingleton(services =>
 });
 builder.Services.AddSingleton<ModelCache>();
 builder.Services.AddSingleton<BatchDetection>();
+BoundedImageDecoder.Limits = ImageLimits.From(builder.Configuration);
 builder.Build().Run();

@@ -1,5 +1,6 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
+using Pipeline.Datasets.Images;
 using Pipeline.Downloader;
 using Pipeline.Downloader.Consumers;
 using Pipeline.Downloader.Datasets;
@@ -21,4 +22,5 @@ builder.Services.AddHttpClient(DatasetSource.HttpClientName)
 builder.Services.AddSingleton<DatasetSource>();
 builder.Services.AddSingleton<DatasetImporter>();
 builder.Services.AddSingleton<BaseModelFetcher>();
+BoundedImageDecoder.Limits = ImageLimits.From(builder.Configuration);
 builder.Build().Run();

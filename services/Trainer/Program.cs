@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using MassTransit;
+using Pipeline.Datasets.Images;
 using Pipeline.Hosting;
 using Pipeline.Trainer;
 using Pipeline.Trainer.Consumers;
@@ -22,4 +23,5 @@ builder.Services.AddSingleton(services =>
 });
 builder.Services.AddSingleton<RunningTrainings>();
 builder.Services.AddSingleton<ModelTraining>();
+BoundedImageDecoder.Limits = ImageLimits.From(builder.Configuration);
 builder.Build().Run();

@@ -28,6 +28,8 @@ var artifacts = Path.Combine(work, "artifacts");
 var settings = infrastructure.ServiceSettings();
 settings["ConnectionStrings:Postgres"] = postgres.ConnectionString;
 settings["Artifacts:Root"] = artifacts;
+// The dataset is written under the run's work folder; the Downloader reads file:// only under named roots.
+settings["Downloader:AllowedRoots:0"] = work;
 settings["Watchdog:Interval"] = "00:00:01";
 foreach (var stage in TrainingStages.All)
 {

@@ -1,7 +1,5 @@
 using System.Text.Json;
 using Pipeline.Vision.Data;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.PixelFormats;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -83,13 +81,6 @@ public sealed class DetectorModel : IDisposable
         {
             var chw = ImageDecoder.LoadResizedChw(images[i].Path, Resolution, out var w, out var h);
             return (images[i].Id, chw, w, h);
-        });
-
-    public IReadOnlyList<DetectedImage> Detect(IReadOnlyList<Image<Rgb24>> images, float minConfidence = 0.3f, int batchSize = 16) =>
-        DetectBatches(images.Count, batchSize, minConfidence, i =>
-        {
-            var chw = ImageDecoder.ResizedChw(images[i], Resolution, out var w, out var h);
-            return (i.ToString(System.Globalization.CultureInfo.InvariantCulture), chw, w, h);
         });
 
     /// <summary>Detects on images already decoded to CHW bytes at <see cref="Resolution"/>.</summary>

@@ -4,7 +4,8 @@ using Microsoft.Extensions.Options;
 using Pipeline.Contracts;
 using Pipeline.Hosting.Artifacts;
 using Pipeline.Hosting.Messaging;
-using SixLabors.ImageSharp;
+using System.Collections.Concurrent;
+using Pipeline.Datasets.Images;
 
 namespace Pipeline.Downloader.Datasets;
 
@@ -102,6 +103,7 @@ public sealed class DatasetImporter(
         var budget = new ByteBudget(settings.MaxDatasetBytes, () => new StageInputException(
             $"Dataset images add up to more than Downloader:MaxDatasetBytes ({settings.MaxDatasetBytes} bytes)."));
         var kept = new ManifestImage?[images.Count];
+        var skips = new ConcurrentQueue<string>();
         var done = 0;
         var parallel = new ParallelOptions
         {
@@ -110,7 +112,7 @@ public sealed class DatasetImporter(
         };
         await Parallel.ForEachAsync(Enumerable.Range(0, images.Count), parallel, async (index, token) =>
         {
-            kept[index] = await StoreImageAsync(images[index], folder, roots, datasetKey, budget, token);
+            kept[index] = await StoreImageAsync(images[index], folder, roots, datasetKey, budget, skips, token);
             var count = Interlocked.Increment(ref done);
             if (count % Math.Max(1, settings.ProgressEvery) == 0 || count == images.Count)
             {
@@ -123,9 +125,10 @@ public sealed class DatasetImporter(
         var train = stored.Count(image => image.Split == "train");
         if (stored.Count == 0 || train == 0)
         {
+            var why = skips.IsEmpty ? "" : $": {string.Join("; ", skips.Take(3))}";
             throw new StageInputException(stored.Count == 0
-                ? $"Dataset has no images that decode ({images.Count} listed, {skipped} skipped)."
-                : $"Dataset has no train images ({stored.Count} test images, {skipped} skipped).");
+                ? $"Dataset has no images that decode ({images.Count} listed, {skipped} skipped{why})."
+                : $"Dataset has no train images ({stored.Count} test images, {skipped} skipped{why}).");
         }
 
         var detectOn = command.DetectOn switch
@@ -179,7 +182,8 @@ public sealed class DatasetImporter(
 
     /// <returns>The image with its true size, or null when it is missing or does not decode (counted as skipped).</returns>
     private async Task<ManifestImage?> StoreImageAsync(
-        ManifestImage image, string folder, IReadOnlyList<string> roots, string datasetKey, ByteBudget budget, CancellationToken cancellationToken)
+        ManifestImage image, string folder, IReadOnlyList<string> roots, string datasetKey, ByteBudget budget, ConcurrentQueue<string> skips,
+        CancellationToken cancellationToken)
     {
         var path = LocalFiles.RealPath(Path.Combine(folder, image.File));
         if (path is null || !File.Exists(path))
@@ -211,16 +215,17 @@ public sealed class DatasetImporter(
             }
         }
 
-        Size size;
+        (int Width, int Height) size;
         try
         {
-            // A full decode, not just the header: a truncated file would pass Identify and fail the trainer later.
-            using var decoded = Image.Load(bytes);
-            size = decoded.Size();
+            // A full decode, not just the header: a truncated file would pass the header and fail the trainer later.
+            using var decoded = BoundedImageDecoder.Decode(bytes);
+            size = (decoded.Width, decoded.Height);
         }
-        catch (Exception e) when (e is ImageFormatException or InvalidDataException or NotSupportedException or ArgumentException)
+        catch (InvalidDataException e)
         {
-            logger.LogWarning("Skipping image {ImageId}: {File} does not decode ({Reason})", image.Id, image.File, e.Message);
+            logger.LogWarning("Skipping image {ImageId}: {File} {Reason}", image.Id, image.File, e.Message);
+            skips.Enqueue($"'{image.Id}' {e.Message}");
             return null;
         }
 

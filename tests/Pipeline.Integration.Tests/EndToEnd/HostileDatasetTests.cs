@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.IO.Compression;
 using Pipeline.Contracts;
+using Pipeline.Datasets.Tests;
 using Pipeline.Downloader.Tests;
 using Pipeline.Hosting.Artifacts;
 
@@ -34,6 +35,8 @@ public sealed class HostileDatasetTests(RunningPipelineFixture pipeline) : IDisp
             (FileUri(LinkedParent()), "is outside the allowed folders"),
             (FileUri(WithImage("zero", path => File.CreateSymbolicLink(path, "/dev/zero"))), "is really '/dev/zero', outside the dataset's folders"),
             (FileUri(WithImage("fifo", MakeFifo)), "is a FIFO, not a regular file"),
+            (FileUri(OneImage("huge", HostileImages.PngDeclaring(20_000, 20_000))), "'image-000' is 20000x20000 pixels (400 MP), over Images:MaxMegapixels (40)"),
+            (FileUri(OneImage("truncated", HostileImages.TruncatedJpeg())), "'image-000' a 256x256 jpeg is truncated"),
             (FileUri(ManyEntries()), "holds more than Downloader:MaxArchiveEntries (50000) entries"),
             (FileUri(Bomb()), "refused as a compression bomb"),
         ];
@@ -82,6 +85,14 @@ public sealed class HostileDatasetTests(RunningPipelineFixture pipeline) : IDisp
         var image = Path.Combine(folder, "images", "000.png");
         File.Delete(image);
         make(image);
+        return folder;
+    }
+
+    /// <summary>A dataset of one image, whose file holds <paramref name="bytes"/>.</summary>
+    private string OneImage(string name, byte[] bytes)
+    {
+        var folder = TestDatasets.Write(Folder(name), images: 1);
+        File.WriteAllBytes(Path.Combine(folder, "images", "000.png"), bytes);
         return folder;
     }
 
