@@ -8,7 +8,10 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddOrchestrator();
 builder.Services.AddHealthChecks().AddPostgresReadiness();
 builder.Services.ConfigureHttpJsonOptions(json => ContractJson.Configure(json.SerializerOptions));
+builder.Services.AddStatusApiSettings(builder.Configuration);
 
 var app = builder.Build();
+app.RequireTokenBeyondLoopback();
 app.MapStatusApi();
+app.MapTrainingActions();
 app.Run();

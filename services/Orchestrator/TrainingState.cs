@@ -66,6 +66,11 @@ public sealed class TrainingState : SagaStateMachineInstance, ISagaVersion, IRev
 
     // TrainingRunning and ConfusionMatrixSynced.
     public TrainingProgress? Progress { get; set; }
+
+    /// <summary>Every progress report's loss and every evaluation's mAP, for the curves; thinned past <see cref="MaxSeriesPoints"/>.</summary>
+    public List<ProgressPoint> Series { get; set; } = [];
+
+    public const int MaxSeriesPoints = 1000;
     public TrainingMetrics? BestMetrics { get; set; }
     public string? TrainedModelKey { get; set; }
 
@@ -90,14 +95,15 @@ public sealed class TrainingState : SagaStateMachineInstance, ISagaVersion, IRev
 
     public void Begin(BeginTraining command, DateTimeOffset now)
     {
-        Organization = command.Organization;
-        Project = command.Project;
+        // An invalid command is kept as it came (it fails at Initialized): fields a client left out are read as null.
+        Organization = command.Organization ?? "";
+        Project = command.Project ?? "";
         TrainingNumber = command.TrainingNumber;
-        DatasetUri = command.DatasetUri;
+        DatasetUri = command.DatasetUri ?? "";
         DatasetFormat = command.DatasetFormat;
         DatasetSha256 = command.DatasetSha256;
-        RequestedCategories = [.. command.Categories];
-        Hyperparameters = command.Hyperparameters;
+        RequestedCategories = [.. (command.Categories ?? []).OfType<Category>()];
+        Hyperparameters = command.Hyperparameters ?? new Hyperparameters();
         BaseModelId = command.BaseModelId;
         DetectOn = command.DetectOn;
         CreatedAt = now;
@@ -115,7 +121,8 @@ public sealed class TrainingState : SagaStateMachineInstance, ISagaVersion, IRev
         SkippedImageCount = result.SkippedImageCount;
     }
 
-    public void RecordProgress(TrainingProgressed progress, DateTimeOffset now) =>
+    public void RecordProgress(TrainingProgressed progress, DateTimeOffset now)
+    {
         Progress = new TrainingProgress
         {
             Iteration = progress.Iteration,
@@ -125,6 +132,24 @@ public sealed class TrainingState : SagaStateMachineInstance, ISagaVersion, IRev
             EstimatedTimeLeft = progress.EstimatedTimeLeft,
             At = now,
         };
+        AddToSeries(new ProgressPoint { Iteration = progress.Iteration, Loss = progress.Loss, MeanAveragePrecision = progress.MeanAveragePrecision, At = now });
+    }
+
+    /// <summary>
+    /// A training resumed from a checkpoint (a new attempt, a redelivery) reports iterations again from there: what the
+    /// series holds from that iteration on is the abandoned run's and is replaced. Past <see cref="MaxSeriesPoints"/>
+    /// every second loss-only point is dropped, evaluations kept, so a week-long training's document stays small.
+    /// </summary>
+    private void AddToSeries(ProgressPoint point)
+    {
+        Series.RemoveAll(existing => existing.Iteration >= point.Iteration);
+        Series.Add(point);
+        if (Series.Count > MaxSeriesPoints)
+        {
+            var lossOnly = 0;
+            Series.RemoveAll(existing => existing.MeanAveragePrecision is null && existing != point && lossOnly++ % 2 == 1);
+        }
+    }
 
     public void RecordModel(ModelUploaded result)
     {

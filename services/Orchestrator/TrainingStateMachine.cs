@@ -40,11 +40,17 @@ public sealed class TrainingStateMachine : MassTransitStateMachine<TrainingState
         // A late or duplicate event that a state does not expect is dropped, never faulted and redelivered forever.
         OnUnhandledEvent(context => context.Ignore());
 
+        // A BeginTraining that cannot begin still makes a training, failed at Initialized with the reason: the user
+        // finds it where they look for their trainings, not as a count in training-state_error.
         Initially(
-            When(BeginTraining)
+            When(BeginTraining, context => BeginTrainingValidation.Problem(context.Message) is null)
                 .Then(context => context.Saga.Begin(context.Message, dispatcher.Clock.GetUtcNow()))
                 .TransitionTo(Initialized)
-                .StartStage(DataDownloading, dispatcher));
+                .StartStage(DataDownloading, dispatcher),
+            When(BeginTraining, context => BeginTrainingValidation.Problem(context.Message) is not null && context.Message.TrainingId != Guid.Empty)
+                .Then(context => context.Saga.Begin(context.Message, dispatcher.Clock.GetUtcNow()))
+                .TransitionTo(Initialized)
+                .FailStage(Failed, context => BeginTrainingValidation.Problem(context.Message)!));
 
         // Results count in their stage, and in Failed when they answer the failed stage's attempt: a command
         // replayed from its _error queue answers with that attempt and brings the training back on its way.
@@ -159,7 +165,8 @@ public sealed class TrainingStateMachine : MassTransitStateMachine<TrainingState
                     }))));
 
         During(Failed,
-            When(RetryTraining)
+            // A training that failed at Initialized has no stage to send again: its BeginTraining was invalid.
+            When(RetryTraining, context => context.Saga.FailedStage != nameof(Initialized))
                 .RetryFailedStage(this, dispatcher),
             // Kept for a retry or a replay until Stages:FailedRetention has passed since it failed; then its scratch goes.
             When(FailedTrainingExpired, context => context.Saga.UpdatedAt + dispatcher.Stages.FailedRetention <= dispatcher.Clock.GetUtcNow())

@@ -41,4 +41,28 @@ public sealed class When_a_training_begins : SagaTest
         Assert.Equal("TrainingRunning", Training.CurrentState);
         Assert.Equal(1, SentCount<DownloadTrainingData>(attempt: 1));
     }
+
+    [Fact]
+    public async Task A_BeginTraining_without_a_dataset_uri_fails_at_Initialized_naming_the_field_and_sends_no_stage()
+    {
+        await Publish(new BeginTraining { TrainingId = TrainingId, Organization = "zauberzeug", Project = "p", DatasetUri = null! });
+
+        var training = await WaitForState(m => m.Failed);
+        Assert.Equal("Initialized", training.FailedStage);
+        Assert.StartsWith("datasetUri is required", training.Errors["Initialized"]);
+        Assert.False(await Harness.Sent.Any<DownloadTrainingData>(x => x.Context.Message.TrainingId == TrainingId));
+    }
+
+    [Fact]
+    public async Task A_retry_of_a_training_that_failed_at_Initialized_changes_nothing()
+    {
+        await Publish(new BeginTraining { TrainingId = TrainingId, Organization = "zauberzeug", Project = "p", DatasetUri = "not a uri" });
+        await WaitForState(m => m.Failed);
+
+        await Publish(new RetryTraining { TrainingId = TrainingId });
+        await ConsumedCount<RetryTraining>(1);
+
+        Assert.Equal(("Failed", 0), (Training.CurrentState, Training.Attempt));
+        Assert.False(await Harness.Sent.Any<DownloadTrainingData>(x => x.Context.Message.TrainingId == TrainingId));
+    }
 }

@@ -10,4 +10,7 @@ public sealed record TrainingProgressed
     public double Loss { get; init; }
     public double ImagesPerSecond { get; init; }
     public TimeSpan? EstimatedTimeLeft { get; init; }
+
+    /// <summary>mAP@0.5 of the evaluation at this iteration, when one ran: every evaluation is reported, not only improvements.</summary>
+    public double? MeanAveragePrecision { get; init; }
 }

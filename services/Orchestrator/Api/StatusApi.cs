@@ -11,6 +11,7 @@ public static class StatusApi
     {
         app.MapGet("/trainings", ListTrainings);
         app.MapGet("/trainings/{id:guid}", GetTraining);
+        app.MapGet("/trainings/{id:guid}/series", GetSeries);
         app.MapGet("/models", ListModels);
 
         // Live: the process answers. Ready: the bus is connected and PostgreSQL answers.
@@ -37,10 +38,18 @@ public static class StatusApi
     private static async Task<IResult> GetTraining(IQuerySession session, Guid id, CancellationToken cancellationToken)
     {
         var training = await session.LoadAsync<TrainingState>(id, cancellationToken);
-        return training is null
-            ? Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown training",
-                detail: $"No training with id {id} exists. 'GET /trainings' lists the known ones.")
-            : Results.Ok(training.ToDetails());
+        return training is null ? UnknownTraining(id) : Results.Ok(training.ToDetails());
+    }
+
+    internal static IResult UnknownTraining(Guid id) =>
+        Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown training",
+            detail: $"No training with id {id} exists. 'GET /trainings' lists the known ones.");
+
+    /// <summary>The loss and mAP curves: one point per progress report, in iteration order.</summary>
+    private static async Task<IResult> GetSeries(IQuerySession session, Guid id, CancellationToken cancellationToken)
+    {
+        var training = await session.LoadAsync<TrainingState>(id, cancellationToken);
+        return training is null ? UnknownTraining(id) : Results.Ok(training.Series);
     }
 
     private static async Task<IResult> ListModels(IQuerySession session, string? organization, string? project, CancellationToken cancellationToken)

@@ -64,7 +64,24 @@ public sealed class ModelTraining(IArtifactStore store, TrainingDevice device, I
         await foreach (var step in trainer.IterateAsync(cancellationToken))
         {
             (lossSum, lossCount, lastLoss) = (lossSum + step.Loss, lossCount + 1, step.Loss);
-            if (lastReport is null || clock.Elapsed - lastReport >= settings.ProgressInterval || step.Iteration == step.Iterations)
+            var improved = false;
+            TrainingMetrics? evaluated = null;
+            if (step.Iteration % Math.Max(1, settings.EvaluateEvery) == 0 || step.Iteration == step.Iterations)
+            {
+                evaluated = last = Evaluate(trainer, evaluationImages, step.Iteration, step.Loss);
+                if (best is null || last.MeanAveragePrecision > best.MeanAveragePrecision)
+                {
+                    best = last;
+                    improved = true;
+                    logger.LogInformation("Training {TrainingId} improved to mAP@0.5 {MeanAveragePrecision:F3} at iteration {Iteration}",
+                        command.TrainingId, last.MeanAveragePrecision, step.Iteration);
+                    await events.MetricsImprovedAsync(
+                        new TrainingMetricsImproved { TrainingId = command.TrainingId, Attempt = command.Attempt, Metrics = last }, cancellationToken);
+                }
+            }
+
+            // Every evaluation is reported with the progress, whatever the interval: the mAP curve needs each point.
+            if (evaluated is not null || lastReport is null || clock.Elapsed - lastReport >= settings.ProgressInterval || step.Iteration == step.Iterations)
             {
                 lastReport = clock.Elapsed;
                 var done = step.Iteration - startIteration;
@@ -75,23 +92,9 @@ public sealed class ModelTraining(IArtifactStore store, TrainingDevice device, I
                 {
                     TrainingId = command.TrainingId, Attempt = command.Attempt, Iteration = step.Iteration, TotalIterations = step.Iterations,
                     Loss = lossSum / lossCount, ImagesPerSecond = step.ImagesPerSecond, EstimatedTimeLeft = left,
+                    MeanAveragePrecision = evaluated?.MeanAveragePrecision,
                 }, cancellationToken);
                 (lossSum, lossCount) = (0, 0);
-            }
-
-            var improved = false;
-            if (step.Iteration % Math.Max(1, settings.EvaluateEvery) == 0 || step.Iteration == step.Iterations)
-            {
-                last = Evaluate(trainer, evaluationImages, step.Iteration, step.Loss);
-                if (best is null || last.MeanAveragePrecision > best.MeanAveragePrecision)
-                {
-                    best = last;
-                    improved = true;
-                    logger.LogInformation("Training {TrainingId} improved to mAP@0.5 {MeanAveragePrecision:F3} at iteration {Iteration}",
-                        command.TrainingId, last.MeanAveragePrecision, step.Iteration);
-                    await events.MetricsImprovedAsync(
-                        new TrainingMetricsImproved { TrainingId = command.TrainingId, Attempt = command.Attempt, Metrics = last }, cancellationToken);
-                }
             }
 
             if (improved || step.Iteration % Math.Max(1, settings.CheckpointEvery) == 0)

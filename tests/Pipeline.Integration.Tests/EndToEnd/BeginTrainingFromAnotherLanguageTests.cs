@@ -42,4 +42,24 @@ public sealed class BeginTrainingFromAnotherLanguageTests(RunningPipelineFixture
         Assert.True(training.Dataset.TestImageCount > 0, "the dataset has no test images to detect on");
         Assert.Equal(training.Dataset.TestImageCount, training.Dataset.DetectionImageCount);
     }
+
+    [Fact]
+    public async Task A_raw_envelope_without_a_dataset_uri_becomes_a_training_failed_at_Initialized_naming_datasetUri()
+    {
+        var trainingId = Guid.NewGuid();
+        var envelope = $$"""
+            {
+              "messageId": "{{Guid.NewGuid()}}",
+              "messageType": ["urn:message:Pipeline.Contracts:BeginTraining"],
+              "message": { "trainingId": "{{trainingId}}", "organization": "e2e", "project": "raw-client" }
+            }
+            """;
+
+        await pipeline.Infrastructure.PublishRawAsync("Pipeline.Contracts:BeginTraining", envelope, "application/vnd.masstransit+json");
+
+        var training = await pipeline.WaitForStateAsync(trainingId, Timeout, TrainingStates.Failed, TrainingStates.Completed);
+        Assert.Equal((TrainingStates.Failed, TrainingStates.Initialized), (training.State, training.FailedStage));
+        Assert.StartsWith("datasetUri is required", training.Errors[TrainingStates.Initialized]);
+        Assert.Equal(0, (await pipeline.Infrastructure.QueueCountsAsync($"{StageQueues.Training}_error"))?.Messages ?? 0);
+    }
 }

@@ -52,6 +52,9 @@ public sealed class RunningPipelineFixture : IAsyncLifetime
 
     public string WorkFolder { get; } = Directory.CreateTempSubdirectory("pipeline-e2e-").FullName;
 
+    /// <summary>StatusApi:Token of this pipeline's Orchestrator.</summary>
+    public string ActionToken { get; } = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+
     /// <summary>The services that have died since the fixture started them (none are restarted here).</summary>
     public IReadOnlyList<string> ExitedServices => [.. services.Where(s => s.HasExited).Select(s => s.Name)];
 
@@ -82,6 +85,8 @@ public sealed class RunningPipelineFixture : IAsyncLifetime
         // The hostile-input tests' dataset server: 127.0.0.2 is opened, 127.0.0.1 (where the servers are) is not.
         settings["Downloader:AllowedNetworks:0"] = "127.0.0.2/32";
         settings["Downloader:HttpTimeout"] = "00:00:03";
+        // The status API's actions need it; Api sends it, as a user's tool would.
+        settings["StatusApi:Token"] = ActionToken;
         // Fail fast: bad input is not retried anyway, and transient faults get two quick tries.
         settings["Retry:Limit"] = "2";
         settings["Retry:MaxInterval"] = "00:00:00.500";
@@ -109,6 +114,7 @@ public sealed class RunningPipelineFixture : IAsyncLifetime
         }
 
         Api = new HttpClient { BaseAddress = new Uri(apiUrl), Timeout = TimeSpan.FromSeconds(10) };
+        Api.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ActionToken);
 
         stageHost = StartStageReplies(settings, realWorkers);
         await stageHost.StartAsync();

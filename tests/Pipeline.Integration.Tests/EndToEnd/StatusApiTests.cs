@@ -62,12 +62,14 @@ public sealed class StatusApiTests(RunningPipelineFixture pipeline)
     }
 
     [Fact]
-    public async Task An_unknown_training_answers_404_with_a_problem_that_names_the_id()
+    public async Task An_unknown_training_and_its_series_answer_404_with_a_problem_that_names_the_id()
     {
         var unknown = NewId.NextGuid();
 
         using var response = await pipeline.Api.GetAsync($"/trainings/{unknown}");
+        using var series = await pipeline.Api.GetAsync($"/trainings/{unknown}/series");
 
+        Assert.Equal(HttpStatusCode.NotFound, series.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();

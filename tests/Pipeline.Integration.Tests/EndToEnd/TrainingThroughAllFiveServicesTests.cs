@@ -34,6 +34,12 @@ public sealed class TrainingThroughAllFiveServicesTests(AllServicesPipelineFixtu
         Assert.Equal(trainingId, model.TrainingId);
         Assert.Equal("weights.bin", Assert.Single(model.Files).Name);
         Assert.True(pipeline.Artifacts.Exists(ArtifactKeys.DetectionExport(trainingId)));
+        // The curves: the Trainer's reports in iteration order, the last one carrying its final evaluation's mAP.
+        var series = (await pipeline.Api.GetFromJsonAsync<List<ProgressPoint>>($"/trainings/{trainingId}/series", ApiJson.Options))!;
+        Assert.Equal(series.Select(p => p.Iteration).Order(), series.Select(p => p.Iteration));
+        Assert.Equal(10, series[^1].Iteration);
+        Assert.NotNull(series[^1].MeanAveragePrecision);
+        Assert.All(series, p => Assert.NotNull(p.Loss));
         var detectors = pipeline.Services.Where(s => s.Name.StartsWith("detector", StringComparison.Ordinal)).ToList();
         Assert.Equal(2, detectors.Count);
         // The services' stdout is read asynchronously: their lines are waited for, not read at once.

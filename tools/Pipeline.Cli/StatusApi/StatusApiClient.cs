@@ -14,9 +14,21 @@ public sealed class StatusApiClient(Uri baseAddress, CliEnvironment environment)
 {
     public static readonly JsonSerializerOptions Json = ContractJson.Configure(new(JsonSerializerDefaults.Web));
 
-    private readonly HttpClient http = new() { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(15) };
+    private readonly HttpClient http = Client(baseAddress, environment);
 
     public Uri BaseAddress => baseAddress;
+
+    /// <summary>With PIPELINE_API_TOKEN set, every request carries it: a status API reached beyond loopback asks for it.</summary>
+    private static HttpClient Client(Uri baseAddress, CliEnvironment environment)
+    {
+        var client = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(15) };
+        if (environment["PIPELINE_API_TOKEN"] is { } token)
+        {
+            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        }
+
+        return client;
+    }
 
     public async Task<IReadOnlyList<TrainingSummary>> ListTrainingsAsync(string? state, CancellationToken cancellationToken) =>
         await GetAsync<List<TrainingSummary>>(

@@ -1,0 +1,105 @@
+using System.Text.Json;
+using Marten;
+using MassTransit;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
+using Pipeline.Contracts;
+using Pipeline.Hosting.Messaging;
+
+namespace Pipeline.Orchestrator.Api;
+
+/// <summary>
+/// The door for tools that do not speak AMQP: begin, cancel and retry over HTTP. Each sends the same message the
+/// command line does to the saga's queue and answers 202 once the broker has it; the saga does the rest.
+/// </summary>
+public static class TrainingActionsApi
+{
+    public static WebApplication MapTrainingActions(this WebApplication app)
+    {
+        app.MapPost("/trainings", Begin).RequireActionToken();
+        app.MapPost("/trainings/{id:guid}/cancel", Cancel).RequireActionToken();
+        app.MapPost("/trainings/{id:guid}/retry", Retry).RequireActionToken();
+        return app;
+    }
+
+    private static async Task<IResult> Begin(HttpRequest request, ISendEndpointProvider send, IOptions<JsonOptions> json, CancellationToken cancellationToken)
+    {
+        BeginTraining? command;
+        try
+        {
+            command = await JsonSerializer.DeserializeAsync<BeginTraining>(request.Body, json.Value.SerializerOptions, cancellationToken);
+        }
+        catch (JsonException e)
+        {
+            return BadRequest($"The body is not a BeginTraining: {e.Message}");
+        }
+
+        if (command is null)
+        {
+            return BadRequest("The body is empty: send a BeginTraining as JSON (the README shows one).");
+        }
+
+        // The id is the caller's to choose (so a retried POST begins nothing twice), or ours when left out.
+        command = command.TrainingId == Guid.Empty ? command with { TrainingId = NewId.NextGuid() } : command;
+        if (BeginTrainingValidation.Problem(command) is { } problem)
+        {
+            return BadRequest(problem);
+        }
+
+        await SendAsync(send, command, cancellationToken);
+        return Results.Accepted($"/trainings/{command.TrainingId}", new { trainingId = command.TrainingId });
+    }
+
+    private static async Task<IResult> Cancel(Guid id, IQuerySession session, ISendEndpointProvider send, CancellationToken cancellationToken)
+    {
+        var training = await session.LoadAsync<TrainingState>(id, cancellationToken);
+        if (training is null)
+        {
+            return StatusApi.UnknownTraining(id);
+        }
+
+        if (training.CurrentState is TrainingStates.Completed or TrainingStates.Cancelled)
+        {
+            return Conflict($"Training {id} is {training.CurrentState}: there is nothing left to cancel.");
+        }
+
+        await SendAsync(send, new CancelTraining { TrainingId = id, Reason = "cancelled over the status API" }, cancellationToken);
+        return Results.Accepted($"/trainings/{id}", new { trainingId = id });
+    }
+
+    private static async Task<IResult> Retry(Guid id, IQuerySession session, ISendEndpointProvider send, CancellationToken cancellationToken)
+    {
+        var training = await session.LoadAsync<TrainingState>(id, cancellationToken);
+        if (training is null)
+        {
+            return StatusApi.UnknownTraining(id);
+        }
+
+        if (training.CurrentState != TrainingStates.Failed)
+        {
+            return Conflict($"Training {id} is {training.CurrentState}: only a Failed training is retried.");
+        }
+
+        if (training.FailedStage == TrainingStates.Initialized)
+        {
+            return Conflict($"Training {id} failed at Initialized ({training.Errors.GetValueOrDefault(TrainingStates.Initialized)}): begin a corrected one instead.");
+        }
+
+        await SendAsync(send, new RetryTraining { TrainingId = id }, cancellationToken);
+        return Results.Accepted($"/trainings/{id}", new { trainingId = id });
+    }
+
+    private static async Task SendAsync<T>(ISendEndpointProvider send, T message, CancellationToken cancellationToken)
+        where T : class
+    {
+        var endpoint = await send.GetSendEndpoint(StageSendConventions.Address(StageQueues.Training));
+        await endpoint.Send(message, cancellationToken);
+    }
+
+    private static IResult BadRequest(string detail) =>
+        Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Not a BeginTraining that can begin", detail: detail);
+
+    private static IResult Conflict(string detail) =>
+        Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Not possible in this state", detail: detail);
+
+}
