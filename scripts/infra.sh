@@ -5,6 +5,7 @@
 #   scripts/infra.sh down    stop the servers this checkout started
 #   scripts/infra.sh status  print each server's state; non-zero if one is down
 #   scripts/infra.sh env     print the export lines the tests read
+#   scripts/infra.sh browser install Debian's chromium for the dashboard's browser tests (idempotent)
 #
 # Both servers are private instances whose state lives under the repository's
 # ignored .infra/ folder (the PostgreSQL data dir moves to
@@ -424,7 +425,18 @@ export PIPELINE_POSTGRES='Host=127.0.0.1;Port=$PG_PORT;Database=$PG_DB;Username=
 EOF
 }
 
-usage() { echo "usage: $0 up|down|status|env" >&2; exit 2; }
+# ----------------------------------------------------------------- browser ---
+# The dashboard's browser tests drive Debian's Chromium (Playwright is pointed at it; it downloads no browser).
+CHROMIUM="${PIPELINE_CHROMIUM:-/usr/bin/chromium}"
+browser_up() {
+  if [[ -x "$CHROMIUM" ]]; then log "chromium: $CHROMIUM"; return 0; fi
+  need_root
+  apt_install chromium
+  [[ -x "$CHROMIUM" ]] || fail "chromium installed but $CHROMIUM is missing"
+  log "chromium: $CHROMIUM"
+}
+
+usage() { echo "usage: $0 up|down|status|env|browser" >&2; exit 2; }
 
 main() {
   [[ $# -eq 1 ]] || usage
@@ -457,6 +469,7 @@ main() {
       return $rc
       ;;
     env) print_env ;;
+    browser) browser_up ;;
     *) usage ;;
   esac
 }

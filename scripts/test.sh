@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# The README's test command: start the local servers, then run every test project of the solution.
+# The README's test command: start the local servers (and install Chromium for the dashboard's browser tests),
+# then run every test project of the solution.
 # Extra arguments go to dotnet test (e.g. --filter FullyQualifiedName~Orchestrator).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 scripts/infra.sh up
+scripts/infra.sh browser
 eval "$(scripts/infra.sh env)"
 
 log=$(mktemp)

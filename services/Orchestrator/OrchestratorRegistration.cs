@@ -2,6 +2,7 @@ using Marten;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Pipeline.Hosting;
+using Pipeline.Orchestrator.Dashboard;
 using Pipeline.Hosting.Storage;
 using Pipeline.Orchestrator.Outbox;
 using Pipeline.Outbox;
@@ -19,7 +20,12 @@ public static class OrchestratorRegistration
     /// </summary>
     public static IHostApplicationBuilder AddOrchestrator(this IHostApplicationBuilder builder, Action<StoreOptions>? configureMarten = null)
     {
-        builder.AddPipelineDefaults("orchestrator", bus => bus.AddTrainingSaga());
+        builder.AddPipelineDefaults("orchestrator", bus =>
+        {
+            bus.AddTrainingSaga();
+            bus.AddLiveEvents();
+        });
+        builder.Services.AddSingleton<LiveTrainingEvents>();
         builder.AddPipelineMarten(options =>
         {
             TrainingStateDocument.Configure(options);
@@ -51,6 +57,14 @@ public static class OrchestratorRegistration
         services.AddSingleton<SagaOutbox>();
         return services;
     }
+
+    /// <summary>Transitions and progress on a temporary queue of this process's own, for its dashboard's live stream.</summary>
+    public static void AddLiveEvents(this IBusRegistrationConfigurator bus) =>
+        bus.AddConsumer<LiveEventsConsumer>().Endpoint(endpoint =>
+        {
+            endpoint.Name = $"live-events-{NewId.NextGuid():N}";
+            endpoint.Temporary = true;
+        });
 
     /// <summary>The saga on its endpoint, stored in Marten.</summary>
     public static void AddTrainingSaga(this IBusRegistrationConfigurator bus) =>

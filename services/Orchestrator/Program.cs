@@ -1,6 +1,7 @@
 using Pipeline.Contracts;
 using Pipeline.Orchestrator;
 using Pipeline.Orchestrator.Api;
+using Pipeline.Orchestrator.Dashboard;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -14,4 +15,6 @@ var app = builder.Build();
 app.RequireTokenBeyondLoopback();
 app.MapStatusApi();
 app.MapTrainingActions();
+app.MapQueues();
+app.MapDashboard();
 app.Run();

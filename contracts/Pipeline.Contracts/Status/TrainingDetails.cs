@@ -16,6 +16,9 @@ public sealed record TrainingDetails
 
     public DateTimeOffset? StageDeadline { get; init; }
     public required DatasetStatus Dataset { get; init; }
+
+    /// <summary>What the training was begun with.</summary>
+    public Hyperparameters? Hyperparameters { get; init; }
     public required TrainingRunStatus Training { get; init; }
     public required ModelStatus Model { get; init; }
     public required DetectionStatus Detection { get; init; }

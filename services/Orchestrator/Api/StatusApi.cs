@@ -13,6 +13,9 @@ public static class StatusApi
         app.MapGet("/trainings/{id:guid}", GetTraining);
         app.MapGet("/trainings/{id:guid}/series", GetSeries);
         app.MapGet("/models", ListModels);
+        // The stages with a worker, in order, and every state: what a client draws a training's timeline from.
+        app.MapGet("/stages", () => TrainingStages.All.Select(stage => new { stage.Name, stage.Running, stage.Done, stage.Queue }));
+        app.MapGet("/states", () => TrainingStates.All);
 
         // Live: the process answers. Ready: the bus is connected and PostgreSQL answers.
         app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
@@ -20,12 +23,23 @@ public static class StatusApi
         return app;
     }
 
-    private static async Task<IResult> ListTrainings(IQuerySession session, string? state, int? take, CancellationToken cancellationToken)
+    private static async Task<IResult> ListTrainings(
+        IQuerySession session, string? state, string? organization, string? project, int? take, CancellationToken cancellationToken)
     {
         var query = session.Query<TrainingState>().AsQueryable();
         if (!string.IsNullOrWhiteSpace(state))
         {
             query = query.Where(x => x.CurrentState == state);
+        }
+
+        if (!string.IsNullOrWhiteSpace(organization))
+        {
+            query = query.Where(x => x.Organization == organization);
+        }
+
+        if (!string.IsNullOrWhiteSpace(project))
+        {
+            query = query.Where(x => x.Project == project);
         }
 
         var trainings = await query

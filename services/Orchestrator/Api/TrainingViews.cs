@@ -21,6 +21,7 @@ public static class TrainingViews
         StageDeadline = training.StageDeadline,
         Dataset = new DatasetStatus(training.DatasetUri, training.DatasetKey, training.Categories,
             training.TrainImageCount, training.TestImageCount, training.DetectionImageCount, training.SkippedImageCount),
+        Hyperparameters = training.Hyperparameters,
         Training = new TrainingRunStatus(training.BaseModelId, training.Progress, training.BestMetrics, training.TrainedModelKey),
         Model = new ModelStatus(training.ModelId, training.ModelVersion, training.RegisteredModelKey),
         Detection = new DetectionStatus(training.DetectOn, training.BatchCount, training.DetectedBatches.Count,

@@ -54,6 +54,7 @@ public sealed class DemoCommand(IAnsiConsole console, CliEnvironment environment
 
             console.MarkupLineInterpolated($"began training [bold]{command.TrainingId}[/] on {dataset}");
             using var api = new StatusApiClient(environment.ApiUrl(settings.Api), environment);
+            console.MarkupLineInterpolated($"dashboard: {api.BaseAddress}#/trainings/{command.TrainingId}");
             var training = await new TrainingWatcher(console, api).WatchAsync(command.TrainingId, justBegun: true, cancellationToken);
             TrainingWatcher.WriteSummary(console, training);
             WriteWhereTheResultsAre(training, runner.ArtifactRoot);

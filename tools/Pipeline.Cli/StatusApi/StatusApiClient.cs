@@ -18,10 +18,19 @@ public sealed class StatusApiClient(Uri baseAddress, CliEnvironment environment)
 
     public Uri BaseAddress => baseAddress;
 
-    /// <summary>With PIPELINE_API_TOKEN set, every request carries it: a status API reached beyond loopback asks for it.</summary>
-    private static HttpClient Client(Uri baseAddress, CliEnvironment environment)
+    /// <summary>The Orchestrator's live stream (<c>GET /events</c>, server-sent events); open until disposed.</summary>
+    public async Task<Stream> OpenEventStreamAsync(CancellationToken cancellationToken)
     {
-        var client = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(15) };
+        var client = Client(baseAddress, environment, System.Threading.Timeout.InfiniteTimeSpan);
+        var response = await client.GetAsync("events", HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadAsStreamAsync(cancellationToken);
+    }
+
+    /// <summary>With PIPELINE_API_TOKEN set, every request carries it: a status API reached beyond loopback asks for it.</summary>
+    private static HttpClient Client(Uri baseAddress, CliEnvironment environment, TimeSpan? timeout = null)
+    {
+        var client = new HttpClient { BaseAddress = baseAddress, Timeout = timeout ?? TimeSpan.FromSeconds(15) };
         if (environment["PIPELINE_API_TOKEN"] is { } token)
         {
             client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);

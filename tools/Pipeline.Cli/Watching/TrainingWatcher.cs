@@ -6,8 +6,9 @@ using Spectre.Console.Rendering;
 namespace Pipeline.Cli.Watching;
 
 /// <summary>
-/// Follows one training by polling the status API about twice a second until it is Completed, Failed or Cancelled:
-/// one live line per stage on a terminal, a line per change when the output is redirected.
+/// Follows one training until it is Completed, Failed or Cancelled, reading it again when the Orchestrator's live stream
+/// says it changed (about twice a second while the stream is down): one live line per stage on a terminal, a line per
+/// change when the output is redirected.
 /// </summary>
 public sealed class TrainingWatcher(IAnsiConsole console, StatusApiClient api)
 {
@@ -19,13 +20,14 @@ public sealed class TrainingWatcher(IAnsiConsole console, StatusApiClient api)
     public async Task<TrainingDetails> WatchAsync(Guid id, bool justBegun, CancellationToken cancellationToken)
     {
         var training = await WaitUntilKnownAsync(id, justBegun, cancellationToken);
+        await using var changes = new TrainingChanges(api, id, PollInterval);
         if (console.Profile.Capabilities.Interactive && console.Profile.Capabilities.Ansi)
         {
             await console.Live(Render(training)).AutoClear(false).StartAsync(async live =>
             {
                 while (!training.IsFinished())
                 {
-                    await Task.Delay(PollInterval, cancellationToken);
+                    await changes.WaitAsync(cancellationToken);
                     training = await api.GetTrainingAsync(id, cancellationToken);
                     live.UpdateTarget(Render(training));
                 }
@@ -37,7 +39,7 @@ public sealed class TrainingWatcher(IAnsiConsole console, StatusApiClient api)
             Print(training, printed);
             while (!training.IsFinished())
             {
-                await Task.Delay(PollInterval, cancellationToken);
+                await changes.WaitAsync(cancellationToken);
                 training = await api.GetTrainingAsync(id, cancellationToken);
                 Print(training, printed);
             }

@@ -1,0 +1,342 @@
+// The dashboard: reads the status API, follows /events, and acts with the token the user gives.
+"use strict";
+
+const page = document.getElementById("page");
+const live = { handlers: new Set() };
+let stages = [];
+let states = [];
+
+// ---------------------------------------------------------------- helpers ---
+function el(tag, attributes, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes || {})) {
+    if (value === null || value === undefined || value === false) continue;
+    if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+    else node.setAttribute(name, value === true ? "" : value);
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+const svgNs = "http://www.w3.org/2000/svg";
+function svg(tag, attributes) {
+  const node = document.createElementNS(svgNs, tag);
+  for (const [name, value] of Object.entries(attributes || {})) node.setAttribute(name, value);
+  return node;
+}
+
+async function get(path) {
+  const response = await fetch(path, { headers: authorization() });
+  if (!response.ok) throw new Error(`${path}: ${response.status} ${await problemOf(response)}`);
+  return response.json();
+}
+
+async function problemOf(response) {
+  try { const problem = await response.json(); return problem.detail || problem.title || ""; } catch { return ""; }
+}
+
+function authorization() {
+  const token = localStorage.getItem("pipeline-token");
+  return token ? { Authorization: `Bearer ${token}` } : {};
+}
+
+function when(iso) { return iso ? new Date(iso).toLocaleString() : ""; }
+
+function duration(fromIso, toIso) {
+  const seconds = Math.max(0, (new Date(toIso) - new Date(fromIso)) / 1000);
+  if (seconds < 60) return `${seconds.toFixed(1)} s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
+  return `${Math.floor(seconds / 3600)} h ${Math.round((seconds % 3600) / 60)} min`;
+}
+
+function statePill(state) { return el("span", { class: `state ${state}` }, state); }
+
+function fixed(value, digits = 3) { return value === null || value === undefined ? "" : Number(value).toFixed(digits); }
+
+// Re-renders after a burst of events, not once per event.
+function debounce(action, ms) {
+  let timer = null;
+  return () => { clearTimeout(timer); timer = setTimeout(action, ms); };
+}
+
+// ------------------------------------------------------------------- live ---
+function connect() {
+  const indicator = document.getElementById("live");
+  const source = new EventSource("/events");
+  source.addEventListener("subscribed", () => { indicator.className = "live on"; indicator.textContent = "live"; });
+  for (const kind of ["state", "progress"]) {
+    source.addEventListener(kind, message => {
+      const event = JSON.parse(message.data);
+      for (const handler of live.handlers) handler(event);
+    });
+  }
+  source.onerror = () => { indicator.className = "live off"; indicator.textContent = "reconnecting"; };
+}
+
+// ------------------------------------------------------------- trainings ---
+async function trainingsPage() {
+  const params = new URLSearchParams(location.hash.split("?")[1] || "");
+  const project = el("input", { id: "filter-project", placeholder: "project", value: params.get("project") || "" });
+  const state = el("select", { id: "filter-state" }, el("option", { value: "" }, "any state"),
+    states.map(s => el("option", { value: s, selected: s === params.get("state") }, s)));
+  const body = el("tbody");
+  const table = el("table", { id: "trainings" },
+    el("thead", {}, el("tr", {}, el("th", {}, "training"), el("th", {}, "project"), el("th", {}, "state"),
+      el("th", { class: "num" }, "attempt"), el("th", {}, "updated"))), body);
+  const filter = () => {
+    const query = new URLSearchParams();
+    if (project.value) query.set("project", project.value);
+    if (state.value) query.set("state", state.value);
+    history.replaceState(null, "", `#/?${query}`);
+    load();
+  };
+  project.addEventListener("change", filter);
+  state.addEventListener("change", filter);
+  page.replaceChildren(el("h2", {}, "Trainings"), el("div", { class: "filters" }, project, state), table);
+
+  async function load() {
+    const query = new URLSearchParams({ take: "200" });
+    if (project.value) query.set("project", project.value);
+    if (state.value) query.set("state", state.value);
+    const trainings = await get(`/trainings?${query}`);
+    body.replaceChildren(...(trainings.length ? trainings.map(t => el("tr", { "data-id": t.id },
+      el("td", {}, el("a", { href: `#/trainings/${t.id}` }, t.id.slice(0, 8))),
+      el("td", {}, `${t.organization}/${t.project}`),
+      el("td", {}, statePill(t.state)),
+      el("td", { class: "num" }, t.attempt),
+      el("td", {}, when(t.updatedAt)))) : [el("tr", {}, el("td", { colspan: 5, class: "empty" }, "no trainings"))]));
+  }
+
+  const reload = debounce(load, 300);
+  const handler = event => { if (event.kind === "state") reload(); };
+  await load();
+  return handler;
+}
+
+// --------------------------------------------------------------- training ---
+async function trainingPage(id) {
+  let training = await get(`/trainings/${id}`);
+  let series = await get(`/trainings/${id}/series`);
+  // The token field and the action's answer are made once: live updates redraw the rest, never what the user typed.
+  const tokenInput = el("input", { id: "token", type: "password", placeholder: "StatusApi:Token", value: localStorage.getItem("pipeline-token") || "",
+    oninput: e => localStorage.setItem("pipeline-token", e.target.value) });
+  const message = el("span", { id: "action-message" });
+  const act = verb => async () => {
+    localStorage.setItem("pipeline-token", tokenInput.value);
+    const response = await fetch(`/trainings/${id}/${verb}`, { method: "POST", headers: authorization() });
+    message.className = response.ok ? "" : "refused";
+    message.textContent = response.ok ? `${verb} sent` : `${verb} refused: ${response.status} ${await problemOf(response)}`;
+  };
+  const cancel = el("button", { id: "cancel", onclick: act("cancel") }, "Cancel");
+  const retry = el("button", { id: "retry", onclick: act("retry") }, "Retry failed stage");
+  const heading = el("div");
+  const content = el("div");
+  page.replaceChildren(el("div", { id: "training", "data-id": id }, heading, el("div", { class: "actions" }, tokenInput, cancel, retry, message), content));
+  render();
+
+  function render() {
+    const t = training;
+    cancel.disabled = ["Completed", "Cancelled"].includes(t.state);
+    retry.disabled = !(t.state === "Failed" && t.failedStage !== "Initialized");
+    // replaceChildren writes a null as the text "null": the sections that may be absent are filtered out.
+    heading.replaceChildren(
+      el("h2", {}, `${t.organization}/${t.project} `, statePill(t.state)),
+      el("div", { class: "legend" }, `training ${t.id}, begun ${when(t.createdAt)}`),
+      stagePills(t));
+    content.replaceChildren(...[
+      errors(t),
+      el("div", { class: "grid" },
+        el("section", {}, el("h3", {}, "Loss and mAP@0.5"), progressLine(t), curve(series)),
+        el("section", {}, el("h3", {}, "Confusion matrix (best evaluation)"), confusion(t.training.bestMetrics))),
+      el("div", { class: "grid" },
+        el("section", {}, el("h3", {}, "Stages"), stageTable(t)),
+        el("section", {}, el("h3", {}, "Training"), about(t)))].filter(Boolean));
+  }
+
+  const reload = debounce(async () => {
+    training = await get(`/trainings/${id}`);
+    series = await get(`/trainings/${id}/series`);
+    render();
+  }, 200);
+
+  return event => {
+    if (event.trainingId !== id) return;
+    if (event.kind === "progress") {
+      series = series.filter(p => p.iteration < event.iteration);
+      series.push({ iteration: event.iteration, loss: event.loss, meanAveragePrecision: event.meanAveragePrecision, at: event.at });
+      training.training.progress = { ...(training.training.progress || {}), iteration: event.iteration, totalIterations: event.totalIterations, loss: event.loss };
+      render();
+      // An evaluation may have improved the best metrics, which the confusion matrix shows.
+      if (event.meanAveragePrecision !== null && event.meanAveragePrecision !== undefined) reload();
+    } else {
+      reload();
+    }
+  };
+}
+
+function stagePills(t) {
+  const reached = new Set(t.history.map(h => h.to));
+  return el("ol", { class: "stages", id: "stages" }, stages.map(stage => {
+    let status = "pending";
+    if (t.failedStage === stage.running && t.state === "Failed") status = "failed";
+    else if (t.state === stage.running) status = "running";
+    else if (reached.has(stage.done)) status = "done";
+    else if (stage.running === "TrainModelDownloading" && !t.training.baseModelId) status = "skipped";
+    return el("li", { class: `stage ${status}`, "data-stage": stage.running, title: status }, stage.name);
+  }));
+}
+
+function errors(t) {
+  const entries = Object.entries(t.errors || {});
+  if (!entries.length) return null;
+  return el("div", { class: "panel", id: "errors" }, el("dl", {}, entries.map(([stage, error]) => [el("dt", {}, stage), el("dd", { class: "error" }, error)])));
+}
+
+function progressLine(t) {
+  const p = t.training.progress;
+  if (!p) return el("div", { class: "legend" }, "no progress reported yet");
+  const best = t.training.bestMetrics;
+  return el("div", { class: "legend" },
+    `iteration ${p.iteration} of ${p.totalIterations}, loss ${fixed(p.loss, 4)}`,
+    best ? ` · best mAP@0.5 ` : "", best ? el("b", { id: "best-map" }, fixed(best.meanAveragePrecision)) : null,
+    " · ", el("span", { class: "l" }, "— loss"), " ", el("span", { class: "m" }, "● mAP"));
+}
+
+// Loss on the left axis (from 0 to its largest), mAP on the right (0 to 1), iterations along the bottom.
+function curve(series) {
+  const width = 560, height = 260, left = 44, right = 40, top = 12, bottom = 28;
+  const chart = svg("svg", { id: "curve", viewBox: `0 0 ${width} ${height}`, "data-points": series.length });
+  const maxIteration = Math.max(1, ...series.map(p => p.iteration));
+  const losses = series.filter(p => p.loss !== null && p.loss !== undefined);
+  const maxLoss = Math.max(1e-9, ...losses.map(p => p.loss));
+  const x = i => left + (width - left - right) * i / maxIteration;
+  const yLoss = l => top + (height - top - bottom) * (1 - l / maxLoss);
+  const yMap = m => top + (height - top - bottom) * (1 - m);
+  chart.append(svg("line", { class: "axis", x1: left, y1: height - bottom, x2: width - right, y2: height - bottom }));
+  chart.append(svg("line", { class: "axis", x1: left, y1: top, x2: left, y2: height - bottom }));
+  const label = (text, attrs) => { const t = svg("text", attrs); t.textContent = text; chart.append(t); };
+  label(fixed(maxLoss, 3), { x: 2, y: top + 8 });
+  label("0", { x: 30, y: height - bottom });
+  label("1.0", { x: width - right + 6, y: top + 8 });
+  label(`${maxIteration}`, { x: width - right - 20, y: height - 8 });
+  label("iteration", { x: width / 2 - 20, y: height - 8 });
+  if (!series.length) { label("no points yet", { x: width / 2 - 30, y: height / 2 }); return chart; }
+  chart.append(svg("polyline", { class: "loss", points: losses.map(p => `${x(p.iteration)},${yLoss(p.loss)}`).join(" ") }));
+  const maps = series.filter(p => p.meanAveragePrecision !== null && p.meanAveragePrecision !== undefined);
+  if (maps.length > 1) chart.append(svg("polyline", { class: "map-line", points: maps.map(p => `${x(p.iteration)},${yMap(p.meanAveragePrecision)}`).join(" ") }));
+  for (const p of maps) {
+    const dot = svg("circle", { class: "map", cx: x(p.iteration), cy: yMap(p.meanAveragePrecision), r: 3.5 });
+    const tip = svg("title", {}); tip.textContent = `iteration ${p.iteration}: mAP ${fixed(p.meanAveragePrecision)}`; dot.append(tip);
+    chart.append(dot);
+  }
+  return chart;
+}
+
+// True positives shaded green, false positives and negatives red, each by its share of the category's objects.
+function confusion(metrics) {
+  if (!metrics || !metrics.categories.length) return el("div", { class: "empty", id: "confusion" }, "no evaluation yet");
+  const shade = (count, total, hue) => `background: hsla(${hue}, 65%, 45%, ${total ? (0.08 + 0.6 * count / total).toFixed(2) : 0})`;
+  return el("table", { id: "confusion" },
+    el("thead", {}, el("tr", {}, el("th", {}, "category"), el("th", { class: "num" }, "true pos."), el("th", { class: "num" }, "false pos."),
+      el("th", { class: "num" }, "false neg."), el("th", { class: "num" }, "AP@0.5"))),
+    el("tbody", {}, metrics.categories.map(c => {
+      const total = c.truePositives + c.falsePositives + c.falseNegatives;
+      return el("tr", { "data-category": c.categoryId },
+        el("td", {}, c.categoryName),
+        el("td", { class: "num", style: shade(c.truePositives, total, 140) }, c.truePositives),
+        el("td", { class: "num", style: shade(c.falsePositives, total, 5) }, c.falsePositives),
+        el("td", { class: "num", style: shade(c.falseNegatives, total, 5) }, c.falseNegatives),
+        el("td", { class: "num" }, fixed(c.averagePrecision)));
+    })));
+}
+
+function stageTable(t) {
+  const now = new Date().toISOString();
+  const rows = t.history.map((h, i) => el("tr", {},
+    el("td", {}, h.to), el("td", { class: "num" }, h.attempt), el("td", { class: "time", title: when(h.at) }, new Date(h.at).toLocaleTimeString()),
+    el("td", { class: "num" }, duration(h.at, i + 1 < t.history.length ? t.history[i + 1].at : (["Completed", "Cancelled", "Failed"].includes(h.to) ? h.at : now))),
+    el("td", { class: "error" }, h.error || "")));
+  return el("table", { id: "history" },
+    el("thead", {}, el("tr", {}, el("th", {}, "state"), el("th", { class: "num" }, "attempt"), el("th", {}, "at"), el("th", { class: "num" }, "for"), el("th", {}, "error"))),
+    el("tbody", {}, rows));
+}
+
+function about(t) {
+  const hp = t.hyperparameters || {};
+  const d = t.dataset;
+  return el("div", { class: "panel" }, el("dl", { id: "about" },
+    el("dt", {}, "dataset"), el("dd", {}, d.uri),
+    el("dt", {}, "images"), el("dd", {}, `${d.trainImageCount} train, ${d.testImageCount} test, ${d.skippedImageCount} skipped, ${d.detectionImageCount} to detect on`),
+    el("dt", {}, "categories"), el("dd", {}, d.categories.map(c => c.name).join(", ")),
+    el("dt", {}, "base model"), el("dd", {}, t.training.baseModelId || "none (from scratch)"),
+    el("dt", {}, "hyperparameters"), el("dd", { id: "hyperparameters" }, Object.entries(hp).map(([k, v]) => `${k} ${v}`).join(", ")),
+    el("dt", {}, "model"), el("dd", { id: "model" }, t.model.modelId ? `version ${t.model.version} (${t.model.modelId})` : "not registered yet"),
+    el("dt", {}, "detections"), el("dd", { id: "detections" }, `${t.detection.detectionCount} in ${t.detection.batchesDetected} of ${t.detection.batchCount} batches`
+      + (t.detection.exportKey ? `, exported to ${t.detection.exportKey}` : ""))));
+}
+
+// ----------------------------------------------------------------- models ---
+async function modelsPage() {
+  const models = await get("/models");
+  // Lineage from each model's training: its dataset, base model and hyperparameters.
+  const trainings = new Map(await Promise.all([...new Set(models.map(m => m.trainingId))].map(async id => {
+    try { return [id, await get(`/trainings/${id}`)]; } catch { return [id, null]; }
+  })));
+  const versions = new Map(models.map(m => [m.id, `${m.project} v${m.version}`]));
+  page.replaceChildren(el("h2", {}, "Models"), el("table", { id: "models" },
+    el("thead", {}, el("tr", {}, ["project", "version", "mAP@0.5", "iteration", "dataset", "base model", "hyperparameters", "training", "registered"].map(h => el("th", {}, h)))),
+    el("tbody", {}, models.length ? models.map(m => {
+      const t = trainings.get(m.trainingId);
+      const base = t && t.training.baseModelId;
+      return el("tr", { "data-model": m.id },
+        el("td", {}, `${m.organization}/${m.project}`), el("td", { class: "num" }, m.version),
+        el("td", { class: "num" }, fixed(m.metrics.meanAveragePrecision)), el("td", { class: "num" }, m.metrics.iteration),
+        el("td", {}, t ? t.dataset.uri : ""), el("td", {}, base ? (versions.get(base) || base) : "none"),
+        el("td", {}, t && t.hyperparameters ? Object.entries(t.hyperparameters).map(([k, v]) => `${k} ${v}`).join(", ") : ""),
+        el("td", {}, el("a", { href: `#/trainings/${m.trainingId}` }, m.trainingId.slice(0, 8))),
+        el("td", {}, when(m.createdAt)));
+    }) : [el("tr", {}, el("td", { colspan: 9, class: "empty" }, "no models registered"))])));
+  return null;
+}
+
+// ----------------------------------------------------------------- queues ---
+async function queuesPage() {
+  const body = el("tbody");
+  page.replaceChildren(el("h2", {}, "Queues"), el("table", { id: "queues" },
+    el("thead", {}, el("tr", {}, el("th", {}, "queue"), el("th", { class: "num" }, "ready"), el("th", { class: "num" }, "consumers"), el("th", { class: "num" }, "_error"))), body));
+  async function load() {
+    const queues = await get("/queues");
+    body.replaceChildren(...queues.map(q => el("tr", { "data-queue": q.queue },
+      el("td", {}, q.queue), el("td", { class: "num" }, q.ready), el("td", { class: "num" }, q.consumers),
+      el("td", { class: "num", style: q.failed ? "color: var(--bad); font-weight: 600" : null }, q.failed))));
+  }
+  await load();
+  const timer = setInterval(() => { if (document.getElementById("queues")) load(); else clearInterval(timer); }, 5000);
+  return null;
+}
+
+// ----------------------------------------------------------------- router ---
+async function route() {
+  live.handlers.clear();
+  const hash = location.hash.replace(/^#/, "").split("?")[0] || "/";
+  const training = hash.match(/^\/trainings\/([0-9a-f-]{36})$/);
+  try {
+    const handler = training ? await trainingPage(training[1])
+      : hash === "/models" ? await modelsPage()
+      : hash === "/queues" ? await queuesPage()
+      : await trainingsPage();
+    if (handler) live.handlers.add(handler);
+  } catch (error) {
+    page.replaceChildren(el("h2", {}, "Not available"), el("p", { class: "error" }, error.message));
+  }
+}
+
+(async () => {
+  [stages, states] = await Promise.all([get("/stages"), get("/states")]);
+  connect();
+  window.addEventListener("hashchange", route);
+  await route();
+})();
