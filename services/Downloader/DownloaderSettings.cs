@@ -44,6 +44,15 @@ public sealed class DownloaderSettings
     /// <summary>Extracted bytes below which the ratio is not judged: small archives of text compress far more than images do.</summary>
     public long CompressionRatioFloor { get; set; } = 64L * 1024 * 1024;
 
+    /// <summary>
+    /// Share of the train images moved to the test split when a dataset has no test images, so that the training is
+    /// evaluated on images it did not learn from; 0 keeps evaluating on the train images.
+    /// </summary>
+    public double HeldOutShare { get; set; } = 0.1;
+
+    /// <summary>Which images are held out is drawn from this seed: the same dataset holds out the same images.</summary>
+    public int HeldOutSeed { get; set; } = 1;
+
     /// <summary>A progress line is logged every this many images.</summary>
     public int ProgressEvery { get; set; } = 500;
 

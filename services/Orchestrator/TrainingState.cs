@@ -60,6 +60,7 @@ public sealed class TrainingState : SagaStateMachineInstance, ISagaVersion, IRev
     public int TestImageCount { get; set; }
     public int DetectionImageCount { get; set; }
     public int SkippedImageCount { get; set; }
+    public int HeldOutImageCount { get; set; }
 
     // TrainModelDownloading.
     public string? BaseModelKey { get; set; }
@@ -119,6 +120,7 @@ public sealed class TrainingState : SagaStateMachineInstance, ISagaVersion, IRev
         TestImageCount = result.TestImageCount;
         DetectionImageCount = result.DetectionImageCount;
         SkippedImageCount = result.SkippedImageCount;
+        HeldOutImageCount = result.HeldOutImageCount;
     }
 
     public void RecordProgress(TrainingProgressed progress, DateTimeOffset now)

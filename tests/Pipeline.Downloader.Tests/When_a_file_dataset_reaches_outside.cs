@@ -111,7 +111,7 @@ public sealed class When_a_file_dataset_reaches_outside : IDisposable
 
         var result = await harness.ImportAsync(DownloaderHarness.FileUri(dataset.Folder)).WaitAsync(Bound);
 
-        Assert.Equal(2, result.TrainImageCount);
+        Assert.Equal(2, result.TrainImageCount + result.TestImageCount);
     }
 
     private async Task<string> RefusedAsync(DownloaderSettings settings, string path)

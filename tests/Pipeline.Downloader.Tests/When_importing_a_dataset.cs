@@ -64,6 +64,57 @@ public sealed class When_importing_a_dataset : IDisposable
     }
 
     [Fact]
+    public async Task A_coco_folder_with_train_and_val_files_reads_the_val_file_as_the_test_split()
+    {
+        dataset.AddImage("a").AddImage("b").AddImage("c");
+        dataset.WriteCoco("instances_train2017.json");
+        dataset.Images.Clear();
+        dataset.AddImage("v1").AddImage("v2");
+        dataset.WriteCoco("instances_val2017.json");
+
+        var result = await harness.ImportAsync(DownloaderHarness.FileUri(dataset.Folder), DatasetFormat.Coco);
+        var manifest = await harness.ManifestAsync();
+
+        Assert.Equal((3, 2), (result.TrainImageCount, result.TestImageCount));
+        // Both files number their images from 1: the val file's ids are kept apart.
+        Assert.Equal(["val-1", "val-2"], manifest.Images.Where(i => i.Split == "test").Select(i => i.Id));
+        Assert.Equal(["images/v1.png", "images/v2.png"], manifest.Images.Where(i => i.Split == "test").Select(i => i.File));
+    }
+
+    [Fact]
+    public async Task A_dataset_without_test_images_holds_out_a_seeded_tenth_of_them_the_same_each_time()
+    {
+        for (var i = 0; i < 30; i++)
+        {
+            dataset.AddImage($"i{i:D2}");
+        }
+
+        dataset.WriteManifest();
+        var result = await harness.ImportAsync(DownloaderHarness.FileUri(dataset.Folder));
+        var first = (await harness.ManifestAsync()).Images.Where(i => i.Split == "test").Select(i => i.Id).ToList();
+        await harness.ImportAsync(DownloaderHarness.FileUri(dataset.Folder));
+        var second = (await harness.ManifestAsync()).Images.Where(i => i.Split == "test").Select(i => i.Id).ToList();
+
+        Assert.Equal((27, 3, 3), (result.TrainImageCount, result.TestImageCount, result.HeldOutImageCount));
+        Assert.Equal(first, second);
+    }
+
+    [Fact]
+    public async Task A_dataset_with_test_images_holds_none_out_and_HeldOutShare_0_keeps_all_for_training()
+    {
+        dataset.AddImage("a").AddImage("b").AddImage("c", split: "test").WriteManifest();
+        var withTest = await harness.ImportAsync(DownloaderHarness.FileUri(dataset.Folder));
+        using var off = new DownloaderHarness(new DownloaderSettings { HeldOutShare = 0 });
+        dataset.Images.RemoveAt(2);
+        dataset.WriteManifest();
+
+        var trainOnly = await off.ImportAsync(DownloaderHarness.FileUri(dataset.Folder));
+
+        Assert.Equal((2, 1, 0), (withTest.TrainImageCount, withTest.TestImageCount, withTest.HeldOutImageCount));
+        Assert.Equal((2, 0, 0), (trainOnly.TrainImageCount, trainOnly.TestImageCount, trainOnly.HeldOutImageCount));
+    }
+
+    [Fact]
     public async Task A_tar_gz_archive_holding_a_coco_json_is_extracted_and_imported()
     {
         dataset.AddImage("a").AddImage("b");
@@ -71,7 +122,7 @@ public sealed class When_importing_a_dataset : IDisposable
 
         var result = await harness.ImportAsync(DownloaderHarness.FileUri(dataset.TarGz()), DatasetFormat.Coco);
 
-        Assert.Equal(2, result.TrainImageCount);
+        Assert.Equal(2, result.TrainImageCount + result.TestImageCount);
     }
 
     [Fact]
@@ -156,7 +207,8 @@ public sealed class When_importing_a_dataset : IDisposable
         var again = await harness.ImportAsync(uri);
 
         Assert.Equal(first, harness.Store.List(ArtifactKeys.Training(harness.TrainingId)));
-        Assert.Equal(2, again.TrainImageCount);
+        // One of the two held out for evaluation (the dataset has no test split), the same one both times.
+        Assert.Equal((1, 1, 1), (again.TrainImageCount, again.TestImageCount, again.HeldOutImageCount));
     }
 
     [Fact]

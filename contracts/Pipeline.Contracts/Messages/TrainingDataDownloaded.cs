@@ -20,4 +20,7 @@ public sealed record TrainingDataDownloaded
 
     /// <summary>Images that did not decode and were left out, as the learning loop's skipped_image_count.</summary>
     public int SkippedImageCount { get; init; }
+
+    /// <summary>Train images moved to the test split because the dataset had none (Downloader:HeldOutShare).</summary>
+    public int HeldOutImageCount { get; init; }
 }

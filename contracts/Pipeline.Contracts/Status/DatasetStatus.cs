@@ -2,4 +2,4 @@ namespace Pipeline.Contracts;
 
 public sealed record DatasetStatus(
     string Uri, string? Key, IReadOnlyList<Category> Categories,
-    int TrainImageCount, int TestImageCount, int DetectionImageCount, int SkippedImageCount);
+    int TrainImageCount, int TestImageCount, int DetectionImageCount, int SkippedImageCount, int HeldOutImageCount = 0);

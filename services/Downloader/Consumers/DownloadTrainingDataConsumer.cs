@@ -26,6 +26,7 @@ public sealed class DownloadTrainingDataConsumer(StageStarts starts, DatasetImpo
             TestImageCount = dataset.TestImageCount,
             DetectionImageCount = dataset.DetectionImageCount,
             SkippedImageCount = dataset.SkippedImageCount,
+            HeldOutImageCount = dataset.HeldOutImageCount,
         });
     }
 }

@@ -6,6 +6,13 @@ using Pipeline.Hosting.Messaging;
 
 namespace Pipeline.Downloader.Datasets;
 
+/// <summary>The dataset's JSON: one file, or COCO's train file with its val file beside it (read as the test split).</summary>
+public sealed record DatasetDocuments(string Train, string? Test = null)
+{
+    /// <summary>The folder the images' paths are relative to.</summary>
+    public string Folder => Path.GetDirectoryName(Train)!;
+}
+
 /// <summary>Finds the dataset's JSON in a folder and reads it as a <see cref="DatasetManifest"/>, converting COCO.</summary>
 public static class DatasetDocument
 {
@@ -14,8 +21,11 @@ public static class DatasetDocument
     // Archives usually wrap the dataset in one top folder; looking two levels down covers that without a crawl.
     private const int SearchDepth = 3;
 
-    /// <summary>The manifest (or COCO JSON) inside <paramref name="folder"/>: the shallowest one, never a guess between two.</summary>
-    public static string Locate(string folder, DatasetFormat format)
+    /// <summary>
+    /// The manifest (or COCO JSON) inside <paramref name="folder"/>: the shallowest one, never a guess between two; for
+    /// COCO, an <c>instances_train*.json</c> with one <c>instances_val*.json</c> beside it is the train and test split.
+    /// </summary>
+    public static DatasetDocuments Locate(string folder, DatasetFormat format)
     {
         var level = new List<string> { folder };
         for (var depth = 0; depth < SearchDepth && level.Count > 0; depth++)
@@ -24,6 +34,11 @@ public static class DatasetDocument
                 .Where(path => IsCandidate(Path.GetFileName(path), format))
                 .Order(StringComparer.Ordinal)
                 .ToList();
+            if (format == DatasetFormat.Coco && TrainAndVal(candidates) is { } pair)
+            {
+                return pair;
+            }
+
             if (format == DatasetFormat.Coco && candidates.Count > 1)
             {
                 // Several JSON files: prefer the conventional names before giving up.
@@ -34,7 +49,7 @@ public static class DatasetDocument
 
             if (candidates.Count == 1)
             {
-                return candidates[0];
+                return new DatasetDocuments(candidates[0]);
             }
 
             if (candidates.Count > 1)
@@ -51,7 +66,34 @@ public static class DatasetDocument
             : "Dataset has no COCO JSON file.");
     }
 
-    public static async Task<DatasetManifest> ReadAsync(string path, DatasetFormat format, CancellationToken cancellationToken)
+    /// <summary>One manifest of both files: the val file's images in the test split, its categories joined to the train file's.</summary>
+    public static async Task<DatasetManifest> ReadAsync(DatasetDocuments documents, DatasetFormat format, CancellationToken cancellationToken)
+    {
+        var train = await ReadAsync(documents.Train, format, "train", cancellationToken);
+        if (documents.Test is null)
+        {
+            return train;
+        }
+
+        var test = await ReadAsync(documents.Test, format, "test", cancellationToken);
+        // COCO numbers images per file: where the val file's ids repeat the train file's, its ids are kept apart by a prefix.
+        var ids = train.Images.Select(image => image.Id).ToHashSet();
+        var prefix = test.Images.Any(image => ids.Contains(image.Id)) ? "val-" : "";
+
+        var categories = train.Categories.ToDictionary(category => category.Id);
+        foreach (var category in test.Categories.Where(category => !categories.ContainsKey(category.Id)))
+        {
+            categories[category.Id] = category;
+        }
+
+        return new DatasetManifest
+        {
+            Categories = [.. categories.Values],
+            Images = [.. train.Images, .. test.Images.Select(image => image with { Id = prefix + image.Id, Split = "test" })],
+        };
+    }
+
+    private static async Task<DatasetManifest> ReadAsync(string path, DatasetFormat format, string defaultSplit, CancellationToken cancellationToken)
     {
         await using var stream = File.OpenRead(path);
         try
@@ -59,7 +101,7 @@ public static class DatasetDocument
             if (format == DatasetFormat.Coco)
             {
                 using var document = await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken);
-                return CocoConverter.ToManifest(document.RootElement);
+                return CocoConverter.ToManifest(document.RootElement, defaultSplit);
             }
 
             var manifest = await JsonSerializer.DeserializeAsync<DatasetManifest>(stream, ArtifactJson.Options, cancellationToken);
@@ -80,6 +122,13 @@ public static class DatasetDocument
             // No retry fixes a malformed COCO file: fault at once, with the converter's message.
             throw new StageInputException(e.Message, e);
         }
+    }
+
+    private static DatasetDocuments? TrainAndVal(List<string> candidates)
+    {
+        var train = candidates.Where(path => Path.GetFileName(path).StartsWith("instances_train", StringComparison.Ordinal)).ToList();
+        var val = candidates.Where(path => Path.GetFileName(path).StartsWith("instances_val", StringComparison.Ordinal)).ToList();
+        return train.Count == 1 && val.Count == 1 ? new DatasetDocuments(train[0], val[0]) : null;
     }
 
     private static bool IsCandidate(string fileName, DatasetFormat format) => format == DatasetFormat.Manifest

@@ -27,10 +27,10 @@ public sealed class DatasetImporter(
         try
         {
             var fetched = await source.FetchAsync(command.DatasetUri, command.DatasetSha256, work, cancellationToken);
-            var (documentPath, roots) = await LocateDocumentAsync(fetched, command.DatasetFormat, work, cancellationToken);
-            var manifest = await DatasetDocument.ReadAsync(documentPath, command.DatasetFormat, cancellationToken);
+            var (documents, roots) = await LocateDocumentAsync(fetched, command.DatasetFormat, work, cancellationToken);
+            var manifest = await DatasetDocument.ReadAsync(documents, command.DatasetFormat, cancellationToken);
             var categories = SelectCategories(manifest, command.Categories);
-            return await StoreAsync(command, manifest, categories, Path.GetDirectoryName(documentPath)!, roots, cancellationToken);
+            return await StoreAsync(command, manifest, categories, documents.Folder, roots, cancellationToken);
         }
         finally
         {
@@ -42,7 +42,7 @@ public sealed class DatasetImporter(
     }
 
     /// <returns>The manifest or COCO file, and the real folders its images must lie under (an archive's: where it was extracted).</returns>
-    private async Task<(string Document, IReadOnlyList<string> Roots)> LocateDocumentAsync(
+    private async Task<(DatasetDocuments Documents, IReadOnlyList<string> Roots)> LocateDocumentAsync(
         FetchedDataset fetched, DatasetFormat format, string work, CancellationToken cancellationToken)
     {
         if (Directory.Exists(fetched.Path))
@@ -53,7 +53,7 @@ public sealed class DatasetImporter(
         var kind = ArchiveExtractor.Sniff(fetched.Path);
         if (kind == DatasetFileKind.Json)
         {
-            return (fetched.Path, fetched.Roots);
+            return (new DatasetDocuments(fetched.Path), fetched.Roots);
         }
 
         var extracted = Path.Combine(work, "extracted");
@@ -120,7 +120,7 @@ public sealed class DatasetImporter(
             }
         });
 
-        var stored = kept.OfType<ManifestImage>().ToList();
+        var (stored, heldOut) = HoldOut(kept.OfType<ManifestImage>().ToList());
         var skipped = images.Count - stored.Count;
         var train = stored.Count(image => image.Split == "train");
         if (stored.Count == 0 || train == 0)
@@ -144,7 +144,25 @@ public sealed class DatasetImporter(
         logger.LogInformation("Dataset of {TrainingId}: {Train} train, {Test} test, {Skipped} skipped, {Detect} to detect on",
             command.TrainingId, train, stored.Count - train, skipped, detectOn.Count);
         return new DownloadedDataset(ArtifactKeys.DatasetManifest(command.TrainingId, command.Attempt), ArtifactKeys.DetectionList(command.TrainingId, command.Attempt),
-            categories, train, stored.Count - train, detectOn.Count, skipped);
+            categories, train, stored.Count - train, detectOn.Count, skipped, heldOut);
+    }
+
+    /// <summary>A dataset with train images only gets a seeded share of them as its test split (at least one, never all).</summary>
+    private (List<ManifestImage> Images, int HeldOut) HoldOut(List<ManifestImage> images)
+    {
+        if (settings.HeldOutShare <= 0 || images.Count < 2 || images.Any(image => image.Split == "test"))
+        {
+            return (images, 0);
+        }
+
+        var count = Math.Clamp((int)Math.Round(images.Count * settings.HeldOutShare), 1, images.Count - 1);
+        // Ordered by id first: which images are held out depends on the dataset and the seed, not on listing order.
+        var chosen = images.Select(image => image.Id).Order(StringComparer.Ordinal).ToArray();
+        new Random(settings.HeldOutSeed).Shuffle(chosen);
+        var test = chosen.Take(count).ToHashSet();
+        logger.LogInformation("The dataset has no test images: {Count} of {Total} train images held out for evaluation (Downloader:HeldOutShare {Share})",
+            count, images.Count, settings.HeldOutShare);
+        return ([.. images.Select(image => test.Contains(image.Id) ? image with { Split = "test" } : image)], count);
     }
 
     private static ManifestImage Normalize(ManifestImage image, HashSet<string> declared, HashSet<string> wanted)

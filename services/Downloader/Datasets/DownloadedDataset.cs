@@ -10,7 +10,8 @@ public sealed record DownloadedDataset(
     int TrainImageCount,
     int TestImageCount,
     int DetectionImageCount,
-    int SkippedImageCount);
+    int SkippedImageCount,
+    int HeldOutImageCount = 0);
 
 /// <summary>A dataset on this machine: its file or folder, and the real folders the files it names must lie under.</summary>
 public sealed record FetchedDataset(string Path, IReadOnlyList<string> Roots);

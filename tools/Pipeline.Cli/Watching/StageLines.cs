@@ -67,7 +67,8 @@ public static class StageLines
             case TrainingStates.DataDownloading when status == StageStatus.Done:
                 var dataset = training.Dataset;
                 var skipped = dataset.SkippedImageCount > 0 ? $", {dataset.SkippedImageCount} skipped" : "";
-                return $"{dataset.TrainImageCount} train / {dataset.TestImageCount} test images, {dataset.Categories.Count} categories{skipped}";
+                var heldOut = dataset.HeldOutImageCount > 0 ? " (test held out from train)" : "";
+                return $"{dataset.TrainImageCount} train / {dataset.TestImageCount} test images{heldOut}, {dataset.Categories.Count} categories{skipped}";
             case TrainingStates.TrainingRunning when status is StageStatus.Running or StageStatus.Done or StageStatus.Cancelled:
                 var parts = new List<string>();
                 if (training.Training.Progress is { } progress)

@@ -269,7 +269,9 @@ function about(t) {
   const d = t.dataset;
   return el("div", { class: "panel" }, el("dl", { id: "about" },
     el("dt", {}, "dataset"), el("dd", {}, d.uri),
-    el("dt", {}, "images"), el("dd", {}, `${d.trainImageCount} train, ${d.testImageCount} test, ${d.skippedImageCount} skipped, ${d.detectionImageCount} to detect on`),
+    el("dt", {}, "images"), el("dd", { id: "images" }, `${d.trainImageCount} train, ${d.testImageCount} test`
+      + (d.heldOutImageCount ? ` (held out from train: the dataset has no test split)` : "")
+      + `, ${d.skippedImageCount} skipped, ${d.detectionImageCount} to detect on`),
     el("dt", {}, "categories"), el("dd", {}, d.categories.map(c => c.name).join(", ")),
     el("dt", {}, "base model"), el("dd", {}, t.training.baseModelId || "none (from scratch)"),
     el("dt", {}, "hyperparameters"), el("dd", { id: "hyperparameters" }, Object.entries(hp).map(([k, v]) => `${k} ${v}`).join(", ")),
