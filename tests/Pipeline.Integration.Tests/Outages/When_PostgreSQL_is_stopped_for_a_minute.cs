@@ -1,3 +1,4 @@
+using System.Net;
 using Pipeline.Contracts;
 using Pipeline.Integration.Tests.EndToEnd;
 using Xunit.Abstractions;
@@ -45,9 +46,12 @@ public sealed class When_PostgreSQL_is_stopped_for_a_minute(ITestOutputHelper ou
         await postgres.StopAsync();
         var stoppedAt = DateTime.UtcNow;
         var duringOutage = await pipeline.BeginAsync(dataset);
-        await Task.Delay(Outage);
+        // What a load balancer or compose sees: not ready while its database is away, ready again once it is back.
+        await RunningPipelineFixture.WaitUntil("the Orchestrator answers 503 on /health/ready", async () => await ReadinessAsync() == HttpStatusCode.ServiceUnavailable, Outage);
+        await Task.Delay(TimeSpan.FromTicks(Math.Max(0, (Outage - (DateTime.UtcNow - stoppedAt)).Ticks)));
         await postgres.StartAgainAsync();
         var restartedAt = DateTime.UtcNow;
+        await RunningPipelineFixture.WaitUntil("the Orchestrator answers 200 on /health/ready", async () => await ReadinessAsync() == HttpStatusCode.OK, Recovery);
 
         foreach (var trainingId in before.Append(duringOutage))
         {
@@ -60,6 +64,19 @@ public sealed class When_PostgreSQL_is_stopped_for_a_minute(ITestOutputHelper ou
         foreach (var queue in errorQueues)
         {
             Assert.Equal((queue, 0), (queue, (await pipeline.Infrastructure.QueueCountsAsync(queue))?.Messages ?? 0));
+        }
+    }
+
+    private async Task<HttpStatusCode?> ReadinessAsync()
+    {
+        try
+        {
+            using var response = await pipeline.Api.GetAsync("/health/ready");
+            return response.StatusCode;
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            return null;
         }
     }
 }
