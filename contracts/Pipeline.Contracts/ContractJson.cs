@@ -1,4 +1,6 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Schema;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 
@@ -21,6 +23,45 @@ public static class ContractJson
 
         options.TypeInfoResolver = (options.TypeInfoResolver ?? new DefaultJsonTypeInfoResolver()).WithAddedModifier(ReadIncompleteBeginTraining);
         return options;
+    }
+
+    /// <summary>The records a client in another language writes or reads, by the name their schema is served under.</summary>
+    public static readonly IReadOnlyDictionary<string, Type> SchemaTypes = new Dictionary<string, Type>
+    {
+        [nameof(BeginTraining)] = typeof(BeginTraining),
+        [nameof(TrainingSummary)] = typeof(TrainingSummary),
+        [nameof(TrainingDetails)] = typeof(TrainingDetails),
+        [nameof(ProgressPoint)] = typeof(ProgressPoint),
+        [nameof(ModelVersion)] = typeof(ModelVersion),
+        [nameof(QueueStatus)] = typeof(QueueStatus),
+    };
+
+    /// <summary>
+    /// The JSON Schema of a contract as the status API writes and reads it (camelCase, enums as names), with the fields a
+    /// client must send marked required: generated from the records, so the schema cannot drift from them.
+    /// </summary>
+    public static string Schema(Type type)
+    {
+        // The web defaults and the enum names, without the reading leniency: the schema says what a client must send.
+        // Numbers as numbers: the web defaults also read "5" as 5, which a schema need not invite.
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
+        {
+            TypeInfoResolver = new DefaultJsonTypeInfoResolver(), NumberHandling = JsonNumberHandling.Strict,
+        };
+        options.Converters.Add(new JsonStringEnumConverter());
+        var schema = options.GetJsonSchemaAsNode(type, new JsonSchemaExporterOptions { TreatNullObliviousAsNonNullable = true });
+        var document = new JsonObject
+        {
+            ["$schema"] = "https://json-schema.org/draft/2020-12/schema",
+            ["title"] = type.Name,
+        };
+        foreach (var (key, value) in schema.AsObject().ToList())
+        {
+            schema.AsObject().Remove(key);
+            document[key] = value;
+        }
+
+        return document.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
     }
 
     private static void ReadIncompleteBeginTraining(JsonTypeInfo type)

@@ -16,6 +16,11 @@ public static class StatusApi
         // The stages with a worker, in order, and every state: what a client draws a training's timeline from.
         app.MapGet("/stages", () => TrainingStages.All.Select(stage => new { stage.Name, stage.Running, stage.Done, stage.Queue }));
         app.MapGet("/states", () => TrainingStates.All);
+        // The same files as contracts/schema/ in the repository, generated from the records.
+        app.MapGet("/schema/{name}.json", (string name) => ContractJson.SchemaTypes.TryGetValue(name, out var type)
+            ? Results.Text(ContractJson.Schema(type), "application/schema+json")
+            : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown schema",
+                detail: $"Schemas: {string.Join(", ", ContractJson.SchemaTypes.Keys.Select(key => $"/schema/{key}.json"))}."));
 
         // Live: the process answers. Ready: the bus is connected and PostgreSQL answers.
         app.MapHealthChecks("/health/live", new() { Predicate = _ => false });

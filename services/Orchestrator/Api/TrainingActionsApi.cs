@@ -36,7 +36,7 @@ public static class TrainingActionsApi
 
         if (command is null)
         {
-            return BadRequest("The body is empty: send a BeginTraining as JSON (the README shows one).");
+            return BadRequest("The body is empty: send a BeginTraining as JSON (GET /schema/BeginTraining.json describes it).");
         }
 
         // The id is the caller's to choose (so a retried POST begins nothing twice), or ours when left out.

@@ -78,6 +78,18 @@ public sealed class StatusApiTests(RunningPipelineFixture pipeline)
         Assert.Contains(unknown.ToString(), problem.GetProperty("detail").GetString());
     }
 
+    [Fact]
+    public async Task The_schema_of_BeginTraining_is_served_as_generated_from_the_record_and_an_unknown_one_is_404()
+    {
+        using var schema = await pipeline.Api.GetAsync("/schema/BeginTraining.json");
+        using var unknown = await pipeline.Api.GetAsync("/schema/Nothing.json");
+
+        Assert.Equal(HttpStatusCode.OK, schema.StatusCode);
+        Assert.Equal("application/schema+json", schema.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(ContractJson.Schema(typeof(BeginTraining)), await schema.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+    }
+
     private string Dataset() => new Uri(TestDatasets.Write(Path.Combine(pipeline.WorkFolder, $"api-{Guid.NewGuid():N}"))).AbsoluteUri;
 
     private async Task<Guid> BeginAndWait(string dataset, string state, Action<BeginTrainingOptions>? configure = null)
