@@ -43,14 +43,12 @@ public sealed class TrainingStateMachine : MassTransitStateMachine<TrainingState
         // A BeginTraining that cannot begin still makes a training, failed at Initialized with the reason: the user
         // finds it where they look for their trainings, not as a count in training-state_error.
         Initially(
-            When(BeginTraining, context => BeginTrainingValidation.Problem(context.Message) is null)
+            When(BeginTraining, context => context.Message.TrainingId != Guid.Empty)
                 .Then(context => context.Saga.Begin(context.Message, dispatcher.Clock.GetUtcNow()))
                 .TransitionTo(Initialized)
-                .StartStage(DataDownloading, dispatcher),
-            When(BeginTraining, context => BeginTrainingValidation.Problem(context.Message) is not null && context.Message.TrainingId != Guid.Empty)
-                .Then(context => context.Saga.Begin(context.Message, dispatcher.Clock.GetUtcNow()))
-                .TransitionTo(Initialized)
-                .FailStage(Failed, context => BeginTrainingValidation.Problem(context.Message)!));
+                .IfElse(context => BeginTrainingValidation.Problem(context.Message) is null,
+                    valid => valid.StartStage(DataDownloading, dispatcher),
+                    invalid => invalid.FailStage(Failed, context => BeginTrainingValidation.Problem(context.Message)!)));
 
         // Results count in their stage, and in Failed when they answer the failed stage's attempt: a command
         // replayed from its _error queue answers with that attempt and brings the training back on its way.

@@ -28,7 +28,22 @@ public static class BoundedImageDecoder
     public static SKBitmap Decode(byte[] bytes, ImageLimits? limits = null)
     {
         using var data = SKData.CreateCopy(bytes);
-        using var codec = Open(data, limits ?? Limits);
+        return Decode(data, limits ?? Limits);
+    }
+
+    /// <summary>
+    /// The same, read by Skia straight from the file: the Trainer decodes every image of every batch, and a managed copy
+    /// of each would be garbage for the collector at every step.
+    /// </summary>
+    public static SKBitmap Decode(string path, ImageLimits? limits = null)
+    {
+        using var data = SKData.Create(path) ?? throw new FileNotFoundException($"{path} cannot be read", path);
+        return Decode(data, limits ?? Limits);
+    }
+
+    private static SKBitmap Decode(SKData data, ImageLimits limits)
+    {
+        using var codec = Open(data, limits);
         var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         var bitmap = new SKBitmap(info);
         var result = codec.GetPixels(info, bitmap.GetPixels());

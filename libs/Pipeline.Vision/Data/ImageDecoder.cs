@@ -17,7 +17,7 @@ public static class ImageDecoder
     /// <exception cref="InvalidDataException">the image is refused by <see cref="BoundedImageDecoder.Limits"/> or does not decode.</exception>
     public static byte[] LoadResizedChw(string path, int size, out int originalWidth, out int originalHeight)
     {
-        using var image = BoundedImageDecoder.Decode(File.ReadAllBytes(path));
+        using var image = BoundedImageDecoder.Decode(path);
         originalWidth = image.Width;
         originalHeight = image.Height;
         if (image.Width == size && image.Height == size) return ToChw(image, size);

@@ -28,8 +28,9 @@ public static class DatasetHttpHandler
         var addresses = IPAddress.TryParse(endPoint.Host, out var literal)
             ? [literal]
             : await Dns.GetHostAddressesAsync(endPoint.Host, cancellationToken);
-        var refusals = addresses.Select(policy.RefusalOf).OfType<string>().ToList();
-        var permitted = addresses.Where(address => policy.RefusalOf(address) is null).ToList();
+        var judged = addresses.Select(address => (Address: address, Refusal: policy.RefusalOf(address))).ToList();
+        var refusals = judged.Select(j => j.Refusal).OfType<string>().ToList();
+        var permitted = judged.Where(j => j.Refusal is null).Select(j => j.Address).ToList();
         if (permitted.Count == 0)
         {
             throw new RefusedAddressException(endPoint.Host, refusals.Count > 0 ? refusals : ["it resolves to no address"]);
