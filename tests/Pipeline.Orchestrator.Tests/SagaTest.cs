@@ -16,6 +16,7 @@ public abstract class SagaTest : IAsyncLifetime
     protected const int BatchSize = 4;
     protected const int MaxAttempts = 3;
 
+    private readonly MessagesInFlight inFlight = new();
     private ServiceProvider provider = null!;
 
     protected ITestHarness Harness { get; private set; } = null!;
@@ -38,6 +39,7 @@ public abstract class SagaTest : IAsyncLifetime
         StageSendConventions.Map();
         provider = new ServiceCollection()
             .AddSingleton<TimeProvider>(Clock)
+            .AddReceiveObserver(_ => inFlight)
             .AddTrainingSagaServices(configuration)
             .AddMassTransitTestHarness(bus =>
             {
@@ -46,7 +48,7 @@ public abstract class SagaTest : IAsyncLifetime
             })
             .BuildServiceProvider(validateScopes: true);
         Harness = provider.GetRequiredService<ITestHarness>();
-        Harness.TestTimeout = TimeSpan.FromSeconds(10);
+        Harness.TestTimeout = TimeSpan.FromSeconds(30); // a bound only: a loaded CI machine runs the test projects side by side
         Harness.TestInactivityTimeout = TimeSpan.FromSeconds(1);
         await Harness.Start();
         Saga = Harness.GetSagaStateMachineHarness<TrainingStateMachine, TrainingState>();
@@ -61,11 +63,16 @@ public abstract class SagaTest : IAsyncLifetime
 
     protected Task Send<T>(T message) where T : class => Harness.Bus.Send(message);
 
-    /// <summary>Waits, bounded by the harness's timeout, until the training is in the state.</summary>
+    /// <summary>
+    /// Waits, bounded by the harness's timeout, until the training is in the state and no message is being consumed:
+    /// the in-memory repository changes the instance in place, so the state shows before the rest of the transition
+    /// (the commands it sends, the batch count) is done.
+    /// </summary>
     protected async Task<TrainingState> WaitForState(Func<TrainingStateMachine, State> state)
     {
-        var found = await Saga.Exists(TrainingId, state, Harness.TestTimeout);
-        Assert.True(found.HasValue, $"The training never reached {state(Machine).Name}; it is in {Saga.Sagas.Contains(TrainingId)?.CurrentState ?? "no state"}.");
+        var name = state(Machine).Name;
+        await Eventually(() => Saga.Sagas.Contains(TrainingId)?.CurrentState == name && inFlight.None,
+            $"The training never reached {name} and rested there; it is in {Saga.Sagas.Contains(TrainingId)?.CurrentState ?? "no state"}.");
         return Training;
     }
 
@@ -90,7 +97,32 @@ public abstract class SagaTest : IAsyncLifetime
         while (!condition())
         {
             Assert.False(timeout.IsCancellationRequested, because);
-            await Task.Delay(20);
+            await Task.Delay(10);
+        }
+    }
+
+    /// <summary>Counts the messages between their receipt and the end of their consumer (the saga's transaction).</summary>
+    private sealed class MessagesInFlight : IReceiveObserver
+    {
+        private int count;
+
+        public bool None => Volatile.Read(ref count) == 0;
+
+        public Task PreReceive(ReceiveContext context) => Changed(+1);
+
+        public Task PostReceive(ReceiveContext context) => Changed(-1);
+
+        public Task ReceiveFault(ReceiveContext context, Exception exception) => Changed(-1);
+
+        public Task PostConsume<T>(ConsumeContext<T> context, TimeSpan duration, string consumerType) where T : class => Task.CompletedTask;
+
+        public Task ConsumeFault<T>(ConsumeContext<T> context, TimeSpan duration, string consumerType, Exception exception) where T : class =>
+            Task.CompletedTask;
+
+        private Task Changed(int by)
+        {
+            Interlocked.Add(ref count, by);
+            return Task.CompletedTask;
         }
     }
 
