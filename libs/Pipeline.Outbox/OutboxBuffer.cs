@@ -18,6 +18,8 @@ public sealed class OutboxBuffer
 
     public bool IsEmpty => entries.Count == 0;
 
+    internal IReadOnlyList<OutboxEntry> Entries => entries;
+
     /// <summary>A command to the queue its type is mapped to (the stage queues' send conventions).</summary>
     public void Send<T>(T message)
         where T : class
@@ -34,16 +36,21 @@ public sealed class OutboxBuffer
         where T : class =>
         entries.Add(new OutboxEntry(NewId.NextGuid(), "", typeof(T), message));
 
-    /// <summary>Queues the inserts into the session, so they commit (or roll back) with whatever else it saves.</summary>
-    public void WriteTo(IDocumentSession session, OutboxStore store)
+    /// <summary>
+    /// Queues the inserts into the session, so they commit (or roll back) with whatever else it saves. Rows
+    /// <paramref name="claimedFor"/> a while are left alone by the relays until then: the writer sends them itself.
+    /// </summary>
+    public void WriteTo(IDocumentSession session, OutboxStore store, TimeSpan? claimedFor)
     {
         foreach (var entry in entries)
         {
             session.QueueSqlCommand(
-                $"insert into {store.MessagesTable} (message_id, destination, message_type, body) values (?, ?, ?, ?::jsonb)",
-                entry.MessageId, entry.Destination, OutboxStore.TypeName(entry.Type), JsonSerializer.Serialize(entry.Message, entry.Type, MessageJson));
+                $"insert into {store.MessagesTable} (message_id, destination, message_type, body, claimed_until) " +
+                "values (?, ?, ?, ?::jsonb, now() + make_interval(secs => ?))",
+                entry.MessageId, entry.Destination, OutboxStore.TypeName(entry.Type), JsonSerializer.Serialize(entry.Message, entry.Type, MessageJson),
+                (claimedFor ?? TimeSpan.Zero).TotalSeconds);
         }
     }
 
-    private sealed record OutboxEntry(Guid MessageId, string Destination, Type Type, object Message);
+    internal sealed record OutboxEntry(Guid MessageId, string Destination, Type Type, object Message);
 }

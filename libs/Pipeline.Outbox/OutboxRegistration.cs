@@ -14,6 +14,7 @@ public static class OutboxRegistration
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<OutboxStore>();
         services.AddSingleton<OutboxSignal>();
+        services.AddSingleton<OutboxDelivery>();
         if (deliver && (section.Get<OutboxSettings>() ?? new OutboxSettings()).Deliver)
         {
             services.AddHostedService<OutboxRelay>();

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using MassTransit;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -12,10 +11,11 @@ namespace Pipeline.Outbox;
 /// locked them. Rows another relay holds are skipped (<c>FOR UPDATE SKIP LOCKED</c>), so replicas share the work;
 /// a crash after a send and before the delete sends that row again with the same message id, never loses it.
 /// While PostgreSQL or RabbitMQ is away the rows wait and the relay backs off. Rows are self-describing (type,
-/// destination, body), so any service's relay may deliver any service's rows.
+/// destination, body), so any service's relay may deliver any service's rows. A row its writer has claimed (it sends
+/// it itself after the commit, <see cref="OutboxDelivery"/>) is left alone until the claim runs out.
 /// </summary>
 public sealed class OutboxRelay(
-    OutboxStore store, OutboxSignal signal, IBus bus, IOptions<OutboxSettings> settings, TimeProvider clock, ILogger<OutboxRelay> logger)
+    OutboxStore store, OutboxSignal signal, OutboxDelivery delivery, IOptions<OutboxSettings> settings, TimeProvider clock, ILogger<OutboxRelay> logger)
     : BackgroundService
 {
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
@@ -30,6 +30,7 @@ public sealed class OutboxRelay(
             try
             {
                 await store.EnsureCreatedAsync(stoppingToken);
+                await ForgetSentAsync(stoppingToken);
                 var delivered = await DeliverBatchAsync(stoppingToken);
                 if (backoff > TimeSpan.Zero)
                 {
@@ -62,6 +63,16 @@ public sealed class OutboxRelay(
         }
     }
 
+    /// <summary>Deletes the rows sent from memory after their commit; should that fail, they go again once their claim runs out.</summary>
+    private async Task ForgetSentAsync(CancellationToken cancellationToken)
+    {
+        var sent = delivery.TakeSent();
+        if (sent.Length > 0)
+        {
+            await store.DeleteAsync(sent, cancellationToken);
+        }
+    }
+
     /// <summary>Sends one batch of the oldest rows and deletes them; the number delivered.</summary>
     public async Task<int> DeliverBatchAsync(CancellationToken cancellationToken)
     {
@@ -70,7 +81,7 @@ public sealed class OutboxRelay(
         var rows = new List<Row>();
         await using (var select = new NpgsqlCommand(
             $"select sequence, message_id, destination, message_type, body::text from {store.MessagesTable} " +
-            "order by sequence limit $1 for update skip locked", connection, transaction))
+            "where claimed_until <= now() order by sequence limit $1 for update skip locked", connection, transaction))
         {
             select.Parameters.Add(new NpgsqlParameter { Value = settings.Value.BatchSize });
             await using var reader = await select.ExecuteReaderAsync(cancellationToken);
@@ -97,20 +108,12 @@ public sealed class OutboxRelay(
         return rows.Count;
     }
 
-    private async Task SendAsync(Row row, CancellationToken cancellationToken)
+    private Task SendAsync(Row row, CancellationToken cancellationToken)
     {
         var type = Type.GetType(row.MessageType, throwOnError: true)!;
         var message = JsonSerializer.Deserialize(row.Body, type, OutboxBuffer.MessageJson)
             ?? throw new InvalidOperationException($"Outbox row {row.Sequence} holds no {type.Name}.");
-        if (row.Destination.Length == 0)
-        {
-            await bus.Publish(message, type, Pipe.Execute<PublishContext>(context => context.MessageId = row.MessageId), cancellationToken);
-        }
-        else
-        {
-            var endpoint = await bus.GetSendEndpoint(new Uri(row.Destination));
-            await endpoint.Send(message, type, Pipe.Execute<SendContext>(context => context.MessageId = row.MessageId), cancellationToken);
-        }
+        return delivery.SendAsync(row.Destination, row.MessageId, message, type, cancellationToken);
     }
 
     private sealed record Row(long Sequence, Guid MessageId, string Destination, string MessageType, string Body);

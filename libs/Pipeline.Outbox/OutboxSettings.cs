@@ -14,6 +14,18 @@ public sealed class OutboxSettings
     /// <summary>Whether this process runs the relay; every replica may, they share the rows by skipping locked ones.</summary>
     public bool Deliver { get; set; } = true;
 
+    /// <summary>
+    /// Whether a process that runs the relay sends the rows it commits itself, from memory, right after the commit: a
+    /// stage's command does not wait for the relay to wake up and read it back. Such rows are claimed for
+    /// <see cref="CommitClaim"/>: should the process die or lose the broker before they are confirmed, any relay
+    /// delivers them once the claim has run out.
+    /// </summary>
+    public bool DeliverOnCommit { get; set; } = true;
+
+    public TimeSpan CommitClaim { get; set; } = TimeSpan.FromSeconds(10);
+
+    internal bool ClaimsOnCommit => Deliver && DeliverOnCommit;
+
     public int BatchSize { get; set; } = 100;
 
     /// <summary>How often the relay looks for rows nobody told it about (another replica's, or left by a crash).</summary>

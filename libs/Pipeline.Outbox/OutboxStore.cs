@@ -1,5 +1,6 @@
 using Marten;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using Pipeline.Hosting.Storage;
 
@@ -10,7 +11,7 @@ namespace Pipeline.Outbox;
 /// into them through its Marten session (one transaction); the relay reads and deletes outbox rows over its own
 /// connection, row-locked. The inbox remembers a message id per consumer.
 /// </summary>
-public sealed class OutboxStore(IDocumentStore store, IConfiguration configuration) : IAsyncDisposable
+public sealed class OutboxStore(IDocumentStore store, IConfiguration configuration, IOptions<OutboxSettings> settings) : IAsyncDisposable
 {
     private readonly SemaphoreSlim creating = new(1, 1);
     private volatile bool created;
@@ -59,6 +60,8 @@ public sealed class OutboxStore(IDocumentStore store, IConfiguration configurati
                     message_type text not null,
                     body jsonb not null,
                     enqueued_at timestamptz not null default now());
+                alter table {MessagesTable} add column if not exists claimed_until timestamptz not null default now();
+                create index if not exists outbox_messages_message_id on {MessagesTable} (message_id);
                 create table if not exists {InboxTable} (
                     consumer text not null,
                     message_id uuid not null,
@@ -90,11 +93,19 @@ public sealed class OutboxStore(IDocumentStore store, IConfiguration configurati
     /// </summary>
     public void Write(IDocumentSession session, OutboxBuffer buffer, string consumer, Guid? messageId)
     {
-        buffer.WriteTo(session, this);
+        buffer.WriteTo(session, this, settings.Value.ClaimsOnCommit ? settings.Value.CommitClaim : null);
         if (messageId is { } id)
         {
             session.QueueSqlCommand($"insert into {InboxTable} (consumer, message_id) values (?, ?)", consumer, id);
         }
+    }
+
+    /// <summary>Forgets rows that were sent from memory after their commit.</summary>
+    public async Task DeleteAsync(Guid[] messageIds, CancellationToken cancellationToken)
+    {
+        await using var command = DataSource.CreateCommand($"delete from {MessagesTable} where message_id = any($1)");
+        command.Parameters.Add(new NpgsqlParameter { Value = messageIds });
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public async Task<int> ForgetConsumedBeforeAsync(DateTimeOffset before, CancellationToken cancellationToken)

@@ -46,6 +46,7 @@ public static class OrchestratorRegistration
         services.Configure<WatchdogSettings>(configuration.GetSection(WatchdogSettings.Section));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<StageDispatcher>();
+        services.TryAddSingleton(typeof(SagaInstanceCache<>));
         return services;
     }
 

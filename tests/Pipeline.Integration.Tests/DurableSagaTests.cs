@@ -10,6 +10,7 @@ using Pipeline.Hosting.Messaging;
 using Pipeline.Integration.Tests.EndToEnd;
 using Pipeline.Orchestrator;
 using Pipeline.Orchestrator.Persistence;
+using Pipeline.Outbox;
 
 namespace Pipeline.Integration.Tests;
 
@@ -77,6 +78,36 @@ public sealed class DurableSagaTests(InfrastructureFixture infrastructure) : IAs
     }
 
     [Fact]
+    public async Task A_command_whose_writer_died_before_sending_it_itself_is_sent_by_a_relay_once_its_claim_runs_out()
+    {
+        var claim = TimeSpan.FromSeconds(3);
+        var host = await StartOrchestratorHost(new() { [$"{OutboxSettings.Section}:{nameof(OutboxSettings.CommitClaim)}"] = claim.ToString() });
+        var trainingId = NewId.NextGuid();
+
+        // What an Orchestrator that sends on commit leaves when it dies right after the commit: the row, claimed.
+        var buffer = new OutboxBuffer();
+        buffer.Send(new DownloadTrainingData
+        {
+            TrainingId = trainingId, Attempt = 1, DatasetUri = "file:///nowhere",
+        });
+        var outbox = host.Services.GetRequiredService<OutboxStore>();
+        await outbox.EnsureCreatedAsync(CancellationToken.None);
+        await using (var session = Store.LightweightSession())
+        {
+            outbox.Write(session, buffer, "a-writer-that-died", messageId: null);
+            await session.SaveChangesAsync();
+        }
+
+        var committed = System.Diagnostics.Stopwatch.StartNew();
+        await RunningPipelineFixture.WaitUntil("DownloadTrainingData is in its queue",
+            async () => (await infrastructure.QueueCountsAsync(StageQueues.DownloadTrainingData))?.Messages == 1, Bound);
+
+        // The claim counts from the transaction's start, a moment before the stopwatch's.
+        Assert.True(committed.Elapsed >= claim - TimeSpan.FromMilliseconds(500), $"sent {committed.Elapsed} after the commit, within its claim of {claim}");
+        await RunningPipelineFixture.WaitUntil("the outbox is empty", async () => await OutboxRows() == 0, Bound);
+    }
+
+    [Fact]
     public async Task Every_event_delivered_twice_has_its_effect_once_and_sends_nothing_twice()
     {
         var host = await StartOrchestratorHost();
@@ -137,10 +168,10 @@ public sealed class DurableSagaTests(InfrastructureFixture infrastructure) : IAs
         return process;
     }
 
-    private async Task<IHost> StartOrchestratorHost()
+    private async Task<IHost> StartOrchestratorHost(Dictionary<string, string?>? settings = null)
     {
         var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(infrastructure.ServiceSettings());
+        builder.Configuration.AddInMemoryCollection(infrastructure.ServiceSettings()).AddInMemoryCollection(settings ?? []);
         builder.AddOrchestrator(options => options.DatabaseSchemaName = schema);
         return await Start(builder.Build());
     }

@@ -1,7 +1,10 @@
 using System.Text.Json;
 using JasperFx;
 using Marten;
+using MassTransit;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using Pipeline.Hosting.Storage;
 using Pipeline.Outbox;
@@ -26,6 +29,12 @@ public sealed class PostgresFixture : IAsyncLifetime
     /// <summary>The outbox and inbox tables in this run's schema, as the Uploader's relay reads them.</summary>
     public OutboxStore Outbox { get; private set; } = null!;
 
+    /// <summary>The rows stay for a relay, where the tests read them: nothing here sends them on commit.</summary>
+    public IOptions<OutboxSettings> OutboxSettings { get; } = Options.Create(new OutboxSettings { DeliverOnCommit = false });
+
+    /// <summary>What the Uploader calls once a unit of work has committed; it only wakes a relay (there is none here).</summary>
+    public OutboxDelivery Delivery => new(new OutboxSignal(), Bus.Factory.CreateUsingInMemory(_ => { }), OutboxSettings, NullLogger<OutboxDelivery>.Instance);
+
     public async Task InitializeAsync()
     {
         Store = DocumentStore.For(options =>
@@ -37,7 +46,7 @@ public sealed class PostgresFixture : IAsyncLifetime
         });
         await Store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
         Outbox = new OutboxStore(Store, new ConfigurationBuilder()
-            .AddInMemoryCollection([new($"ConnectionStrings:{MartenConfiguration.ConnectionStringName}", connectionString)]).Build());
+            .AddInMemoryCollection([new($"ConnectionStrings:{MartenConfiguration.ConnectionStringName}", connectionString)]).Build(), OutboxSettings);
         await Outbox.EnsureCreatedAsync(CancellationToken.None);
     }
 

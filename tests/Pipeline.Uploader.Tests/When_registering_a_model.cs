@@ -14,7 +14,7 @@ public sealed class When_registering_a_model(PostgresFixture postgres) : IDispos
     private readonly ScratchStore scratch = new();
     private readonly string project = "project-" + Guid.NewGuid().ToString("N")[..8];
 
-    private ModelRegistrar Registrar => new(postgres.Store, scratch.Store, postgres.Outbox, new OutboxSignal(), TimeProvider.System, NullLogger<ModelRegistrar>.Instance);
+    private ModelRegistrar Registrar => new(postgres.Store, scratch.Store, postgres.Outbox, postgres.Delivery, TimeProvider.System, NullLogger<ModelRegistrar>.Instance);
 
     [Fact]
     public async Task Registration_copies_the_files_and_writes_version_1()

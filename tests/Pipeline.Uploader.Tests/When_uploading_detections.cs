@@ -16,7 +16,7 @@ public sealed class When_uploading_detections(PostgresFixture postgres) : IDispo
     private readonly Guid trainingId = Guid.NewGuid();
     private readonly Guid modelId = Guid.NewGuid();
 
-    private DetectionRecorder Recorder => new(postgres.Store, scratch.Store, postgres.Outbox, new OutboxSignal(), NullLogger<DetectionRecorder>.Instance);
+    private DetectionRecorder Recorder => new(postgres.Store, scratch.Store, postgres.Outbox, postgres.Delivery, NullLogger<DetectionRecorder>.Instance);
 
     private ImageDetections Image(string imageId, int boxes) => new()
     {

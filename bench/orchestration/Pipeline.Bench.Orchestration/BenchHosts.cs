@@ -9,6 +9,7 @@ using Pipeline.Bench.Orchestration.Workers;
 using Pipeline.Hosting;
 using Pipeline.Hosting.Messaging;
 using Pipeline.Orchestrator;
+using Pipeline.Outbox;
 
 namespace Pipeline.Bench.Orchestration;
 
@@ -30,13 +31,19 @@ public static class BenchHosts
         ["Logs:Folder"] = "",
     };
 
-    /// <summary>The Orchestrator's settings: its appsettings.json, this run's servers, then the bench's --set overrides.</summary>
-    public static IConfiguration OrchestratorSettings(BenchInfrastructure infrastructure, BenchOptions options) =>
+    /// <summary>
+    /// The Orchestrator's settings: its appsettings.json, this run's servers, the bench's --set overrides, then the
+    /// outbox mode of this run when it compares them.
+    /// </summary>
+    public static IConfiguration OrchestratorSettings(BenchInfrastructure infrastructure, BenchOptions options, bool? outbox) =>
         new ConfigurationBuilder()
             .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "orchestrator.appsettings.json"), optional: false)
             .AddInMemoryCollection(infrastructure.ServiceSettings())
             .AddInMemoryCollection(QuietLogging)
             .AddInMemoryCollection(options.Overrides)
+            .AddInMemoryCollection(outbox is { } enabled
+                ? [new($"{OutboxSettings.Section}:{nameof(OutboxSettings.Enabled)}", enabled.ToString())]
+                : [])
             .Build();
 
     public static IHost Orchestrator(BenchInfrastructure infrastructure, IConfiguration settings)

@@ -19,6 +19,8 @@ public sealed class BenchOptions
           --base-model-share X    share of trainings that continue a base model, 0..1 (default 0)
           --set Key=Value         override an Orchestrator setting, e.g. --set Endpoints:training-state:ConcurrentMessageLimit=32
           --timeout SECONDS       bound on each run (default 600)
+          --rounds N              runs of each outbox mode, on and off alternating, compared by their medians (default 1;
+                                  --set Outbox:Enabled=... runs that mode only)
           --keep-schema           leave the PostgreSQL schema behind (the virtual host is always deleted)
         """;
 
@@ -32,6 +34,7 @@ public sealed class BenchOptions
     public double BaseModelShare { get; private set; }
     public TimeSpan Timeout { get; private set; } = TimeSpan.FromSeconds(600);
     public bool KeepSchema { get; private set; }
+    public int Rounds { get; private set; } = 1;
     public Dictionary<string, string?> Overrides { get; } = [];
 
     /// <summary>How many trainings the load run keeps in flight.</summary>
@@ -56,6 +59,7 @@ public sealed class BenchOptions
                 case "--base-model-share": options.BaseModelShare = double.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--timeout": options.Timeout = TimeSpan.FromSeconds(NextInt()); break;
                 case "--keep-schema": options.KeepSchema = true; break;
+                case "--rounds": options.Rounds = NextInt(); break;
                 case "--set":
                     var pair = Next().Split('=', 2);
                     if (pair.Length != 2)
@@ -69,9 +73,9 @@ public sealed class BenchOptions
             }
         }
 
-        if (options.Trainings < 1 || options.DetectionImages < 0 || options.BaseModelShare is < 0 or > 1)
+        if (options.Trainings < 1 || options.DetectionImages < 0 || options.BaseModelShare is < 0 or > 1 || options.Rounds < 1)
         {
-            throw new ArgumentException("--trainings must be at least 1, --detection-images at least 0, --base-model-share within 0..1.");
+            throw new ArgumentException("--trainings and --rounds must be at least 1, --detection-images at least 0, --base-model-share within 0..1.");
         }
 
         return options;

@@ -6,7 +6,7 @@ using Pipeline.Hosting.Messaging;
 namespace Pipeline.Orchestrator.Outbox;
 
 /// <summary>The saga's side of the outbox and inbox: what its repository writes with each state, and what it skips.</summary>
-public sealed class SagaOutbox(OutboxStore store, OutboxSignal signal)
+public sealed class SagaOutbox(OutboxStore store, OutboxDelivery delivery)
 {
     /// <summary>The inbox's name for the saga: a message id is remembered per consumer.</summary>
     public const string Consumer = StageQueues.Training;
@@ -18,11 +18,5 @@ public sealed class SagaOutbox(OutboxStore store, OutboxSignal signal)
 
     public void Write(IDocumentSession session, OutboxBuffer buffer, Guid? messageId) => store.Write(session, buffer, Consumer, messageId);
 
-    public void Committed(OutboxBuffer buffer)
-    {
-        if (!buffer.IsEmpty)
-        {
-            signal.Notify();
-        }
-    }
+    public void Committed(OutboxBuffer buffer) => delivery.Committed(buffer);
 }

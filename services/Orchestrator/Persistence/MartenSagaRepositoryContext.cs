@@ -14,7 +14,8 @@ namespace Pipeline.Orchestrator.Persistence;
 /// in <see cref="ISagaVersion.Version"/>); otherwise Marten raises a concurrency exception and the endpoint's
 /// retry runs the message again on the fresh state. Instances are never deleted: a finished training stays as history.
 /// With the transactional outbox on, the messages the saga decided to send and the consumed message's inbox row are
-/// written in the same transaction as the instance: all three commit, or none does.
+/// written in the same transaction as the instance: all three commit, or none does. A saved instance stays in the
+/// process's <see cref="SagaInstanceCache{TSaga}"/> for the training's next message.
 /// </summary>
 public sealed class MartenSagaRepositoryContext<TSaga, TMessage> : ConsumeContextScope<TMessage>, SagaRepositoryContext<TSaga, TMessage>
     where TSaga : class, ISagaVersion
@@ -22,15 +23,18 @@ public sealed class MartenSagaRepositoryContext<TSaga, TMessage> : ConsumeContex
 {
     private readonly IDocumentSession session;
     private readonly ISagaConsumeContextFactory<IDocumentSession, TSaga> factory;
+    private readonly SagaInstanceCache<TSaga> cache;
     private readonly SagaOutbox? outbox;
     private readonly OutboxBuffer? buffer;
 
     public MartenSagaRepositoryContext(
-        IDocumentSession session, ConsumeContext<TMessage> consumeContext, ISagaConsumeContextFactory<IDocumentSession, TSaga> factory, SagaOutbox? outbox)
+        IDocumentSession session, ConsumeContext<TMessage> consumeContext, ISagaConsumeContextFactory<IDocumentSession, TSaga> factory,
+        SagaInstanceCache<TSaga> cache, SagaOutbox? outbox)
         : base(consumeContext)
     {
         this.session = session;
         this.factory = factory;
+        this.cache = cache;
         this.outbox = outbox;
         if (outbox is not null)
         {
@@ -66,7 +70,7 @@ public sealed class MartenSagaRepositoryContext<TSaga, TMessage> : ConsumeContex
 
     public async Task<SagaConsumeContext<TSaga, TMessage>> Load(Guid correlationId)
     {
-        var instance = await session.LoadAsync<TSaga>(correlationId, CancellationToken).ConfigureAwait(false);
+        var instance = cache.Take(correlationId) ?? await session.LoadAsync<TSaga>(correlationId, CancellationToken).ConfigureAwait(false);
         return instance is null
             ? default!
             : await factory.CreateSagaConsumeContext(session, this, instance, SagaConsumeContextMode.Load).ConfigureAwait(false);
@@ -92,6 +96,7 @@ public sealed class MartenSagaRepositoryContext<TSaga, TMessage> : ConsumeContex
         }
 
         instance.Version = revision;
+        cache.Saved(instance);
         outbox?.Committed(buffer!);
     }
 
@@ -114,6 +119,7 @@ public sealed class MartenSagaRepositoryContext<TSaga, TMessage> : ConsumeContex
         await session.SaveChangesAsync(CancellationToken).ConfigureAwait(false);
         if (completesMessage)
         {
+            cache.Saved(instance);
             outbox?.Committed(buffer!);
         }
     }

@@ -16,7 +16,8 @@ namespace Pipeline.Orchestrator.Persistence;
 /// so the common case pays no extra round trip.
 /// </summary>
 public sealed class MartenSagaRepositoryContextFactory<TSaga>(
-    IDocumentStore store, ISagaConsumeContextFactory<IDocumentSession, TSaga> factory, SagaOutbox sagaOutbox, IOptions<OutboxSettings> outboxSettings,
+    IDocumentStore store, ISagaConsumeContextFactory<IDocumentSession, TSaga> factory, SagaInstanceCache<TSaga> cache,
+    SagaOutbox sagaOutbox, IOptions<OutboxSettings> outboxSettings,
     ILogger<MartenSagaRepositoryContextFactory<TSaga>> logger)
     : ISagaRepositoryContextFactory<TSaga>, IQuerySagaRepositoryContextFactory<TSaga>, ILoadSagaRepositoryContextFactory<TSaga>
     where TSaga : class, ISagaVersion
@@ -37,7 +38,7 @@ public sealed class MartenSagaRepositoryContextFactory<TSaga>(
         }
 
         await using var session = store.LightweightSession();
-        var repositoryContext = new MartenSagaRepositoryContext<TSaga, T>(session, context, factory, outbox);
+        var repositoryContext = new MartenSagaRepositoryContext<TSaga, T>(session, context, factory, cache, outbox);
         await next.Send(repositoryContext).ConfigureAwait(false);
     }
 
@@ -46,7 +47,7 @@ public sealed class MartenSagaRepositoryContextFactory<TSaga>(
     {
         await using var session = store.LightweightSession();
         var instances = await session.Query<TSaga>().Where(query.FilterExpression).ToListAsync(context.CancellationToken).ConfigureAwait(false);
-        var repositoryContext = new MartenSagaRepositoryContext<TSaga, T>(session, context, factory, outboxSettings.Value.Enabled ? sagaOutbox : null);
+        var repositoryContext = new MartenSagaRepositoryContext<TSaga, T>(session, context, factory, cache, outboxSettings.Value.Enabled ? sagaOutbox : null);
         await next.Send(new LoadedSagaRepositoryQueryContext<TSaga, T>(repositoryContext, instances)).ConfigureAwait(false);
     }
 

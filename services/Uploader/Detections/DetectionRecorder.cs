@@ -14,7 +14,7 @@ namespace Pipeline.Uploader.Detections;
 /// inbox row commit with the documents, after the export is written.
 /// </summary>
 public sealed class DetectionRecorder(
-    IDocumentStore documents, IArtifactStore store, OutboxStore outbox, OutboxSignal signal, ILogger<DetectionRecorder> logger)
+    IDocumentStore documents, IArtifactStore store, OutboxStore outbox, OutboxDelivery delivery, ILogger<DetectionRecorder> logger)
 {
     /// <summary>The inbox's name for this consumer.</summary>
     public const string Consumer = StageQueues.UploadDetections;
@@ -79,9 +79,9 @@ public sealed class DetectionRecorder(
             outbox.Write(session, announcement, Consumer, messageId);
             // A copy committing first fails this one on the inbox key; the retry then finds it consumed.
             await session.SaveChangesAsync(cancellationToken);
+            delivery.Committed(announcement);
         }
 
-        signal.Notify();
         logger.LogInformation("Stored {DetectionCount} detections over {ImageCount} images of {TrainingId}; export at {ExportKey}",
             recorded.DetectionCount, recorded.ImageCount, command.TrainingId, exportKey);
         return recorded;

@@ -18,7 +18,7 @@ namespace Pipeline.Uploader.Registry;
 /// row commit in one transaction: a redelivered command neither registers again nor announces twice.
 /// </summary>
 public sealed class ModelRegistrar(
-    IDocumentStore documents, IArtifactStore store, OutboxStore outbox, OutboxSignal signal, TimeProvider clock, ILogger<ModelRegistrar> logger)
+    IDocumentStore documents, IArtifactStore store, OutboxStore outbox, OutboxDelivery delivery, TimeProvider clock, ILogger<ModelRegistrar> logger)
 {
     /// <summary>The inbox's name for this consumer.</summary>
     public const string Consumer = StageQueues.UploadModel;
@@ -112,7 +112,7 @@ public sealed class ModelRegistrar(
             try
             {
                 await session.SaveChangesAsync(cancellationToken);
-                signal.Notify();
+                delivery.Committed(announcement);
                 return model;
             }
             catch (Exception e) when (WriteConflicts.IsConflict(e) && attempt < MaxConflicts)
