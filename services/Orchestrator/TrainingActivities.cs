@@ -122,6 +122,14 @@ public static class TrainingActivities
             // Nothing of a cancelled training is kept: every service drops its scratch, as after Completed.
             .DropScratch();
 
+    /// <summary>Tells the Trainer running the current attempt to finish its iteration, evaluate and hand over its best model.</summary>
+    public static EventActivityBinder<TrainingState, T> RequestStop<T>(this EventActivityBinder<TrainingState, T> binder)
+        where T : class =>
+        binder.ThenAsync(context => context.PublishDurably(new TrainingStopRequested
+        {
+            TrainingId = context.Saga.CorrelationId, Attempt = context.Saga.Attempt, Reason = context.Saga.StopReason,
+        }));
+
     /// <summary>Tells every service to drop the training's scratch, once.</summary>
     public static EventActivityBinder<TrainingState, T> DropScratch<T>(this EventActivityBinder<TrainingState, T> binder)
         where T : class =>

@@ -26,6 +26,9 @@ public sealed class TrainingHistoryObserver(TimeProvider clock, IReadOnlySet<str
         var transition = new StateTransition
         {
             From = previousState.Name, To = currentState.Name, At = now, Attempt = training.Attempt, Error = error,
+            Note = previousState.Name == TrainingStates.TrainingRunning && training.StoppedAtIteration is { } iteration
+                ? $"stopped at iteration {iteration} of {training.Hyperparameters.Iterations}" + (training.StopReason is { } reason ? $" ({reason})" : "")
+                : null,
         };
         training.History.Add(transition);
         training.UpdatedAt = now;

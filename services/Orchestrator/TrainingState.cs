@@ -75,6 +75,14 @@ public sealed class TrainingState : SagaStateMachineInstance, ISagaVersion, IRev
     public TrainingMetrics? BestMetrics { get; set; }
     public string? TrainedModelKey { get; set; }
 
+    /// <summary>The attempt a StopTraining asked to end early (told again to a Trainer that starts it over).</summary>
+    public int? StopRequestedForAttempt { get; set; }
+
+    public string? StopReason { get; set; }
+
+    /// <summary>Where the Trainer ended a stopped training; null when it ran all its iterations.</summary>
+    public int? StoppedAtIteration { get; set; }
+
     // TrainModelUploading.
     public Guid? ModelId { get; set; }
     public int? ModelVersion { get; set; }

@@ -48,6 +48,7 @@ public sealed class TrainingStateDefinition : SagaDefinition<TrainingState>
         PartitionByTraining<Contracts.StageStarted>(sagaConfigurator, partition, m => m.TrainingId);
         PartitionByTraining<Contracts.FailedTrainingExpired>(sagaConfigurator, partition, m => m.TrainingId);
         PartitionByTraining<Contracts.CancelTraining>(sagaConfigurator, partition, m => m.TrainingId);
+        PartitionByTraining<Contracts.StopTraining>(sagaConfigurator, partition, m => m.TrainingId);
         PartitionByTraining<Contracts.RetryTraining>(sagaConfigurator, partition, m => m.TrainingId);
         PartitionByTraining<Fault<Contracts.DownloadTrainingData>>(sagaConfigurator, partition, m => m.Message.TrainingId);
         PartitionByTraining<Fault<Contracts.DownloadBaseModel>>(sagaConfigurator, partition, m => m.Message.TrainingId);

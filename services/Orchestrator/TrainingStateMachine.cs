@@ -35,6 +35,7 @@ public sealed class TrainingStateMachine : MassTransitStateMachine<TrainingState
         Correlate(() => StageStarted, m => m.Message.TrainingId);
         Correlate(() => FailedTrainingExpired, m => m.Message.TrainingId);
         Correlate(() => CancelTraining, m => m.Message.TrainingId);
+        Correlate(() => StopTraining, m => m.Message.TrainingId);
         Correlate(() => RetryTraining, m => m.Message.TrainingId);
 
         // A late or duplicate event that a state does not expect is dropped, never faulted and redelivered forever.
@@ -79,7 +80,11 @@ public sealed class TrainingStateMachine : MassTransitStateMachine<TrainingState
                 .Heartbeat(dispatcher),
             When(ModelTrained, context => context.Saga.IsAnswerTo(context.Message.Attempt, nameof(TrainingRunning)))
                 .ResumeFailedStage(this)
-                .Then(context => context.Saga.TrainedModelKey = context.Message.ModelKey)
+                .Then(context =>
+                {
+                    context.Saga.TrainedModelKey = context.Message.ModelKey;
+                    context.Saga.StoppedAtIteration = context.Message.StoppedAtIteration;
+                })
                 .TransitionTo(TrainingFinished)
                 .TransitionTo(ConfusionMatrixSyncing)
                 // The Trainer hands over its best checkpoint: its metrics are the model's, and what gets registered.
@@ -113,6 +118,16 @@ public sealed class TrainingStateMachine : MassTransitStateMachine<TrainingState
                 .ResumeFailedStage(this)
                 .Then(context => context.Saga.RecordExport(context.Message))
                 .Finish(ReadyForCleanup, Completed));
+
+        // Stop ends the training early and keeps it; in any other state there is no training to stop (ignored).
+        During(TrainingRunning,
+            When(StopTraining)
+                .Then(context =>
+                {
+                    context.Saga.StopRequestedForAttempt = context.Saga.Attempt;
+                    context.Saga.StopReason = context.Message.Reason;
+                })
+                .RequestStop());
 
         // A fault counts only in its own stage: a replayed command that faults again leaves the training Failed as it is.
         During(DataDownloading,
@@ -155,7 +170,11 @@ public sealed class TrainingStateMachine : MassTransitStateMachine<TrainingState
                 .IfElse(context => context.Saga.IsAnswerTo(context.Message.Attempt, context.Message.Stage),
                     // A start is not progress: a worker that starts and dies each time still counts as silent.
                     current => current.If(context => context.Saga.CurrentState == context.Message.Stage,
-                        running => running.Then(context => dispatcher.PushDeadline(context.Saga))),
+                        running => running
+                            .Then(context => dispatcher.PushDeadline(context.Saga))
+                            // A Trainer that starts a stopped attempt over (the first one died) is told again.
+                            .If(context => context.Message.Stage == nameof(TrainingRunning) && context.Saga.StopRequestedForAttempt == context.Saga.Attempt,
+                                stopping => stopping.RequestStop())),
                     stale => stale.ThenAsync(context => context.PublishDurably(new StageAttemptSuperseded
                     {
                         TrainingId = context.Saga.CorrelationId, Stage = context.Message.Stage,
@@ -218,6 +237,7 @@ public sealed class TrainingStateMachine : MassTransitStateMachine<TrainingState
     public Event<StageStarted> StageStarted { get; private set; } = null!;
     public Event<FailedTrainingExpired> FailedTrainingExpired { get; private set; } = null!;
     public Event<CancelTraining> CancelTraining { get; private set; } = null!;
+    public Event<StopTraining> StopTraining { get; private set; } = null!;
     public Event<RetryTraining> RetryTraining { get; private set; } = null!;
 
     // Everything but BeginTraining answers a training that exists; one for a training nobody began is discarded.

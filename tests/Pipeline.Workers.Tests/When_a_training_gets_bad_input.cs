@@ -73,7 +73,7 @@ public sealed class When_a_training_gets_bad_input : IDisposable
     }
 
     private Task<Pipeline.Trainer.Training.TrainingResult> Run(TrainModel command) =>
-        workers.Training(WorkerStore.TrainerSettings()).RunAsync(command, new RecordedTrainingEvents(), CancellationToken.None);
+        workers.Training(WorkerStore.TrainerSettings()).RunAsync(command, new RecordedTrainingEvents(), CancellationToken.None, CancellationToken.None);
 
     private async Task<(string Key, ModelDescription Description)> TrainBaseModelAsync()
     {

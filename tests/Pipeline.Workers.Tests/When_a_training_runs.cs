@@ -14,7 +14,7 @@ public sealed class When_a_training_runs : IDisposable
         var events = new RecordedTrainingEvents();
 
         var result = await workers.Training(WorkerStore.TrainerSettings(evaluateEvery: 3, checkpointEvery: 3))
-            .RunAsync(command, events, CancellationToken.None);
+            .RunAsync(command, events, CancellationToken.None, CancellationToken.None);
 
         var description = await workers.Store.ReadDescriptionAsync(result.ModelKey);
         Assert.NotEmpty(description.Files);
@@ -49,14 +49,62 @@ public sealed class When_a_training_runs : IDisposable
             }
         });
         var training = workers.Training(WorkerStore.TrainerSettings(checkpointEvery: 4));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => training.RunAsync(command, first, crash.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => training.RunAsync(command, first, CancellationToken.None, crash.Token));
 
         var second = new RecordedTrainingEvents();
-        var result = await training.RunAsync(command with { Attempt = 2 }, second, CancellationToken.None);
+        var result = await training.RunAsync(command with { Attempt = 2 }, second, CancellationToken.None, CancellationToken.None);
 
         Assert.Equal(4, result.ResumedFromIteration);
         Assert.Equal([5, 6, 7, 8], second.Progress.Select(p => p.Iteration));
         Assert.Equal(8, result.Metrics.Iteration);
+    }
+
+    [Fact]
+    public async Task A_stop_ends_it_after_the_next_iteration_and_hands_over_the_best_evaluation_with_its_metrics()
+    {
+        var command = Command(Guid.NewGuid(), iterations: 40);
+        using var stop = new CancellationTokenSource();
+        var events = new RecordedTrainingEvents(progress =>
+        {
+            if (progress.Iteration == 9)
+            {
+                stop.Cancel();
+            }
+        });
+
+        var result = await workers.Training(WorkerStore.TrainerSettings(evaluateEvery: 2, checkpointEvery: 100))
+            .RunAsync(command, events, stop.Token, CancellationToken.None);
+
+        // Stopped while reporting iteration 9: iteration 10 is the last, evaluated and reported like a final one.
+        Assert.Equal(10, result.StoppedAtIteration);
+        Assert.Equal(10, events.Progress[^1].Iteration);
+        Assert.NotNull(events.Progress[^1].MeanAveragePrecision);
+        // The best evaluation's mAP (on a tie the later, more trained weights), and model.json says which iteration it was.
+        Assert.Equal(events.Progress.Max(p => p.MeanAveragePrecision), result.Metrics.MeanAveragePrecision);
+        Assert.Contains(events.Progress, p => p.Iteration == result.Metrics.Iteration && p.MeanAveragePrecision == result.Metrics.MeanAveragePrecision);
+        var description = await workers.Store.ReadDescriptionAsync(result.ModelKey);
+        Assert.Equal((result.Metrics.Iteration, result.Metrics.MeanAveragePrecision), (description.Metrics!.Iteration, description.Metrics.MeanAveragePrecision));
+    }
+
+    [Fact]
+    public async Task The_model_handed_over_is_the_best_evaluation_even_when_the_last_one_is_worse()
+    {
+        var command = Command(Guid.NewGuid(), iterations: 6);
+        var training = workers.Training(WorkerStore.TrainerSettings(evaluateEvery: 3, checkpointEvery: 3));
+        var first = await training.RunAsync(command, new RecordedTrainingEvents(), CancellationToken.None, CancellationToken.None);
+        // A best kept from an evaluation better than anything this run reaches (as one before a restart may be).
+        var bestKey = ArtifactKeys.BestModel(command.TrainingId);
+        var kept = await workers.Store.ReadDescriptionAsync(bestKey);
+        var better = first.Metrics with { Iteration = 3, MeanAveragePrecision = first.Metrics.MeanAveragePrecision + 1 };
+        await workers.Store.WriteJsonAsync(ModelArtifacts.DescriptionKey(bestKey), kept with { Metrics = better });
+
+        var second = await training.RunAsync(command with { Attempt = 2 }, new RecordedTrainingEvents(), CancellationToken.None, CancellationToken.None);
+
+        Assert.Equal((3, better.MeanAveragePrecision), (second.Metrics.Iteration, second.Metrics.MeanAveragePrecision));
+        var handedOver = await workers.Store.ReadDescriptionAsync(second.ModelKey);
+        Assert.Equal(3, handedOver.Metrics!.Iteration);
+        Assert.Equal(kept.Files.Select(f => f.Sha256), handedOver.Files.Select(f => f.Sha256));
+        Assert.Null(second.StoppedAtIteration);
     }
 
     private TrainModel Command(Guid trainingId, int iterations)

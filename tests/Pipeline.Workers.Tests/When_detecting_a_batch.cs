@@ -77,7 +77,7 @@ public sealed class When_detecting_a_batch : IDisposable
         var trained = await workers.Training(WorkerStore.TrainerSettings()).RunAsync(new TrainModel
         {
             TrainingId = trainingId, Attempt = 1, DatasetKey = datasetKey, Categories = categories, Hyperparameters = WorkerStore.Quick(iterations),
-        }, new RecordedTrainingEvents(), CancellationToken.None);
+        }, new RecordedTrainingEvents(), CancellationToken.None, CancellationToken.None);
         return (new DetectImages
         {
             TrainingId = trainingId, Attempt = 1, BatchIndex = 1, BatchCount = 3, DatasetKey = datasetKey,

@@ -20,7 +20,7 @@ public sealed class When_the_Detector_caches_models : IAsyncLifetime
         var trained = await workers.Training(WorkerStore.TrainerSettings()).RunAsync(new TrainModel
         {
             TrainingId = trainingId, Attempt = 1, DatasetKey = datasetKey, Categories = categories, Hyperparameters = WorkerStore.Quick(1),
-        }, new RecordedTrainingEvents(), CancellationToken.None);
+        }, new RecordedTrainingEvents(), CancellationToken.None, CancellationToken.None);
         modelKey = trained.ModelKey;
     }
 

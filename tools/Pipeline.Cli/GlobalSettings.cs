@@ -22,3 +22,11 @@ public class TrainingIdSettings : GlobalSettings
         ? id
         : throw new CliException($"'{Id}' is not a training id (a GUID, as 'pipeline begin' prints it).", ExitCodes.Usage);
 }
+
+/// <summary>Commands that end a training, with why.</summary>
+public sealed class TrainingReasonSettings : TrainingIdSettings
+{
+    [CommandOption("--reason <TEXT>")]
+    [Description("Recorded with the training.")]
+    public string? Reason { get; init; }
+}

@@ -24,7 +24,8 @@ public static class PipelineApp
             config.AddCommand<ListCommand>("list").WithDescription("List trainings, latest first.");
             config.AddCommand<ShowCommand>("show").WithDescription("Show a training: history, errors, metrics, confusion matrix, model, detections.");
             config.AddCommand<ModelsCommand>("models").WithDescription("List registered models.");
-            config.AddCommand<CancelCommand>("cancel").WithDescription("Cancel a training.");
+            config.AddCommand<StopCommand>("stop").WithDescription("End a running training early; it keeps its best model and completes.");
+            config.AddCommand<CancelCommand>("cancel").WithDescription("Cancel a training: discard it, in any state.");
             config.AddCommand<RetryCommand>("retry").WithDescription("Send a failed training's stage again.");
             config.AddCommand<ReplayCommand>("replay").WithDescription("Move messages from <queue>_error back to <queue>.");
             config.AddCommand<QueuesCommand>("queues").WithDescription("Messages and consumers per stage queue.");

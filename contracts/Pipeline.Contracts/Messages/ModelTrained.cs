@@ -8,5 +8,9 @@ public sealed record ModelTrained
     /// <summary>Artifact key of the folder holding the weights and model.json.</summary>
     public required string ModelKey { get; init; }
 
+    /// <summary>The metrics of the model handed over: the best evaluation of the training, whose iteration they name.</summary>
     public required TrainingMetrics Metrics { get; init; }
+
+    /// <summary>Where a StopTraining ended the training early; null when it ran all its iterations.</summary>
+    public int? StoppedAtIteration { get; init; }
 }

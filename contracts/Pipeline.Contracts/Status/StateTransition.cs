@@ -8,4 +8,7 @@ public sealed record StateTransition
     public required DateTimeOffset At { get; init; }
     public int Attempt { get; init; }
     public string? Error { get; init; }
+
+    /// <summary>What else the user should know of this step, e.g. that the training was stopped at an iteration.</summary>
+    public string? Note { get; init; }
 }

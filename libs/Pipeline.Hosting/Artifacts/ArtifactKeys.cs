@@ -27,6 +27,9 @@ public static class ArtifactKeys
 
     public static string Checkpoints(Guid trainingId) => $"{Training(trainingId)}/checkpoints";
 
+    /// <summary>The weights of the training's best evaluation so far, kept beside the checkpoints (a model folder).</summary>
+    public static string BestModel(Guid trainingId) => $"{Checkpoints(trainingId)}/best-model";
+
     /// <summary>Every trained model of the training, one folder per attempt (dropped whole at cleanup).</summary>
     public static string TrainedModels(Guid trainingId) => $"{Training(trainingId)}/model";
 

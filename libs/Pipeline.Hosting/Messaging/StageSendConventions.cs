@@ -26,6 +26,7 @@ public static class StageSendConventions
 
         MapTo<BeginTraining>(StageQueues.Training);
         MapTo<CancelTraining>(StageQueues.Training);
+        MapTo<StopTraining>(StageQueues.Training);
         MapTo<RetryTraining>(StageQueues.Training);
         MapTo<StageTimedOut>(StageQueues.Training);
         MapTo<FailedTrainingExpired>(StageQueues.Training);

@@ -9,7 +9,7 @@ using Pipeline.Hosting.Messaging;
 namespace Pipeline.Orchestrator.Api;
 
 /// <summary>
-/// The door for tools that do not speak AMQP: begin, cancel and retry over HTTP. Each sends the same message the
+/// The door for tools that do not speak AMQP: begin, stop, cancel and retry over HTTP. Each sends the same message the
 /// command line does to the saga's queue and answers 202 once the broker has it; the saga does the rest.
 /// </summary>
 public static class TrainingActionsApi
@@ -17,6 +17,7 @@ public static class TrainingActionsApi
     public static WebApplication MapTrainingActions(this WebApplication app)
     {
         app.MapPost("/trainings", Begin).RequireActionToken();
+        app.MapPost("/trainings/{id:guid}/stop", Stop).RequireActionToken();
         app.MapPost("/trainings/{id:guid}/cancel", Cancel).RequireActionToken();
         app.MapPost("/trainings/{id:guid}/retry", Retry).RequireActionToken();
         return app;
@@ -48,6 +49,23 @@ public static class TrainingActionsApi
 
         await SendAsync(send, command, cancellationToken);
         return Results.Accepted($"/trainings/{command.TrainingId}", new { trainingId = command.TrainingId });
+    }
+
+    private static async Task<IResult> Stop(Guid id, IQuerySession session, ISendEndpointProvider send, CancellationToken cancellationToken)
+    {
+        var training = await session.LoadAsync<TrainingState>(id, cancellationToken);
+        if (training is null)
+        {
+            return StatusApi.UnknownTraining(id);
+        }
+
+        if (training.CurrentState != TrainingStates.TrainingRunning)
+        {
+            return Conflict($"Training {id} is {training.CurrentState}: only a training in TrainingRunning can be stopped (cancel discards one in any state).");
+        }
+
+        await SendAsync(send, new StopTraining { TrainingId = id, Reason = "stopped over the status API" }, cancellationToken);
+        return Results.Accepted($"/trainings/{id}", new { trainingId = id });
     }
 
     private static async Task<IResult> Cancel(Guid id, IQuerySession session, ISendEndpointProvider send, CancellationToken cancellationToken)

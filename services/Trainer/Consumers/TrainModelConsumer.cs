@@ -28,10 +28,11 @@ public sealed class TrainModelConsumer(
         await starts.PublishAsync(TrainingStages.TrainingRunning, command.TrainingId, command.Attempt, context.CancellationToken);
         try
         {
-            var result = await training.RunAsync(command, new PublishedTrainingEvents(context), lease.Token);
+            var result = await training.RunAsync(command, new PublishedTrainingEvents(context), lease.StopToken, lease.Token);
             await context.Publish(new ModelTrained
             {
                 TrainingId = command.TrainingId, Attempt = command.Attempt, ModelKey = result.ModelKey, Metrics = result.Metrics,
+                StoppedAtIteration = result.StoppedAtIteration,
             });
         }
         catch (Exception) when (lease.CancelledByRequest)

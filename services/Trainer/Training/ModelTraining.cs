@@ -15,8 +15,9 @@ namespace Pipeline.Trainer.Training;
 
 /// <summary>
 /// One training, start to end, without a bus: reads and checks the dataset (and base model), resumes from the
-/// newest checkpoint when there is one, trains, reports progress and every new best mAP, checkpoints, and writes
-/// the model folder (weights + model.json with the sha256 of every file).
+/// newest checkpoint when there is one, trains, reports progress and every new best mAP, checkpoints, keeps the best
+/// evaluation's weights, and hands those over as the model folder (weights + model.json with the sha256 of every
+/// file and the metrics, which name their iteration). A stop request ends it after the current iteration.
 /// </summary>
 public sealed class ModelTraining(IArtifactStore store, TrainingDevice device, IOptions<TrainerSettings> options, ILogger<ModelTraining> logger)
 {
@@ -24,7 +25,7 @@ public sealed class ModelTraining(IArtifactStore store, TrainingDevice device, I
     private const string BestMetricsFile = "best-metrics.json";
     private readonly TrainerSettings settings = options.Value;
 
-    public async Task<TrainingResult> RunAsync(TrainModel command, ITrainingEvents events, CancellationToken cancellationToken)
+    public async Task<TrainingResult> RunAsync(TrainModel command, ITrainingEvents events, CancellationToken stop, CancellationToken cancellationToken)
     {
         var baseDescription = command.BaseModelKey is { } baseKey ? await ReadBaseModelAsync(baseKey, command, cancellationToken) : null;
         // A base model's tensor channels are in its own category order, so the training takes that order.
@@ -61,12 +62,15 @@ public sealed class ModelTraining(IArtifactStore store, TrainingDevice device, I
         TimeSpan? lastReport = null;
         var (lossSum, lossCount, lastLoss) = (0.0, 0, 0.0);
         TrainingMetrics? last = null;
+        int? stoppedAt = null;
         await foreach (var step in trainer.IterateAsync(cancellationToken))
         {
             (lossSum, lossCount, lastLoss) = (lossSum + step.Loss, lossCount + 1, step.Loss);
+            // A stopped training ends here as if this were its last iteration: evaluated, reported, handed over.
+            var ending = step.Iteration == step.Iterations || stop.IsCancellationRequested;
             var improved = false;
             TrainingMetrics? evaluated = null;
-            if (step.Iteration % Math.Max(1, settings.EvaluateEvery) == 0 || step.Iteration == step.Iterations)
+            if (step.Iteration % Math.Max(1, settings.EvaluateEvery) == 0 || ending)
             {
                 evaluated = last = Evaluate(trainer, evaluationImages, step.Iteration, step.Loss);
                 if (best is null || last.MeanAveragePrecision > best.MeanAveragePrecision)
@@ -75,13 +79,15 @@ public sealed class ModelTraining(IArtifactStore store, TrainingDevice device, I
                     improved = true;
                     logger.LogInformation("Training {TrainingId} improved to mAP@0.5 {MeanAveragePrecision:F3} at iteration {Iteration}",
                         command.TrainingId, last.MeanAveragePrecision, step.Iteration);
+                    // Before the checkpoint that records it as the best: a checkpoint never names a best it does not hold.
+                    await WriteModelAsync(ArtifactKeys.BestModel(command.TrainingId), trainer.Model, best, cancellationToken);
                     await events.MetricsImprovedAsync(
                         new TrainingMetricsImproved { TrainingId = command.TrainingId, Attempt = command.Attempt, Metrics = last }, cancellationToken);
                 }
             }
 
             // Every evaluation is reported with the progress, whatever the interval: the mAP curve needs each point.
-            if (evaluated is not null || lastReport is null || clock.Elapsed - lastReport >= settings.ProgressInterval || step.Iteration == step.Iterations)
+            if (evaluated is not null || lastReport is null || clock.Elapsed - lastReport >= settings.ProgressInterval || ending)
             {
                 lastReport = clock.Elapsed;
                 var done = step.Iteration - startIteration;
@@ -101,6 +107,14 @@ public sealed class ModelTraining(IArtifactStore store, TrainingDevice device, I
             {
                 await SaveCheckpointAsync(command.TrainingId, trainer, best, cancellationToken);
             }
+
+            if (ending && step.Iteration < step.Iterations)
+            {
+                stoppedAt = step.Iteration;
+                logger.LogInformation("Training {TrainingId} stopped at iteration {Iteration} of {TotalIterations}, as requested",
+                    command.TrainingId, step.Iteration, step.Iterations);
+                break;
+            }
         }
 
         // A training resumed from its very last checkpoint has no iteration left, but its model still needs metrics.
@@ -109,10 +123,31 @@ public sealed class ModelTraining(IArtifactStore store, TrainingDevice device, I
             last = Evaluate(trainer, evaluationImages, trainer.Iteration, lastLoss);
         }
 
-        var modelKey = await WriteModelAsync(command.TrainingId, command.Attempt, trainer.Model, last, cancellationToken);
-        logger.LogInformation("Training {TrainingId} finished at iteration {Iteration}: mAP@0.5 {MeanAveragePrecision:F3}, model in {ModelKey}",
-            command.TrainingId, trainer.Iteration, last.MeanAveragePrecision, modelKey);
-        return new TrainingResult(modelKey, last, startIteration);
+        var (modelKey, metrics) = await HandOverAsync(command, trainer.Model, last, cancellationToken);
+        logger.LogInformation(
+            "Training {TrainingId} finished at iteration {Iteration}: the model is iteration {ModelIteration}'s, mAP@0.5 {MeanAveragePrecision:F3}, in {ModelKey}",
+            command.TrainingId, trainer.Iteration, metrics.Iteration, metrics.MeanAveragePrecision, modelKey);
+        return new TrainingResult(modelKey, metrics, startIteration, stoppedAt);
+    }
+
+    /// <summary>
+    /// The best evaluation's weights become the model, with their metrics; the final weights when they are as good (on
+    /// a tie they are the more trained), or when no best was kept (a checkpoint from before best models were kept).
+    /// </summary>
+    private async Task<(string ModelKey, TrainingMetrics Metrics)> HandOverAsync(
+        TrainModel command, DetectorModel final, TrainingMetrics last, CancellationToken cancellationToken)
+    {
+        var modelKey = ArtifactKeys.TrainedModel(command.TrainingId, command.Attempt);
+        var bestKey = ArtifactKeys.BestModel(command.TrainingId);
+        var best = store.Exists(ModelArtifacts.DescriptionKey(bestKey)) ? (await store.ReadDescriptionAsync(bestKey, cancellationToken)).Metrics : null;
+        if (best is not null && best.MeanAveragePrecision > last.MeanAveragePrecision)
+        {
+            await store.CopyVerifiedModelAsync(bestKey, modelKey, cancellationToken);
+            return (modelKey, best);
+        }
+
+        await WriteModelAsync(modelKey, final, last, cancellationToken);
+        return (modelKey, last);
     }
 
     private async Task<VisionDataset> ReadDatasetAsync(TrainModel command, IReadOnlyList<Contracts.Category> categories, CancellationToken cancellationToken)
@@ -271,15 +306,16 @@ public sealed class ModelTraining(IArtifactStore store, TrainingDevice device, I
 
         // Vision writes checkpoint.json last, through a rename: until then the previous folder stays the newest complete one.
         trainer.SaveCheckpoint(store.GetLocalPath(key));
-        foreach (var older in store.List(root).Select(k => k[..k.LastIndexOf('/')]).Distinct().Where(k => string.CompareOrdinal(k, key) < 0))
+        var checkpoints = store.List(root).Select(k => k[..k.LastIndexOf('/')]).Distinct()
+            .Where(k => k[(k.LastIndexOf('/') + 1)..].StartsWith(CheckpointFolderPrefix, StringComparison.Ordinal));
+        foreach (var older in checkpoints.Where(k => string.CompareOrdinal(k, key) < 0))
         {
             store.Delete(older);
         }
     }
 
-    private async Task<string> WriteModelAsync(Guid trainingId, int attempt, DetectorModel model, TrainingMetrics metrics, CancellationToken cancellationToken)
+    private async Task WriteModelAsync(string modelKey, DetectorModel model, TrainingMetrics metrics, CancellationToken cancellationToken)
     {
-        var modelKey = ArtifactKeys.TrainedModel(trainingId, attempt);
         var scratch = Directory.CreateTempSubdirectory("trainer-model-").FullName;
         try
         {
@@ -292,8 +328,6 @@ public sealed class ModelTraining(IArtifactStore store, TrainingDevice device, I
                 await using var content = File.OpenRead(Path.Combine(scratch, name));
                 await store.WriteAsync($"{modelKey}/{name}", content, cancellationToken);
             }
-
-            return modelKey;
         }
         finally
         {

@@ -4,14 +4,16 @@ namespace Pipeline.Trainer.Training;
 
 /// <summary>
 /// The trainings this process runs, each with a token that a <c>TrainingCancelled</c> or a <c>StageAttemptSuperseded</c>
-/// cancels. A cancel that arrives before its TrainModel is remembered for a while, so a command still queued behind it
+/// cancels, and one that a <c>TrainingStopRequested</c> sets (the training then ends early and keeps its model). A
+/// cancel or a stop that arrives before its TrainModel is remembered for a while, so a command still queued behind it
 /// stops at once.
 /// </summary>
 public sealed class RunningTrainings
 {
-    private static readonly TimeSpan RememberCancelled = TimeSpan.FromHours(1);
+    private static readonly TimeSpan Remember = TimeSpan.FromHours(1);
     private readonly ConcurrentDictionary<Guid, Lease> running = new();
     private readonly ConcurrentDictionary<Guid, DateTimeOffset> cancelled = new();
+    private readonly ConcurrentDictionary<Guid, (int Attempt, DateTimeOffset At)> stopRequested = new();
 
     public Lease Start(Guid trainingId, int attempt, CancellationToken consumeToken)
     {
@@ -22,6 +24,11 @@ public sealed class RunningTrainings
             lease.Stop();
         }
 
+        if (stopRequested.TryGetValue(trainingId, out var stop) && stop.Attempt == attempt)
+        {
+            lease.RequestStop();
+        }
+
         return lease;
     }
 
@@ -30,14 +37,7 @@ public sealed class RunningTrainings
     {
         var now = DateTimeOffset.UtcNow;
         cancelled[trainingId] = now;
-        foreach (var (id, at) in cancelled)
-        {
-            if (now - at > RememberCancelled)
-            {
-                cancelled.TryRemove(id, out _);
-            }
-        }
-
+        Forget(cancelled, at => at, now);
         if (running.TryGetValue(trainingId, out var lease))
         {
             lease.Stop();
@@ -45,6 +45,32 @@ public sealed class RunningTrainings
         }
 
         return false;
+    }
+
+    /// <returns>Whether this process was running that attempt of the training, and now has it end after its iteration.</returns>
+    public bool RequestStop(Guid trainingId, int attempt)
+    {
+        var now = DateTimeOffset.UtcNow;
+        stopRequested[trainingId] = (attempt, now);
+        Forget(stopRequested, stop => stop.At, now);
+        if (running.TryGetValue(trainingId, out var lease) && lease.Attempt == attempt)
+        {
+            lease.RequestStop();
+            return true;
+        }
+
+        return false;
+    }
+
+    private static void Forget<T>(ConcurrentDictionary<Guid, T> remembered, Func<T, DateTimeOffset> at, DateTimeOffset now)
+    {
+        foreach (var (id, value) in remembered)
+        {
+            if (now - at(value) > Remember)
+            {
+                remembered.TryRemove(id, out _);
+            }
+        }
     }
 
     /// <returns>Whether this process was running that attempt (or an older one) of the training, and now stops it.</returns>
@@ -64,6 +90,7 @@ public sealed class RunningTrainings
         private readonly RunningTrainings owner;
         private readonly Guid trainingId;
         private readonly CancellationTokenSource source;
+        private readonly CancellationTokenSource stopSource = new();
         private volatile bool stopped;
 
         internal Lease(RunningTrainings owner, Guid trainingId, int attempt, CancellationTokenSource source)
@@ -78,6 +105,9 @@ public sealed class RunningTrainings
 
         public CancellationToken Token => source.Token;
 
+        /// <summary>Set when the training is to end after its current iteration and hand over its best model.</summary>
+        public CancellationToken StopToken => stopSource.Token;
+
         /// <summary>True when a cancel or a newer attempt stopped it, not the host shutting down.</summary>
         public bool CancelledByRequest => stopped;
 
@@ -87,10 +117,13 @@ public sealed class RunningTrainings
             source.Cancel();
         }
 
+        internal void RequestStop() => stopSource.Cancel();
+
         public void Dispose()
         {
             owner.running.TryRemove(new KeyValuePair<Guid, Lease>(trainingId, this));
             source.Dispose();
+            stopSource.Dispose();
         }
     }
 }

@@ -5,6 +5,7 @@ using System.Text.Json;
 using Microsoft.Playwright;
 using Pipeline.Contracts;
 using Pipeline.Datasets;
+using Pipeline.Hosting.Artifacts;
 using Pipeline.Integration.Tests.EndToEnd;
 
 namespace Pipeline.Integration.Tests.Dashboard;
@@ -62,6 +63,39 @@ public sealed class DashboardInChromiumTests(AllServicesPipelineFixture fixture)
         await Assertions.Expect(page.Locator("h2 .state")).ToHaveTextAsync("Cancelled");
         Assert.Equal("Cancelled", (await Pipeline.WaitForStateAsync(trainingId, Timeout, "Cancelled")).State);
         await Assertions.Expect(page.Locator("#cancel")).ToBeDisabledAsync();
+    }
+
+    [Fact]
+    public async Task Stop_from_the_page_ends_a_training_early_and_it_completes_with_its_best_evaluation_registered()
+    {
+        var project = $"dash-stop-{Guid.NewGuid():N}"[..20];
+        var trainingId = await BeginOverHttpAsync(project, iterations: 5000);
+        await page.GotoAsync($"{Pipeline.Api.BaseAddress}#/trainings/{trainingId}");
+        await Assertions.Expect(page.Locator("#stop")).ToBeEnabledAsync();
+        // Past a few evaluations (one every 10 iterations), so there is a best to keep.
+        await RunningPipelineFixture.WaitUntil("the training is past iteration 30",
+            async () => (await DetailsAsync(trainingId)).Training.Progress?.Iteration >= 30, Timeout);
+
+        await page.FillAsync("#token", Pipeline.ActionToken);
+        await page.ClickAsync("#stop");
+        await Assertions.Expect(page.Locator("#action-message")).ToHaveTextAsync("stop sent");
+
+        var training = await Pipeline.WaitForStateAsync(trainingId, Timeout, "Completed", "Failed", "Cancelled");
+        Assert.Equal("Completed", training.State);
+        var stoppedAt = training.Training.StoppedAtIteration ?? throw new Xunit.Sdk.XunitException("the training does not say where it stopped");
+        Assert.InRange(stoppedAt, 30, 4999);
+        Assert.Contains(training.History, h => h.Note == $"stopped at iteration {stoppedAt} of 5000 (stopped over the status API)");
+        // The registered model is the best evaluation's, at or before the stop, with exactly its metrics.
+        var registered = await Pipeline.Artifacts.ReadDescriptionAsync(ArtifactKeys.RegisteredModel(training.Model.ModelId!.Value));
+        var best = training.Training.BestMetrics!;
+        Assert.InRange(registered.Metrics!.Iteration, 1, stoppedAt);
+        Assert.Equal((best.Iteration, best.MeanAveragePrecision), (registered.Metrics.Iteration, registered.Metrics.MeanAveragePrecision));
+        Assert.True(training.Detection.BatchCount > 0, "the stopped training went on to detection");
+        Assert.Equal(training.Detection.BatchCount, training.Detection.BatchesDetected);
+        Assert.NotNull(training.Detection.ExportKey);
+        await Assertions.Expect(page.Locator("h2 .state")).ToHaveTextAsync("Completed");
+        await Assertions.Expect(page.Locator("#history")).ToContainTextAsync($"stopped at iteration {stoppedAt}");
+        await Assertions.Expect(page.Locator("#stop")).ToBeDisabledAsync();
     }
 
     [Fact]

@@ -63,7 +63,7 @@ public sealed class TrainingsOverHttpTests(RunningPipelineFixture pipeline)
     }
 
     [Fact]
-    public async Task Cancel_and_retry_of_an_unknown_training_are_404_and_retry_of_a_completed_one_is_409()
+    public async Task Stop_cancel_and_retry_of_an_unknown_training_are_404_and_of_a_completed_one_409()
     {
         using var begun = await PostAsync("/trainings", $$"""{ "organization": "e2e", "project": "p", "datasetUri": "{{Dataset()}}" }""");
         var trainingId = (await begun.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("trainingId").GetGuid();
@@ -73,10 +73,15 @@ public sealed class TrainingsOverHttpTests(RunningPipelineFixture pipeline)
         using var retryUnknown = await PostAsync($"/trainings/{Guid.NewGuid()}/retry", "");
         using var retryCompleted = await PostAsync($"/trainings/{trainingId}/retry", "");
         using var cancelCompleted = await PostAsync($"/trainings/{trainingId}/cancel", "");
+        using var stopUnknown = await PostAsync($"/trainings/{Guid.NewGuid()}/stop", "");
+        using var stopCompleted = await PostAsync($"/trainings/{trainingId}/stop", "");
 
-        Assert.Equal((HttpStatusCode.NotFound, HttpStatusCode.NotFound), (cancelUnknown.StatusCode, retryUnknown.StatusCode));
-        Assert.Equal((HttpStatusCode.Conflict, HttpStatusCode.Conflict), (retryCompleted.StatusCode, cancelCompleted.StatusCode));
+        Assert.Equal((HttpStatusCode.NotFound, HttpStatusCode.NotFound, HttpStatusCode.NotFound),
+            (cancelUnknown.StatusCode, retryUnknown.StatusCode, stopUnknown.StatusCode));
+        Assert.Equal((HttpStatusCode.Conflict, HttpStatusCode.Conflict, HttpStatusCode.Conflict),
+            (retryCompleted.StatusCode, cancelCompleted.StatusCode, stopCompleted.StatusCode));
         Assert.Contains("only a Failed training is retried", (await retryCompleted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
+        Assert.Contains("only a training in TrainingRunning can be stopped", (await stopCompleted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
     }
 
     [Fact]

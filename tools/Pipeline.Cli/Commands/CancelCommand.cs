@@ -1,4 +1,3 @@
-using System.ComponentModel;
 using Pipeline.Cli.Messaging;
 using Pipeline.Cli.StatusApi;
 using Pipeline.Contracts;
@@ -7,17 +6,10 @@ using Spectre.Console.Cli;
 
 namespace Pipeline.Cli.Commands;
 
-public sealed class CancelSettings : TrainingIdSettings
-{
-    [CommandOption("--reason <TEXT>")]
-    [Description("Recorded with the cancellation.")]
-    public string? Reason { get; init; }
-}
-
 /// <summary>Sends CancelTraining; the training must exist (the saga discards commands for unknown ids).</summary>
-public sealed class CancelCommand(IAnsiConsole console, CliEnvironment environment) : AsyncCommand<CancelSettings>
+public sealed class CancelCommand(IAnsiConsole console, CliEnvironment environment) : AsyncCommand<TrainingReasonSettings>
 {
-    public override async Task<int> ExecuteAsync(CommandContext context, CancelSettings settings, CancellationToken cancellationToken)
+    public override async Task<int> ExecuteAsync(CommandContext context, TrainingReasonSettings settings, CancellationToken cancellationToken)
     {
         var id = settings.TrainingId;
         using var api = new StatusApiClient(environment.ApiUrl(settings.Api), environment);

@@ -56,7 +56,7 @@ public sealed class PipelineBus : IAsyncDisposable
         $"RabbitMQ at {settings.Host}:{settings.Port} does not answer. Start it with 'scripts/infra.sh up' (or 'pipeline up').",
         ExitCodes.ServerUnavailable);
 
-    /// <summary>Sends a user command (BeginTraining, CancelTraining, RetryTraining) to the saga's queue.</summary>
+    /// <summary>Sends a user command (BeginTraining, StopTraining, CancelTraining, RetryTraining) to the saga's queue.</summary>
     public async Task SendAsync<T>(T command, CancellationToken cancellationToken) where T : class
     {
         var endpoint = await bus.GetSendEndpoint(StageSendConventions.Address(StageQueues.Training));

@@ -130,15 +130,17 @@ async function trainingPage(id) {
     message.className = response.ok ? "" : "refused";
     message.textContent = response.ok ? `${verb} sent` : `${verb} refused: ${response.status} ${await problemOf(response)}`;
   };
-  const cancel = el("button", { id: "cancel", onclick: act("cancel") }, "Cancel");
+  const stop = el("button", { id: "stop", title: "End training early: keep the best model so far and go on to upload and detection", onclick: act("stop") }, "Stop");
+  const cancel = el("button", { id: "cancel", title: "Discard the training", onclick: act("cancel") }, "Cancel");
   const retry = el("button", { id: "retry", onclick: act("retry") }, "Retry failed stage");
   const heading = el("div");
   const content = el("div");
-  page.replaceChildren(el("div", { id: "training", "data-id": id }, heading, el("div", { class: "actions" }, tokenInput, cancel, retry, message), content));
+  page.replaceChildren(el("div", { id: "training", "data-id": id }, heading, el("div", { class: "actions" }, tokenInput, stop, cancel, retry, message), content));
   render();
 
   function render() {
     const t = training;
+    stop.disabled = t.state !== "TrainingRunning" || t.training.stopRequested;
     cancel.disabled = ["Completed", "Cancelled"].includes(t.state);
     retry.disabled = !(t.state === "Failed" && t.failedStage !== "Initialized");
     // replaceChildren writes a null as the text "null": the sections that may be absent are filtered out.
@@ -258,9 +260,9 @@ function stageTable(t) {
   const rows = t.history.map((h, i) => el("tr", {},
     el("td", {}, h.to), el("td", { class: "num" }, h.attempt), el("td", { class: "time", title: when(h.at) }, new Date(h.at).toLocaleTimeString()),
     el("td", { class: "num" }, duration(h.at, i + 1 < t.history.length ? t.history[i + 1].at : (["Completed", "Cancelled", "Failed"].includes(h.to) ? h.at : now))),
-    el("td", { class: "error" }, h.error || "")));
+    el("td", { class: h.error ? "error" : "note" }, h.error || h.note || "")));
   return el("table", { id: "history" },
-    el("thead", {}, el("tr", {}, el("th", {}, "state"), el("th", { class: "num" }, "attempt"), el("th", {}, "at"), el("th", { class: "num" }, "for"), el("th", {}, "error"))),
+    el("thead", {}, el("tr", {}, el("th", {}, "state"), el("th", { class: "num" }, "attempt"), el("th", {}, "at"), el("th", { class: "num" }, "for"), el("th", {}, "note"))),
     el("tbody", {}, rows));
 }
 
