@@ -35,6 +35,11 @@ public static class BeginTrainingValidation
             return $"datasetUri '{command.DatasetUri}' is not an absolute URI (file://, http:// or https://).";
         }
 
+        if (command.TestDatasetUri is { } testUri && !Uri.TryCreate(testUri, UriKind.Absolute, out _))
+        {
+            return $"testDatasetUri '{testUri}' is not an absolute URI (file://, http:// or https://); leave it out to test on the dataset's own split.";
+        }
+
         if (!Enum.IsDefined(command.DatasetFormat))
         {
             return $"datasetFormat {(int)command.DatasetFormat} is not one of {string.Join(", ", Enum.GetNames<DatasetFormat>())}.";

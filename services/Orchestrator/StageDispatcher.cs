@@ -25,6 +25,7 @@ public sealed class StageDispatcher(IOptions<StageSettings> stages, IOptions<Det
                 {
                     TrainingId = training.CorrelationId, Attempt = training.Attempt,
                     DatasetUri = training.DatasetUri, DatasetFormat = training.DatasetFormat, DatasetSha256 = training.DatasetSha256,
+                    TestDatasetUri = training.TestDatasetUri, TestDatasetSha256 = training.TestDatasetSha256,
                     Categories = training.RequestedCategories, DetectOn = training.DetectOn,
                 });
                 break;

@@ -24,6 +24,8 @@ public sealed class TrainingState : SagaStateMachineInstance, ISagaVersion, IRev
     public string DatasetUri { get; set; } = "";
     public DatasetFormat DatasetFormat { get; set; }
     public string? DatasetSha256 { get; set; }
+    public string? TestDatasetUri { get; set; }
+    public string? TestDatasetSha256 { get; set; }
     public List<Category> RequestedCategories { get; set; } = [];
     public Hyperparameters Hyperparameters { get; set; } = new();
     public Guid? BaseModelId { get; set; }
@@ -111,6 +113,8 @@ public sealed class TrainingState : SagaStateMachineInstance, ISagaVersion, IRev
         DatasetUri = command.DatasetUri ?? "";
         DatasetFormat = command.DatasetFormat;
         DatasetSha256 = command.DatasetSha256;
+        TestDatasetUri = command.TestDatasetUri;
+        TestDatasetSha256 = command.TestDatasetSha256;
         RequestedCategories = [.. (command.Categories ?? []).OfType<Category>()];
         Hyperparameters = command.Hyperparameters ?? new Hyperparameters();
         BaseModelId = command.BaseModelId;

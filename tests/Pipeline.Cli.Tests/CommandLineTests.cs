@@ -116,6 +116,7 @@ public sealed class CommandLineTests
         {
             Dataset = "https://example.org/coco.json", Iterations = 50, BatchSize = 4, LearningRate = 0.01, Resolution = 96,
             NoFlipRl = true, FlipUd = true, BaseModel = baseModel.ToString(), Format = "coco", Organization = "o", Project = "p", Detect = "test",
+            TestDataset = "https://example.org/coco-val.json",
         };
 
         var command = BeginCommand.ToCommand(settings, id, "/");
@@ -127,6 +128,7 @@ public sealed class CommandLineTests
             command.Hyperparameters);
         Assert.Equal(baseModel, command.BaseModelId);
         Assert.Equal(DetectionScope.TestImages, command.DetectOn);
+        Assert.Equal("https://example.org/coco-val.json", command.TestDatasetUri);
     }
 
     [Fact]

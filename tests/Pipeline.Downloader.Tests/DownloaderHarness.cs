@@ -36,11 +36,11 @@ public sealed class DownloaderHarness : IDisposable
 
     public Task<DownloadedDataset> ImportAsync(
         string uri, DatasetFormat format = DatasetFormat.Manifest, string? sha256 = null,
-        IReadOnlyList<Category>? categories = null, DetectionScope detectOn = DetectionScope.AllImages) =>
+        IReadOnlyList<Category>? categories = null, DetectionScope detectOn = DetectionScope.AllImages, string? testUri = null) =>
         Importer.ImportAsync(new DownloadTrainingData
         {
             TrainingId = TrainingId, Attempt = 1, DatasetUri = uri, DatasetFormat = format, DatasetSha256 = sha256,
-            Categories = categories ?? [], DetectOn = detectOn,
+            Categories = categories ?? [], DetectOn = detectOn, TestDatasetUri = testUri,
         }, CancellationToken.None);
 
     public Task<DatasetManifest> ManifestAsync() => Store.ReadAsync<DatasetManifest>(ArtifactKeys.DatasetManifest(TrainingId, 1));

@@ -82,6 +82,40 @@ public sealed class When_importing_a_dataset : IDisposable
     }
 
     [Fact]
+    public async Task A_separate_test_dataset_is_the_test_split_kept_apart_from_the_train_dataset_whose_images_all_train()
+    {
+        using var test = new DatasetBuilder();
+        // Both COCO files number their images from 1 and keep them as images/<name>.png: neither may overwrite the other.
+        dataset.AddImage("a").AddImage("b").AddImage("c", split: "test");
+        var train = dataset.WriteCoco("train.json");
+        test.AddImage("a", width: 9, height: 7).AddImage("z");
+        var val = test.WriteCoco("val.json");
+
+        var result = await harness.ImportAsync(DownloaderHarness.FileUri(train), DatasetFormat.Coco, testUri: DownloaderHarness.FileUri(val));
+        var manifest = await harness.ManifestAsync();
+
+        Assert.Equal((3, 2, 0), (result.TrainImageCount, result.TestImageCount, result.HeldOutImageCount));
+        Assert.Equal(["1", "2", "3"], manifest.Images.Where(i => i.Split == "train").Select(i => i.Id));
+        Assert.Equal(["test-1", "test-2"], manifest.Images.Where(i => i.Split == "test").Select(i => i.Id));
+        Assert.Equal(["test-dataset/images/a.png", "test-dataset/images/z.png"], manifest.Images.Where(i => i.Split == "test").Select(i => i.File));
+        Assert.Equal((9, 7), (manifest.Images[3].Width, manifest.Images[3].Height));
+        Assert.Equal((16, 12), (manifest.Images[0].Width, manifest.Images[0].Height));
+        Assert.All(manifest.Images, image => Assert.True(harness.Store.Exists($"{ArtifactKeys.Dataset(harness.TrainingId, 1)}/{image.File}")));
+    }
+
+    [Fact]
+    public async Task A_test_dataset_that_cannot_be_read_fails_the_import_naming_it()
+    {
+        dataset.AddImage("a").WriteManifest();
+        var missing = Path.Combine(dataset.Root, "no-such-test-set", "manifest.json");
+
+        var refused = await Assert.ThrowsAsync<StageInputException>(() =>
+            harness.ImportAsync(DownloaderHarness.FileUri(dataset.Folder), testUri: DownloaderHarness.FileUri(missing)));
+
+        Assert.Contains("no-such-test-set", refused.Message);
+    }
+
+    [Fact]
     public async Task A_dataset_without_test_images_holds_out_a_seeded_tenth_of_them_the_same_each_time()
     {
         for (var i = 0; i < 30; i++)

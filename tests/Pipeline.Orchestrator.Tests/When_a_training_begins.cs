@@ -54,6 +54,33 @@ public sealed class When_a_training_begins : SagaTest
     }
 
     [Fact]
+    public async Task A_test_dataset_travels_with_DownloadTrainingData_and_shows_in_the_training()
+    {
+        await Publish(new BeginTraining
+        {
+            TrainingId = TrainingId, Organization = "zauberzeug", Project = "p", DatasetUri = "file:///data/coco/train.json",
+            DatasetFormat = DatasetFormat.Coco, TestDatasetUri = "file:///data/coco/val.json", TestDatasetSha256 = "ab12",
+        });
+
+        var training = await WaitForState(m => m.DataDownloading);
+        var command = await Sent<DownloadTrainingData>(attempt: 1);
+        Assert.Equal(("file:///data/coco/val.json", "ab12"), (command.TestDatasetUri, command.TestDatasetSha256));
+        Assert.Equal("file:///data/coco/val.json", Api.TrainingViews.ToDetails(training).Dataset.TestUri);
+    }
+
+    [Fact]
+    public async Task A_test_dataset_that_is_not_an_absolute_uri_fails_at_Initialized_naming_the_field()
+    {
+        await Publish(new BeginTraining
+        {
+            TrainingId = TrainingId, Organization = "zauberzeug", Project = "p", DatasetUri = "file:///data/train.json", TestDatasetUri = "val.json",
+        });
+
+        var training = await WaitForState(m => m.Failed);
+        Assert.StartsWith("testDatasetUri 'val.json' is not an absolute URI", training.Errors["Initialized"]);
+    }
+
+    [Fact]
     public async Task A_retry_of_a_training_that_failed_at_Initialized_changes_nothing()
     {
         await Publish(new BeginTraining { TrainingId = TrainingId, Organization = "zauberzeug", Project = "p", DatasetUri = "not a uri" });

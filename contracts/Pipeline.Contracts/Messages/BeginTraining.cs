@@ -16,6 +16,15 @@ public sealed record BeginTraining
     /// <summary>Lowercase hex sha256 of the file at <see cref="DatasetUri"/>, checked when given.</summary>
     public string? DatasetSha256 { get; init; }
 
+    /// <summary>
+    /// A second dataset, in the same format, that is the test split (a COCO val set, say): with it, every image of
+    /// <see cref="DatasetUri"/> is a train image. Null: the dataset's own test split, or a held-out share.
+    /// </summary>
+    public string? TestDatasetUri { get; init; }
+
+    /// <summary>Lowercase hex sha256 of the file at <see cref="TestDatasetUri"/>, checked when given.</summary>
+    public string? TestDatasetSha256 { get; init; }
+
     /// <summary>The categories to train; empty means those of the dataset.</summary>
     public IReadOnlyList<Category> Categories { get; init; } = [];
 

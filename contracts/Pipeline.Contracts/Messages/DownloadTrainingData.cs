@@ -7,6 +7,8 @@ public sealed record DownloadTrainingData
     public required string DatasetUri { get; init; }
     public DatasetFormat DatasetFormat { get; init; }
     public string? DatasetSha256 { get; init; }
+    public string? TestDatasetUri { get; init; }
+    public string? TestDatasetSha256 { get; init; }
     public IReadOnlyList<Category> Categories { get; init; } = [];
     public DetectionScope DetectOn { get; init; }
 }

@@ -76,9 +76,18 @@ public static class DatasetDocument
         }
 
         var test = await ReadAsync(documents.Test, format, "test", cancellationToken);
-        // COCO numbers images per file: where the val file's ids repeat the train file's, its ids are kept apart by a prefix.
+        return Join(train, test, "val-");
+    }
+
+    /// <summary>A training's dataset with its separate test dataset: every image of the first trains, every one of the second tests.</summary>
+    public static DatasetManifest WithTestSet(DatasetManifest train, DatasetManifest test) =>
+        Join(train with { Images = [.. train.Images.Select(image => image with { Split = "train" })] }, test, "test-");
+
+    // COCO numbers images per file: where the test file's ids repeat the train file's, its ids are kept apart by a prefix.
+    private static DatasetManifest Join(DatasetManifest train, DatasetManifest test, string idPrefix)
+    {
         var ids = train.Images.Select(image => image.Id).ToHashSet();
-        var prefix = test.Images.Any(image => ids.Contains(image.Id)) ? "val-" : "";
+        var prefix = test.Images.Any(image => ids.Contains(image.Id)) ? idPrefix : "";
 
         var categories = train.Categories.ToDictionary(category => category.Id);
         foreach (var category in test.Categories.Where(category => !categories.ContainsKey(category.Id)))

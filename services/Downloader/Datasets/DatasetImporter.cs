@@ -10,8 +10,8 @@ using Pipeline.Datasets.Images;
 namespace Pipeline.Downloader.Datasets;
 
 /// <summary>
-/// Fetches a training's dataset into the artifact store: the normalized manifest at
-/// <see cref="ArtifactKeys.DatasetManifest"/>, the images that decode beside it, and the detection list.
+/// Fetches a training's dataset (and its test dataset, when one is named) into the artifact store: the normalized
+/// manifest at <see cref="ArtifactKeys.DatasetManifest"/>, the images that decode beside it, and the detection list.
 /// The training's dataset folder is replaced whole, so a redelivered command leaves the same keys.
 /// </summary>
 public sealed class DatasetImporter(
@@ -26,11 +26,18 @@ public sealed class DatasetImporter(
             $"{command.TrainingId:N}-{Guid.NewGuid():N}");
         try
         {
-            var fetched = await source.FetchAsync(command.DatasetUri, command.DatasetSha256, work, cancellationToken);
-            var (documents, roots) = await LocateDocumentAsync(fetched, command.DatasetFormat, work, cancellationToken);
-            var manifest = await DatasetDocument.ReadAsync(documents, command.DatasetFormat, cancellationToken);
+            var (manifest, trainPart) = await FetchPartAsync(command.DatasetUri, command.DatasetSha256, command.DatasetFormat, Path.Combine(work, "train"), "", cancellationToken);
+            var parts = manifest.Images.Select(_ => trainPart).ToList();
+            if (command.TestDatasetUri is { } testUri)
+            {
+                // A test dataset is the test split, its files kept apart from the train dataset's (their names may repeat).
+                var (test, testPart) = await FetchPartAsync(testUri, command.TestDatasetSha256, command.DatasetFormat, Path.Combine(work, "test"), TestFolder, cancellationToken);
+                manifest = DatasetDocument.WithTestSet(manifest, test);
+                parts = [.. parts, .. test.Images.Select(_ => testPart)];
+            }
+
             var categories = SelectCategories(manifest, command.Categories);
-            return await StoreAsync(command, manifest, categories, documents.Folder, roots, cancellationToken);
+            return await StoreAsync(command, manifest, categories, parts, cancellationToken);
         }
         finally
         {
@@ -40,6 +47,21 @@ public sealed class DatasetImporter(
             }
         }
     }
+
+    /// <summary>Where a test dataset's images are stored in the training's dataset folder.</summary>
+    public const string TestFolder = "test-dataset/";
+
+    /// <summary>One dataset read: its manifest, and where its images are read from and stored to.</summary>
+    private async Task<(DatasetManifest Manifest, DatasetPart Part)> FetchPartAsync(
+        string uri, string? sha256, DatasetFormat format, string work, string storedUnder, CancellationToken cancellationToken)
+    {
+        var fetched = await source.FetchAsync(uri, sha256, work, cancellationToken);
+        var (documents, roots) = await LocateDocumentAsync(fetched, format, work, cancellationToken);
+        return (await DatasetDocument.ReadAsync(documents, format, cancellationToken), new DatasetPart(documents.Folder, roots, storedUnder));
+    }
+
+    /// <summary>A dataset's folder, the real folders its images must lie under, and the folder they are stored under.</summary>
+    private sealed record DatasetPart(string Folder, IReadOnlyList<string> Roots, string StoredUnder);
 
     /// <returns>The manifest or COCO file, and the real folders its images must lie under (an archive's: where it was extracted).</returns>
     private async Task<(DatasetDocuments Documents, IReadOnlyList<string> Roots)> LocateDocumentAsync(
@@ -86,7 +108,7 @@ public sealed class DatasetImporter(
     }
 
     private async Task<DownloadedDataset> StoreAsync(
-        DownloadTrainingData command, DatasetManifest manifest, IReadOnlyList<Category> categories, string folder, IReadOnlyList<string> roots,
+        DownloadTrainingData command, DatasetManifest manifest, IReadOnlyList<Category> categories, IReadOnlyList<DatasetPart> parts,
         CancellationToken cancellationToken)
     {
         var declared = manifest.Categories.Select(category => category.Id).ToHashSet();
@@ -112,7 +134,7 @@ public sealed class DatasetImporter(
         };
         await Parallel.ForEachAsync(Enumerable.Range(0, images.Count), parallel, async (index, token) =>
         {
-            kept[index] = await StoreImageAsync(images[index], folder, roots, datasetKey, budget, skips, token);
+            kept[index] = await StoreImageAsync(images[index], parts[index], datasetKey, budget, skips, token);
             var count = Interlocked.Increment(ref done);
             if (count % Math.Max(1, settings.ProgressEvery) == 0 || count == images.Count)
             {
@@ -200,10 +222,10 @@ public sealed class DatasetImporter(
 
     /// <returns>The image with its true size, or null when it is missing or does not decode (counted as skipped).</returns>
     private async Task<ManifestImage?> StoreImageAsync(
-        ManifestImage image, string folder, IReadOnlyList<string> roots, string datasetKey, ByteBudget budget, ConcurrentQueue<string> skips,
-        CancellationToken cancellationToken)
+        ManifestImage image, DatasetPart part, string datasetKey, ByteBudget budget, ConcurrentQueue<string> skips, CancellationToken cancellationToken)
     {
-        var path = LocalFiles.RealPath(Path.Combine(folder, image.File));
+        var roots = part.Roots;
+        var path = LocalFiles.RealPath(Path.Combine(part.Folder, image.File));
         if (path is null || !File.Exists(path))
         {
             logger.LogWarning("Skipping image {ImageId}: file {File} is missing", image.Id, image.File);
@@ -254,7 +276,8 @@ public sealed class DatasetImporter(
         }
 
         using var content = new MemoryStream(bytes, writable: false);
-        await store.WriteAsync($"{datasetKey}/{image.File}", content, cancellationToken);
-        return image with { Width = size.Width, Height = size.Height };
+        var stored = part.StoredUnder + image.File;
+        await store.WriteAsync($"{datasetKey}/{stored}", content, cancellationToken);
+        return image with { File = stored, Width = size.Width, Height = size.Height };
     }
 }

@@ -14,6 +14,10 @@ public sealed class BeginSettings : GlobalSettings
     [Description("A dataset path (manifest.json, COCO JSON, a folder holding one, or a .zip/.tar.gz) or an http(s) URL.")]
     public string Dataset { get; init; } = "";
 
+    [CommandOption("--test-dataset <DATASET>")]
+    [Description("A second dataset, as <dataset> is given, that is the test split (a COCO val set, say); every image of <dataset> then trains.")]
+    public string? TestDataset { get; init; }
+
     [CommandOption("--iterations <N>")] public int? Iterations { get; init; }
     [CommandOption("--batch-size <N>")] public int? BatchSize { get; init; }
     [CommandOption("--learning-rate <X>")] public double? LearningRate { get; init; }
@@ -91,6 +95,7 @@ public sealed class BeginCommand(IAnsiConsole console, CliEnvironment environmen
             Project = settings.Project,
             DatasetUri = DatasetUri(settings.Dataset, workingDirectory),
             DatasetFormat = settings.Format == "coco" ? DatasetFormat.Coco : DatasetFormat.Manifest,
+            TestDatasetUri = settings.TestDataset is null ? null : DatasetUri(settings.TestDataset, workingDirectory),
             Hyperparameters = new Hyperparameters
             {
                 Iterations = settings.Iterations ?? defaults.Iterations,
