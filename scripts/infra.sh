@@ -108,6 +108,8 @@ rmq_env() {
   # Erlang distribution (epmd :4369, inter-node port 20000+amqp port) stays on
   # loopback too.
   export ERL_EPMD_ADDRESS=127.0.0.1
+  # A failing Erlang CLI writes erl_crash.dump into the working folder unless told where.
+  export ERL_CRASH_DUMP="$RMQ_DIR/log/erl_crash.dump"
   export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
 }
 
@@ -143,7 +145,8 @@ consumer_timeout = 86400000
 EOF
 }
 
-rmq_node_alive() { rmq_diag -q ping >/dev/null 2>&1; }
+# A checkout that never started its own node has no cookie: asking the CLI would only make it fail writing one.
+rmq_node_alive() { [[ -s "$RMQ_DIR/.erlang.cookie" ]] && rmq_diag -q ping >/dev/null 2>&1; }
 
 # Management API answers with our credentials and reports our AMQP port.
 rmq_ours_on_port() {

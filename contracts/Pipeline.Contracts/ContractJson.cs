@@ -14,6 +14,17 @@ namespace Pipeline.Contracts;
 /// </summary>
 public static class ContractJson
 {
+    /// <summary>
+    /// How files are written and read: the artifact store's, a dataset's manifest, model.json, checkpoints. camelCase,
+    /// enums as their camelCase names, indented, nulls left out.
+    /// </summary>
+    public static JsonSerializerOptions Files { get; } = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+
     public static JsonSerializerOptions Configure(JsonSerializerOptions options)
     {
         if (!options.Converters.OfType<JsonStringEnumConverter>().Any())

@@ -1,3 +1,4 @@
+using Pipeline.Contracts;
 using System.Text.Json;
 
 namespace Pipeline.Datasets;
@@ -18,7 +19,7 @@ public static class DatasetLoader
 
     public static VisionDataset LoadManifest(string manifestPath)
     {
-        var manifest = Read<DatasetManifest>(manifestPath, DatasetJson.Options);
+        var manifest = Read<DatasetManifest>(manifestPath, ContractJson.Files);
         return FromManifest(manifest, Path.GetDirectoryName(Path.GetFullPath(manifestPath))!, manifestPath);
     }
 
@@ -84,12 +85,12 @@ public static class DatasetLoader
 
     public static void SaveManifest(VisionDataset dataset, string manifestPath) =>
         File.WriteAllText(manifestPath, JsonSerializer.Serialize(
-            dataset.ToManifest(Path.GetDirectoryName(Path.GetFullPath(manifestPath))!), DatasetJson.Options));
+            dataset.ToManifest(Path.GetDirectoryName(Path.GetFullPath(manifestPath))!), ContractJson.Files));
 
     /// <summary>Writes the box annotations as COCO JSON (with the "split" extension), image ids numbered from 1.</summary>
     public static void SaveCoco(VisionDataset dataset, string cocoPath) =>
         File.WriteAllText(cocoPath, JsonSerializer.Serialize(
-            CocoConverter.ToCoco(dataset, Path.GetDirectoryName(Path.GetFullPath(cocoPath))!), DatasetJson.Options));
+            CocoConverter.ToCoco(dataset, Path.GetDirectoryName(Path.GetFullPath(cocoPath))!), ContractJson.Files));
 
     private static Dictionary<string, Category> ById(IReadOnlyList<Category> categories, string source)
     {

@@ -1,3 +1,4 @@
+using System.Reflection;
 using Pipeline.Contracts;
 using MassTransit;
 using Pipeline.Hosting.Messaging;
@@ -34,31 +35,27 @@ public sealed class TrainingStateDefinition : SagaDefinition<TrainingState>
         endpointConfigurator.UseInMemoryOutbox(context);
 
         // Messages of one training wait for each other inside this process; conflicts remain only between processes.
+        // Every event the machine handles names its training (a fault: on the faulted command), read the one way.
         var partition = endpointConfigurator.CreatePartitioner(Environment.ProcessorCount * 4);
-        PartitionByTraining<Contracts.BeginTraining>(sagaConfigurator, partition, m => m.TrainingId);
-        PartitionByTraining<Contracts.TrainingDataDownloaded>(sagaConfigurator, partition, m => m.TrainingId);
-        PartitionByTraining<Contracts.BaseModelDownloaded>(sagaConfigurator, partition, m => m.TrainingId);
-        PartitionByTraining<Contracts.TrainingProgressed>(sagaConfigurator, partition, m => m.TrainingId);
-        PartitionByTraining<Contracts.TrainingMetricsImproved>(sagaConfigurator, partition, m => m.TrainingId);
-        PartitionByTraining<Contracts.ModelTrained>(sagaConfigurator, partition, m => m.TrainingId);
-        PartitionByTraining<Contracts.ModelUploaded>(sagaConfigurator, partition, m => m.TrainingId);
-        PartitionByTraining<Contracts.ImagesDetected>(sagaConfigurator, partition, m => m.TrainingId);
-        PartitionByTraining<Contracts.DetectionsUploaded>(sagaConfigurator, partition, m => m.TrainingId);
-        PartitionByTraining<Contracts.StageTimedOut>(sagaConfigurator, partition, m => m.TrainingId);
-        PartitionByTraining<Contracts.StageStarted>(sagaConfigurator, partition, m => m.TrainingId);
-        PartitionByTraining<Contracts.FailedTrainingExpired>(sagaConfigurator, partition, m => m.TrainingId);
-        PartitionByTraining<Contracts.CancelTraining>(sagaConfigurator, partition, m => m.TrainingId);
-        PartitionByTraining<Contracts.StopTraining>(sagaConfigurator, partition, m => m.TrainingId);
-        PartitionByTraining<Contracts.RetryTraining>(sagaConfigurator, partition, m => m.TrainingId);
-        PartitionByTraining<Fault<Contracts.DownloadTrainingData>>(sagaConfigurator, partition, m => m.Message.TrainingId);
-        PartitionByTraining<Fault<Contracts.DownloadBaseModel>>(sagaConfigurator, partition, m => m.Message.TrainingId);
-        PartitionByTraining<Fault<Contracts.TrainModel>>(sagaConfigurator, partition, m => m.Message.TrainingId);
-        PartitionByTraining<Fault<Contracts.UploadModel>>(sagaConfigurator, partition, m => m.Message.TrainingId);
-        PartitionByTraining<Fault<Contracts.DetectImages>>(sagaConfigurator, partition, m => m.Message.TrainingId);
-        PartitionByTraining<Fault<Contracts.UploadDetections>>(sagaConfigurator, partition, m => m.Message.TrainingId);
+        var machine = context.GetRequiredService<TrainingStateMachine>();
+        var partitionByTraining = typeof(TrainingStateDefinition).GetMethod(nameof(PartitionByTraining), BindingFlags.NonPublic | BindingFlags.Static)!;
+        foreach (var messageType in MessageTypes(machine))
+        {
+            partitionByTraining.MakeGenericMethod(messageType).Invoke(null, [sagaConfigurator, partition]);
+        }
     }
 
-    private static void PartitionByTraining<T>(ISagaConfigurator<TrainingState> saga, IPartitioner partition, Func<T, Guid> trainingId)
-        where T : class =>
+    /// <summary>The messages the machine's events carry (not its own events of entering or leaving a state).</summary>
+    public static IReadOnlyList<Type> MessageTypes(TrainingStateMachine machine) =>
+        [.. machine.Events
+            .Select(e => e.GetType().GetInterfaces().FirstOrDefault(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(Event<>)))
+            .OfType<Type>().Select(i => i.GetGenericArguments()[0]).Distinct()];
+
+    private static void PartitionByTraining<T>(ISagaConfigurator<TrainingState> saga, IPartitioner partition)
+        where T : class
+    {
+        var trainingId = TrainingIdOf<T>.Read
+            ?? throw new InvalidOperationException($"{typeof(T).Name} names no TrainingId: the saga cannot tell which training it is for.");
         saga.Message<T>(x => x.UsePartitioner(partition, m => trainingId(m.Message)));
+    }
 }

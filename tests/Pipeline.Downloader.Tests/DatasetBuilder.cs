@@ -68,7 +68,7 @@ public sealed class DatasetBuilder : IDisposable
     public string WriteManifest()
     {
         var path = Path.Combine(Folder, "manifest.json");
-        File.WriteAllText(path, JsonSerializer.Serialize(new DatasetManifest { Categories = Categories, Images = Images }, ArtifactJson.Options));
+        File.WriteAllText(path, JsonSerializer.Serialize(new DatasetManifest { Categories = Categories, Images = Images }, ContractJson.Files));
         return path;
     }
 

@@ -24,4 +24,16 @@ public sealed class The_declared_states_and_stages : SagaTest
 
         Assert.Equal(TrainingStages.All.Count, TrainingStateMachine.StagesWithWorker.Count);
     }
+
+    [Fact]
+    public void Every_message_the_machine_handles_names_its_training_so_the_saga_partitions_by_it()
+    {
+        var messageTypes = TrainingStateDefinition.MessageTypes(Machine);
+
+        Assert.Contains(typeof(StopTraining), messageTypes);
+        Assert.Contains(typeof(MassTransit.Fault<TrainModel>), messageTypes);
+        Assert.All(messageTypes, type => Assert.NotNull(typeof(Pipeline.Hosting.Messaging.TrainingIdOf<>).MakeGenericType(type).GetField("Read")!.GetValue(null)));
+        var id = Guid.NewGuid();
+        Assert.Equal(id, Pipeline.Hosting.Messaging.TrainingIdOf<StopTraining>.Read!(new StopTraining { TrainingId = id }));
+    }
 }

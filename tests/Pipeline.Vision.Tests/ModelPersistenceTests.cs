@@ -1,3 +1,4 @@
+using Pipeline.Contracts;
 using Pipeline.Vision.Models;
 using TorchSharp;
 
@@ -71,7 +72,7 @@ public sealed class ModelPersistenceTests : IDisposable
             model.Save(folder);
         var description = DetectorModel.ReadDescription(folder);
         var hostile = description with { Files = [.. description.Files, new ModelFile { Name = name, Sha256 = new string('0', 64) }] };
-        File.WriteAllText(Path.Combine(folder, DetectorModel.DescriptionFile), System.Text.Json.JsonSerializer.Serialize(hostile, Data.VisionJson.Options));
+        File.WriteAllText(Path.Combine(folder, ModelDescription.FileName), System.Text.Json.JsonSerializer.Serialize(hostile, ContractJson.Files));
 
         var error = Assert.Throws<InvalidDataException>(() => DetectorModel.Load(folder));
 

@@ -1,18 +1,13 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using Pipeline.Contracts;
 using Pipeline.Hosting.Messaging;
 
 namespace Pipeline.Hosting.Artifacts;
 
-/// <summary>The JSON every service writes into the artifact store: camelCase, enums as camelCase strings.</summary>
+/// <summary>The JSON every service writes into the artifact store, as <see cref="ContractJson.Files"/> says.</summary>
 public static class ArtifactJson
 {
-    public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web)
-    {
-        WriteIndented = true,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
-    };
+    private static JsonSerializerOptions Options => ContractJson.Files;
 
     /// <summary>Reads a JSON artifact; a missing or malformed one is bad input, named by its key.</summary>
     public static async Task<T> ReadAsync<T>(this IArtifactStore store, string key, CancellationToken cancellationToken = default)

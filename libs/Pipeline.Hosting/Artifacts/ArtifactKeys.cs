@@ -6,8 +6,6 @@ namespace Pipeline.Hosting.Artifacts;
 /// </summary>
 public static class ArtifactKeys
 {
-    public const string ModelDescriptionFile = "model.json";
-
     public static string Training(Guid trainingId) => $"trainings/{trainingId:N}";
 
     // What an attempt writes carries the attempt, so a stale or duplicate copy never overwrites a live attempt's files.

@@ -6,7 +6,7 @@ namespace Pipeline.Hosting.Artifacts;
 /// <summary>A model folder (weights + model.json listing every file's sha256), copied only when every file checks out.</summary>
 public static class ModelArtifacts
 {
-    public static string DescriptionKey(string modelKey) => $"{modelKey}/{ArtifactKeys.ModelDescriptionFile}";
+    public static string DescriptionKey(string modelKey) => $"{modelKey}/{ModelDescription.FileName}";
 
     public static Task<ModelDescription> ReadDescriptionAsync(this IArtifactStore store, string modelKey, CancellationToken cancellationToken = default) =>
         store.ReadAsync<ModelDescription>(DescriptionKey(modelKey), cancellationToken);
@@ -22,7 +22,7 @@ public static class ModelArtifacts
         var description = await store.ReadDescriptionAsync(sourceKey, cancellationToken);
         if (description.Files.Count == 0)
         {
-            throw new StageInputException($"Model at '{sourceKey}' lists no files in its {ArtifactKeys.ModelDescriptionFile}.");
+            throw new StageInputException($"Model at '{sourceKey}' lists no files in its {ModelDescription.FileName}.");
         }
 
         store.Delete(targetKey);
@@ -34,7 +34,7 @@ public static class ModelArtifacts
                 var source = $"{sourceKey}/{name}";
                 if (!store.Exists(source))
                 {
-                    throw new StageInputException($"Model file '{name}' listed in {ArtifactKeys.ModelDescriptionFile} is missing at '{sourceKey}'.");
+                    throw new StageInputException($"Model file '{name}' listed in {ModelDescription.FileName} is missing at '{sourceKey}'.");
                 }
 
                 await using var content = await store.OpenReadAsync(source, cancellationToken);
@@ -43,7 +43,7 @@ public static class ModelArtifacts
                     || (file.Length > 0 && copied.Length != file.Length))
                 {
                     throw new StageInputException(
-                        $"Model file '{name}' at '{sourceKey}' does not match its {ArtifactKeys.ModelDescriptionFile}: " +
+                        $"Model file '{name}' at '{sourceKey}' does not match its {ModelDescription.FileName}: " +
                         $"sha256 {copied.Sha256} ({copied.Length} bytes), expected {file.Sha256} ({file.Length} bytes).");
                 }
             }
@@ -68,7 +68,7 @@ public static class ModelArtifacts
         if (string.IsNullOrWhiteSpace(name) || name is "." or ".." || name.IndexOfAny(['/', '\\', '\0']) >= 0)
         {
             throw new StageInputException(
-                $"Model file name '{name}' in {ArtifactKeys.ModelDescriptionFile} at '{modelKey}' is not a plain file name inside the model's folder.");
+                $"Model file name '{name}' in {ModelDescription.FileName} at '{modelKey}' is not a plain file name inside the model's folder.");
         }
 
         return name;

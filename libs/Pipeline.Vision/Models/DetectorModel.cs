@@ -1,3 +1,4 @@
+using Pipeline.Contracts;
 using System.Text.Json;
 using Pipeline.Vision.Data;
 using TorchSharp;
@@ -12,7 +13,6 @@ namespace Pipeline.Vision.Models;
 public sealed class DetectorModel : IDisposable
 {
     public const string WeightsFile = "weights.bin";
-    public const string DescriptionFile = "model.json";
 
     private DetectorModel(CenterNet network, IReadOnlyList<Category> categories, int width, int resolution, Device device)
     {
@@ -68,24 +68,13 @@ public sealed class DetectorModel : IDisposable
         return new DetectorModel(network, categories, width, resolution, device);
     }
 
-    /// <summary>Detects on image files, <paramref name="batchSize"/> images per forward pass, decoding in parallel.</summary>
-    public IReadOnlyList<DetectedImage> Detect(IReadOnlyList<string> imagePaths, float minConfidence = 0.3f, int batchSize = 16) =>
-        DetectBatches(imagePaths.Count, batchSize, minConfidence, i =>
-        {
-            var chw = ImageDecoder.LoadResizedChw(imagePaths[i], Resolution, out var w, out var h);
-            return (Path.GetFileNameWithoutExtension(imagePaths[i]), chw, w, h);
-        });
-
+    /// <summary>Detects on the images' files, <paramref name="batchSize"/> images per forward pass, decoding in parallel.</summary>
     public IReadOnlyList<DetectedImage> Detect(IReadOnlyList<DatasetImage> images, float minConfidence = 0.3f, int batchSize = 16) =>
         DetectBatches(images.Count, batchSize, minConfidence, i =>
         {
             var chw = ImageDecoder.LoadResizedChw(images[i].Path, Resolution, out var w, out var h);
             return (images[i].Id, chw, w, h);
         });
-
-    /// <summary>Detects on images already decoded to CHW bytes at <see cref="Resolution"/>.</summary>
-    public IReadOnlyList<DetectedImage> DetectDecoded(IReadOnlyList<(string Id, byte[] Chw, int Width, int Height)> images, float minConfidence = 0.3f, int batchSize = 16) =>
-        DetectBatches(images.Count, batchSize, minConfidence, i => images[i]);
 
     private List<DetectedImage> DetectBatches(int count, int batchSize, float minConfidence, Func<int, (string Id, byte[] Chw, int Width, int Height)> load)
     {
@@ -139,14 +128,14 @@ public sealed class DetectorModel : IDisposable
         Directory.CreateDirectory(directory);
         Network.save(Path.Combine(directory, WeightsFile));
         var description = Describe([FileHashes.Describe(directory, WeightsFile)]);
-        File.WriteAllText(Path.Combine(directory, DescriptionFile), JsonSerializer.Serialize(description, VisionJson.Options));
+        File.WriteAllText(Path.Combine(directory, ModelDescription.FileName), JsonSerializer.Serialize(description, ContractJson.Files));
         return description;
     }
 
     public static ModelDescription ReadDescription(string directory)
     {
-        var path = Path.Combine(directory, DescriptionFile);
-        return JsonSerializer.Deserialize<ModelDescription>(File.ReadAllText(path), VisionJson.Options)
+        var path = Path.Combine(directory, ModelDescription.FileName);
+        return JsonSerializer.Deserialize<ModelDescription>(File.ReadAllText(path), ContractJson.Files)
             ?? throw new InvalidDataException($"{path} is empty");
     }
 
@@ -162,10 +151,10 @@ public sealed class DetectorModel : IDisposable
         }
         catch (InvalidDataException e)
         {
-            throw new InvalidDataException($"{Path.Combine(directory, DescriptionFile)}: {e.Message}", e);
+            throw new InvalidDataException($"{Path.Combine(directory, ModelDescription.FileName)}: {e.Message}", e);
         }
         if (!description.Files.Any(f => f.Name == WeightsFile))
-            throw new InvalidDataException($"{Path.Combine(directory, DescriptionFile)} lists no {WeightsFile}");
+            throw new InvalidDataException($"{Path.Combine(directory, ModelDescription.FileName)} lists no {WeightsFile}");
         FileHashes.Verify(directory, description.Files);
         var categories = description.Categories;
         var model = Create(categories, width, description.Resolution, CPU);

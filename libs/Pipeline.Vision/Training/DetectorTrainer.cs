@@ -1,3 +1,4 @@
+using Pipeline.Contracts;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
@@ -141,9 +142,9 @@ public sealed class DetectorTrainer : IDisposable
             Options = Options,
             Model = Model.Describe([FileHashes.Describe(directory, DetectorModel.WeightsFile), FileHashes.Describe(directory, OptimizerFile)]),
         };
-        // model.json last, through a rename: a checkpoint folder is either complete or still the previous one.
+        // checkpoint.json last, through a rename: a checkpoint folder is either complete or still the previous one.
         var path = Path.Combine(directory, CheckpointFile);
-        File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(checkpoint, VisionJson.Options));
+        File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(checkpoint, ContractJson.Files));
         File.Move(path + ".tmp", path, overwrite: true);
     }
 
@@ -152,7 +153,7 @@ public sealed class DetectorTrainer : IDisposable
     public static DetectorTrainer Resume(string checkpointDirectory, VisionDataset dataset, Device? device = null, Hyperparameters? hyperparameters = null)
     {
         var path = Path.Combine(checkpointDirectory, CheckpointFile);
-        var checkpoint = JsonSerializer.Deserialize<TrainingCheckpoint>(File.ReadAllText(path), VisionJson.Options)
+        var checkpoint = JsonSerializer.Deserialize<TrainingCheckpoint>(File.ReadAllText(path), ContractJson.Files)
             ?? throw new InvalidDataException($"{path} is empty");
         FileHashes.Verify(checkpointDirectory, checkpoint.Model.Files);
         if (!checkpoint.Model.Categories.SequenceEqual(dataset.Categories))

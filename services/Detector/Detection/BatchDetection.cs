@@ -16,7 +16,7 @@ public sealed class BatchDetection(IArtifactStore store, ModelCache models, IOpt
 {
     private readonly DetectorSettings settings = options.Value;
 
-    public async Task<DetectedBatch> DetectAsync(DetectImages command, CancellationToken cancellationToken)
+    public async Task<WrittenDetections> DetectAsync(DetectImages command, CancellationToken cancellationToken)
     {
         var images = await ReadImagesAsync(command, cancellationToken);
         var loaded = await models.GetAsync(command.ModelId, command.ModelKey, cancellationToken);
@@ -33,7 +33,7 @@ public sealed class BatchDetection(IArtifactStore store, ModelCache models, IOpt
         var count = detections.Sum(d => d.Boxes.Count + d.Points.Count + d.Classifications.Count);
         logger.LogInformation("Detected batch {BatchIndex} of {BatchCount} of {TrainingId}: {DetectionCount} detections on {ImageCount} images",
             command.BatchIndex, command.BatchCount, command.TrainingId, count, detections.Count);
-        return new DetectedBatch(key, detections.Count, count);
+        return new WrittenDetections(key, detections.Count, count);
     }
 
     private async Task<List<DatasetImage>> ReadImagesAsync(DetectImages command, CancellationToken cancellationToken)

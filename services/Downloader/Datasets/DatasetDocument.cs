@@ -113,7 +113,7 @@ public static class DatasetDocument
                 return CocoConverter.ToManifest(document.RootElement, defaultSplit);
             }
 
-            var manifest = await JsonSerializer.DeserializeAsync<DatasetManifest>(stream, ArtifactJson.Options, cancellationToken);
+            var manifest = await JsonSerializer.DeserializeAsync<DatasetManifest>(stream, ContractJson.Files, cancellationToken);
             if (manifest is null || manifest.Categories is null || manifest.Images is null
                 || manifest.Images.Any(image => image is null) || manifest.Categories.Any(category => category is null))
             {

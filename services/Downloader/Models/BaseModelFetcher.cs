@@ -1,3 +1,4 @@
+using Pipeline.Contracts;
 using Microsoft.Extensions.Logging;
 using Pipeline.Hosting.Artifacts;
 using Pipeline.Hosting.Messaging;
@@ -13,7 +14,7 @@ public sealed class BaseModelFetcher(IArtifactStore store, ILogger<BaseModelFetc
         var registered = ArtifactKeys.RegisteredModel(modelId);
         if (!store.Exists(ModelArtifacts.DescriptionKey(registered)))
         {
-            throw new StageInputException($"Model {modelId} is not in the registry (no {ArtifactKeys.ModelDescriptionFile} at '{registered}').");
+            throw new StageInputException($"Model {modelId} is not in the registry (no {ModelDescription.FileName} at '{registered}').");
         }
 
         var target = ArtifactKeys.BaseModel(trainingId, attempt);

@@ -260,7 +260,7 @@ public sealed class ModelTraining(IArtifactStore store, TrainingDevice device, I
             var path = store.GetLocalPath(key);
             try
             {
-                var content = JsonSerializer.Deserialize<TrainingCheckpoint>(File.ReadAllText(path), VisionJson.Options);
+                var content = JsonSerializer.Deserialize<TrainingCheckpoint>(File.ReadAllText(path), ContractJson.Files);
                 if (content is not null)
                 {
                     return new Checkpoint(Path.GetDirectoryName(path)!, content);
@@ -291,7 +291,7 @@ public sealed class ModelTraining(IArtifactStore store, TrainingDevice device, I
     private static TrainingMetrics? ReadBestMetrics(string folder)
     {
         var path = Path.Combine(folder, BestMetricsFile);
-        return File.Exists(path) ? JsonSerializer.Deserialize<TrainingMetrics>(File.ReadAllText(path), ArtifactJson.Options) : null;
+        return File.Exists(path) ? JsonSerializer.Deserialize<TrainingMetrics>(File.ReadAllText(path), ContractJson.Files) : null;
     }
 
     private async Task SaveCheckpointAsync(Guid trainingId, DetectorTrainer trainer, TrainingMetrics? best, CancellationToken cancellationToken)
@@ -323,7 +323,7 @@ public sealed class ModelTraining(IArtifactStore store, TrainingDevice device, I
             var description = model.Save(scratch);
             store.Delete(modelKey);
             // Every file model.json lists, then model.json itself: a reader that finds model.json finds the whole model.
-            foreach (var name in description.Files.Select(f => f.Name).Append(ArtifactKeys.ModelDescriptionFile))
+            foreach (var name in description.Files.Select(f => f.Name).Append(ModelDescription.FileName))
             {
                 await using var content = File.OpenRead(Path.Combine(scratch, name));
                 await store.WriteAsync($"{modelKey}/{name}", content, cancellationToken);

@@ -32,7 +32,7 @@ public sealed class ModelRegistrar(
         var descriptionKey = ModelArtifacts.DescriptionKey(command.ModelKey);
         if (!store.Exists(descriptionKey))
         {
-            throw new StageInputException($"Trained model at '{command.ModelKey}' has no {ArtifactKeys.ModelDescriptionFile}.");
+            throw new StageInputException($"Trained model at '{command.ModelKey}' has no {ModelDescription.FileName}.");
         }
 
         var modelId = ModelIdFor(command.TrainingId, (await store.DescribeAsync(descriptionKey, cancellationToken)).Sha256);

@@ -247,7 +247,7 @@ public sealed class WorkerServicesTests(InfrastructureFixture infrastructure) : 
 
     private int NewestCheckpointIteration(Guid trainingId) => Store.List(ArtifactKeys.Checkpoints(trainingId))
         .Where(key => key.EndsWith($"/{DetectorTrainer.CheckpointFile}", StringComparison.Ordinal))
-        .Select(key => JsonSerializer.Deserialize<TrainingCheckpoint>(File.ReadAllText(Store.GetLocalPath(key)), VisionJson.Options)!.Iteration)
+        .Select(key => JsonSerializer.Deserialize<TrainingCheckpoint>(File.ReadAllText(Store.GetLocalPath(key)), ContractJson.Files)!.Iteration)
         .Max();
 
     private Dictionary<string, string?> Settings()

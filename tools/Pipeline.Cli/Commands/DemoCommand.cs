@@ -37,7 +37,7 @@ public sealed class DemoCommand(IAnsiConsole console, CliEnvironment environment
         // Two Detectors unless told otherwise: the demo shows one stage scaled without the others.
         var replicas = ScaleOption.Parse(settings.Scale.Prepend("detector=2"));
         var runner = new LocalRunner(root, environment, console);
-        var started = await runner.UpAsync(replicas, requireAll: true, cancellationToken);
+        var started = await runner.UpAsync(replicas, cancellationToken);
         try
         {
             var dataset = EnsureDataset(console, Path.Combine(root, ".artifacts", "demo-dataset"), new ShapesDatasetOptions());

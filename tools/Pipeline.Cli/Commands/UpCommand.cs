@@ -19,7 +19,7 @@ public sealed class UpCommand(IAnsiConsole console, CliEnvironment environment) 
     {
         var replicas = ScaleOption.Parse(settings.Scale);
         var runner = new LocalRunner(environment.RepositoryRoot, environment, console);
-        var started = await runner.UpAsync(replicas, requireAll: false, cancellationToken);
+        var started = await runner.UpAsync(replicas, cancellationToken);
         console.MarkupLineInterpolated($"{started.Count} started; {runner.List().Count(instance => instance.IsRunning)} running. Logs in {runner.LogFolder}; 'pipeline down' stops them.");
         return ExitCodes.Ok;
     }

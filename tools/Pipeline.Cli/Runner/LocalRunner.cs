@@ -27,23 +27,17 @@ public sealed partial class LocalRunner(string root, CliEnvironment environment,
     public InfraScript Infra { get; } = new(root, console);
 
     /// <summary>Starts what is not running yet: the servers, then <paramref name="replicas"/> copies of each service. Returns what it started.</summary>
-    public async Task<IReadOnlyList<ServiceInstance>> UpAsync(
-        IReadOnlyDictionary<string, int> replicas, bool requireAll, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ServiceInstance>> UpAsync(IReadOnlyDictionary<string, int> replicas, CancellationToken cancellationToken)
     {
         var missing = PipelineService.All.Where(service => !service.Exists(root)).ToList();
         if (missing.Count > 0)
         {
             var names = string.Join(", ", missing.Select(service => $"{service.Name} (services/{service.Folder})"));
-            if (requireAll)
-            {
-                throw new CliException($"the pipeline needs all five services, and these projects do not exist yet: {names}.");
-            }
-
-            console.MarkupLineInterpolated($"[yellow]not in this checkout yet, skipped: {names}[/]");
+            throw new CliException($"the pipeline needs all five services, and these projects are missing from this checkout: {names}.");
         }
 
         await Infra.EnsureUpAsync(environment, cancellationToken);
-        var services = PipelineService.All.Where(service => service.Exists(root) && replicas.GetValueOrDefault(service.Name, 1) > 0).ToList();
+        var services = PipelineService.All.Where(service => replicas.GetValueOrDefault(service.Name, 1) > 0).ToList();
         await BuildAsync(services, cancellationToken);
 
         var variables = await ServiceEnvironmentAsync(cancellationToken);

@@ -1,3 +1,0 @@
-namespace Pipeline.Detector.Detection;
-
-public sealed record DetectedBatch(string DetectionsKey, int ImageCount, int DetectionCount);
