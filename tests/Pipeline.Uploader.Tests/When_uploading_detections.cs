@@ -118,6 +118,34 @@ public sealed class When_uploading_detections(PostgresFixture postgres) : IDispo
     }
 
     [Fact]
+    public async Task A_retried_training_that_detects_on_fewer_images_leaves_no_documents_of_the_images_it_dropped()
+    {
+        await Recorder.RecordAsync(await BatchesAsync([Image("1", 1), Image("2", 1), Image("3", 1)]), Guid.NewGuid(), CancellationToken.None);
+
+        var retried = await BatchesAsync([Image("1", 2), Image("3", 0)]);
+        await Recorder.RecordAsync(retried with { Attempt = 2 }, Guid.NewGuid(), CancellationToken.None);
+
+        var stored = await StoredAsync();
+        Assert.Equal(["1", "3"], stored.Select(d => d.ImageId).Order());
+        Assert.Equal(2, stored.Single(d => d.ImageId == "1").Boxes.Count);
+    }
+
+    [Fact]
+    public async Task Category_ids_that_are_not_numbers_are_exported_as_strings()
+    {
+        var image = Image("5", 1);
+        image = image with { Boxes = [image.Boxes[0] with { CategoryId = "circle" }], Points = [] };
+
+        var recorded = await Recorder.RecordAsync(await BatchesAsync([image]), Guid.NewGuid(), CancellationToken.None);
+
+        await using var stream = await scratch.Store.OpenReadAsync(recorded!.ExportKey);
+        using var export = await JsonDocument.ParseAsync(stream);
+        var box = Assert.Single(export.RootElement.EnumerateArray());
+        Assert.Equal("circle", box.GetProperty("category_id").GetString());
+        Assert.Equal(5, box.GetProperty("image_id").GetInt32());
+    }
+
+    [Fact]
     public async Task A_missing_batch_is_refused_naming_its_key()
     {
         var command = new UploadDetections

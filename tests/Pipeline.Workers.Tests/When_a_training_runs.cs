@@ -107,6 +107,73 @@ public sealed class When_a_training_runs : IDisposable
         Assert.Null(second.StoppedAtIteration);
     }
 
+    [Fact]
+    public async Task A_half_written_newest_checkpoint_is_skipped_and_the_complete_one_before_it_resumed()
+    {
+        var command = Command(Guid.NewGuid(), iterations: 8);
+        var training = workers.Training(WorkerStore.TrainerSettings(checkpointEvery: 4));
+        await CrashAtAsync(training, command, iteration: 6);
+        // What a Trainer killed while writing its iteration-6 checkpoint leaves: files, but no checkpoint.json yet.
+        var halfWritten = $"{ArtifactKeys.Checkpoints(command.TrainingId)}/iteration-00000006";
+        await workers.Store.WriteJsonAsync($"{halfWritten}/best-metrics.json", new TrainingMetrics());
+
+        var second = new RecordedTrainingEvents();
+        var result = await training.RunAsync(command with { Attempt = 2 }, second, CancellationToken.None, CancellationToken.None);
+
+        Assert.Equal(4, result.ResumedFromIteration);
+        Assert.Equal([5, 6, 7, 8], second.Progress.Select(p => p.Iteration));
+    }
+
+    [Fact]
+    public async Task A_damaged_checkpoint_is_dropped_and_the_training_starts_again_instead_of_failing_on_it_each_retry()
+    {
+        var command = Command(Guid.NewGuid(), iterations: 6);
+        var training = workers.Training(WorkerStore.TrainerSettings(checkpointEvery: 4));
+        await CrashAtAsync(training, command, iteration: 5);
+        var checkpoint = workers.Store.List(ArtifactKeys.Checkpoints(command.TrainingId)).Single(key => key.EndsWith("/checkpoint.json"));
+        var weights = workers.Store.GetLocalPath($"{checkpoint[..checkpoint.LastIndexOf('/')]}/{Pipeline.Vision.Models.DetectorModel.WeightsFile}");
+        var bytes = await File.ReadAllBytesAsync(weights);
+        bytes[^1] ^= 0xFF;
+        await File.WriteAllBytesAsync(weights, bytes);
+
+        var second = new RecordedTrainingEvents();
+        var result = await training.RunAsync(command with { Attempt = 2 }, second, CancellationToken.None, CancellationToken.None);
+
+        Assert.Equal(0, result.ResumedFromIteration);
+        Assert.Equal(Enumerable.Range(1, 6), second.Progress.Select(p => p.Iteration));
+        Assert.False(File.Exists(weights), "the damaged checkpoint is deleted, not tried again");
+    }
+
+    [Fact]
+    public async Task A_training_resumed_at_its_last_iteration_hands_over_its_model_without_training_again()
+    {
+        var command = Command(Guid.NewGuid(), iterations: 6);
+        var training = workers.Training(WorkerStore.TrainerSettings(evaluateEvery: 3, checkpointEvery: 3));
+        await training.RunAsync(command, new RecordedTrainingEvents(), CancellationToken.None, CancellationToken.None);
+
+        var second = new RecordedTrainingEvents();
+        var result = await training.RunAsync(command with { Attempt = 2 }, second, CancellationToken.None, CancellationToken.None);
+
+        Assert.Equal(6, result.ResumedFromIteration);
+        Assert.Empty(second.Progress);
+        Assert.Equal(ArtifactKeys.TrainedModel(command.TrainingId, 2), result.ModelKey);
+        // An evaluation every 3 iterations: the model handed over is iteration 3's or 6's, whichever scored better.
+        Assert.InRange((await workers.Store.ReadDescriptionAsync(result.ModelKey)).Metrics!.Iteration, 3, 6);
+    }
+
+    private static async Task CrashAtAsync(Pipeline.Trainer.Training.ModelTraining training, TrainModel command, int iteration)
+    {
+        using var crash = new CancellationTokenSource();
+        var events = new RecordedTrainingEvents(progress =>
+        {
+            if (progress.Iteration == iteration)
+            {
+                crash.Cancel();
+            }
+        });
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => training.RunAsync(command, events, CancellationToken.None, crash.Token));
+    }
+
     private TrainModel Command(Guid trainingId, int iterations)
     {
         var (datasetKey, categories) = workers.AddShapesDataset(trainingId);

@@ -32,7 +32,8 @@ public sealed class ModelTraining(IArtifactStore store, TrainingDevice device, I
         var categories = baseDescription?.Categories.Select(d => command.Categories.First(c => c.Id == d.Id)).ToList() ?? command.Categories;
         var dataset = await ReadDatasetAsync(command, categories, cancellationToken);
         var hyperparameters = Validate(command.Hyperparameters);
-        var checkpoint = FindCheckpoint(command.TrainingId);
+        var resumed = Resume(command.TrainingId, dataset, hyperparameters);
+        var checkpoint = resumed?.From;
         DetectorModel? baseModel = null;
         if (checkpoint is null && baseDescription is not null)
         {
@@ -40,9 +41,7 @@ public sealed class ModelTraining(IArtifactStore store, TrainingDevice device, I
         }
 
         using var owned = baseModel;
-        using var trainer = checkpoint is null
-            ? NewTrainer(dataset, hyperparameters, baseModel)
-            : Resume(checkpoint, dataset, hyperparameters);
+        using var trainer = resumed?.Trainer ?? NewTrainer(dataset, hyperparameters, baseModel);
         var startIteration = trainer.Iteration;
         var best = checkpoint is null ? null : ReadBestMetrics(checkpoint.Folder);
         if (checkpoint is not null)
@@ -249,43 +248,40 @@ public sealed class ModelTraining(IArtifactStore store, TrainingDevice device, I
 
     private sealed record Checkpoint(string Folder, TrainingCheckpoint Content);
 
-    /// <summary>The newest complete checkpoint: its checkpoint.json is written last, so a folder without one is half-written.</summary>
-    private Checkpoint? FindCheckpoint(Guid trainingId)
+    /// <summary>
+    /// The trainer of the newest checkpoint that loads, or null to start afresh. A folder without checkpoint.json is
+    /// half-written (it is written last) and skipped; a damaged one (a file that does not match its hash) is deleted
+    /// and the one before it tried: a checkpoint is scratch, and retrying the same damaged files would fail forever.
+    /// </summary>
+    private (DetectorTrainer Trainer, Checkpoint From)? Resume(Guid trainingId, VisionDataset dataset, Hyperparameters hyperparameters)
     {
         var candidates = store.List(ArtifactKeys.Checkpoints(trainingId))
             .Where(key => key.EndsWith($"/{DetectorTrainer.CheckpointFile}", StringComparison.Ordinal))
-            .OrderDescending(StringComparer.Ordinal);
+            .OrderDescending(StringComparer.Ordinal)
+            .ToList();
         foreach (var key in candidates)
         {
             var path = store.GetLocalPath(key);
             try
             {
                 var content = JsonSerializer.Deserialize<TrainingCheckpoint>(File.ReadAllText(path), ContractJson.Files);
-                if (content is not null)
+                if (content is null)
                 {
-                    return new Checkpoint(Path.GetDirectoryName(path)!, content);
+                    continue;
                 }
+
+                var checkpoint = new Checkpoint(Path.GetDirectoryName(path)!, content);
+                return (DetectorTrainer.Resume(checkpoint.Folder, dataset, device.Device, hyperparameters), checkpoint);
             }
             catch (Exception e) when (e is JsonException or IOException)
             {
-                logger.LogWarning(e, "Skipping the unreadable checkpoint {CheckpointKey} of {TrainingId}", key, trainingId);
+                // ChecksumMismatchException is an IOException: the folder cannot be trusted, so it goes.
+                logger.LogWarning("Skipping the unreadable or damaged checkpoint {CheckpointKey} of {TrainingId}: {Reason}", key, trainingId, e.Message);
+                store.Delete(key[..key.LastIndexOf('/')]);
             }
         }
 
         return null;
-    }
-
-    private DetectorTrainer Resume(Checkpoint checkpoint, VisionDataset dataset, Hyperparameters hyperparameters)
-    {
-        try
-        {
-            return DetectorTrainer.Resume(checkpoint.Folder, dataset, device.Device, hyperparameters);
-        }
-        catch (ChecksumMismatchException e)
-        {
-            // A checkpoint is scratch: a damaged one is a transient fault of this Trainer, not bad input.
-            throw new InvalidOperationException($"Checkpoint at '{checkpoint.Folder}' is damaged: {e.Message}", e);
-        }
     }
 
     private static TrainingMetrics? ReadBestMetrics(string folder)
