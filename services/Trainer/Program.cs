@@ -6,6 +6,7 @@ using Pipeline.Trainer;
 using Pipeline.Trainer.Consumers;
 using Pipeline.Trainer.Training;
 using Pipeline.Vision;
+using Pipeline.Vision.Training;
 
 var builder = Host.CreateApplicationBuilder(args);
 builder.AddPipelineDefaults("trainer", bus =>
@@ -19,6 +20,7 @@ builder.Services.AddSingleton(services =>
 {
     var settings = services.GetRequiredService<IOptions<TrainerSettings>>().Value;
     TorchDevice.SetThreads(settings.Threads);
+    DecodedImages.BudgetBytes = (long)settings.DecodedImageBudgetMiB << 20;
     return new TrainingDevice(TorchDevice.Select(settings.Device));
 });
 builder.Services.AddSingleton<RunningTrainings>();
