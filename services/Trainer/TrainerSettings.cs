@@ -15,10 +15,10 @@ public sealed class TrainerSettings
 
     /// <summary>
     /// What a training's decoded images may hold in memory (least recently used dropped first, the next batches decoded
-    /// ahead): peak memory stays flat however many images a dataset has. 3·R² bytes per image, so 512 MiB holds about
-    /// 2,700 images at 256 px, every one of a smaller dataset.
+    /// ahead): peak memory stays flat however many images a dataset has. 3·R² bytes per image, so 256 MiB holds about
+    /// 1,360 images at 256 px, every one of a smaller dataset.
     /// </summary>
-    public int DecodedImageBudgetMiB { get; set; } = 512;
+    public int DecodedImageBudgetMiB { get; set; } = 256;
 
     /// <summary>TrainingProgressed, the Trainer's heartbeat to the Orchestrator's watchdog, at most this often.</summary>
     public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromSeconds(2);

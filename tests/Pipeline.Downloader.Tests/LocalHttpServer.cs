@@ -10,7 +10,7 @@ namespace Pipeline.Downloader.Tests;
 /// </summary>
 public sealed class LocalHttpServer : IDisposable
 {
-    private readonly HttpListener listener = new();
+    private HttpListener listener = new();
     private readonly ConcurrentDictionary<string, Answer[]> routes = new();
     private readonly ConcurrentDictionary<string, int> requests = new();
     private readonly CancellationTokenSource stopping = new();
@@ -20,19 +20,34 @@ public sealed class LocalHttpServer : IDisposable
     public LocalHttpServer(string address = "127.0.0.1")
     {
         Address = address;
-        using (var probe = new TcpListener(IPAddress.Parse(address), 0))
+        // HttpListener cannot bind port 0: a free port is probed, and another process may take it before the listener
+        // does (tests run side by side), so a taken one is probed again.
+        for (var attempt = 1; ; attempt++)
         {
-            probe.Start();
-            Port = ((IPEndPoint)probe.LocalEndpoint).Port;
-            probe.Stop();
+            using (var probe = new TcpListener(IPAddress.Parse(address), 0))
+            {
+                probe.Start();
+                Port = ((IPEndPoint)probe.LocalEndpoint).Port;
+                probe.Stop();
+            }
+
+            listener.Prefixes.Clear();
+            listener.Prefixes.Add($"http://{address}:{Port}/");
+            try
+            {
+                listener.Start();
+                break;
+            }
+            catch (HttpListenerException) when (attempt < 10)
+            {
+                listener = new HttpListener();
+            }
         }
 
-        listener.Prefixes.Add($"http://{address}:{Port}/");
-        listener.Start();
         loop = Task.Run(ServeAsync);
     }
 
-    public int Port { get; }
+    public int Port { get; private set; }
 
     public string Address { get; }
 

@@ -201,6 +201,8 @@ public sealed class When_importing_a_dataset : IDisposable
         Assert.Equal((1, 1, 1), (result.TrainImageCount, result.TestImageCount, result.SkippedImageCount));
         Assert.DoesNotContain("broken", (await harness.ManifestAsync()).Images.Select(image => image.Id));
         Assert.Equal(["a", "b"], await harness.DetectionListAsync());
+        // Checked where it was streamed to, and not left there.
+        Assert.False(harness.Store.Exists($"{ArtifactKeys.Dataset(harness.TrainingId, 1)}/images/broken.png"));
     }
 
     [Fact]

@@ -12,7 +12,7 @@ namespace Pipeline.Vision.Training;
 public sealed class DecodedImages
 {
     /// <summary>What the decoded images of one training may hold; the process's choice (<c>Trainer:DecodedImageBudgetMiB</c>).</summary>
-    public static long BudgetBytes { get; set; } = 512L << 20;
+    public static long BudgetBytes { get; set; } = 256L << 20;
 
     private readonly IReadOnlyList<DatasetImage> images;
     private readonly int resolution;

@@ -58,6 +58,9 @@ public sealed class DetectorTrainer : IDisposable
     public int Iteration { get; private set; }
     public bool IsFinished => Iteration >= Hyperparameters.Iterations;
 
+    /// <summary>How many training images are held decoded now (bounded by <see cref="DecodedImages.BudgetBytes"/>).</summary>
+    public int DecodedHeld => batches.DecodedHeld;
+
     /// <summary>Runs the remaining iterations, yielding each one's statistics; cancellation is checked between iterations.</summary>
     public IEnumerable<TrainingStep> Iterate(CancellationToken cancellationToken = default)
     {

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Pipeline.Contracts;
@@ -245,25 +244,31 @@ public sealed class DatasetImporter(
         }
 
         budget.Take(new FileInfo(path).Length);
-        var bytes = await File.ReadAllBytesAsync(path, cancellationToken);
-        if (!string.IsNullOrWhiteSpace(image.Sha256))
+        // Streamed into the store, hashed on the way; then checked there: no image is held whole in memory.
+        var stored = part.StoredUnder + image.File;
+        var key = $"{datasetKey}/{stored}";
+        StoredArtifact written;
+        await using (var content = File.OpenRead(path))
         {
-            var actual = Convert.ToHexStringLower(SHA256.HashData(bytes));
-            if (!string.Equals(actual, image.Sha256.Trim(), StringComparison.OrdinalIgnoreCase))
-            {
-                throw new StageInputException($"Dataset image '{image.Id}' ({image.File}) has sha256 {actual}, but the manifest says {image.Sha256}.");
-            }
+            written = await store.WriteAsync(key, content, cancellationToken);
+        }
+
+        if (!string.IsNullOrWhiteSpace(image.Sha256) && !string.Equals(written.Sha256, image.Sha256.Trim(), StringComparison.OrdinalIgnoreCase))
+        {
+            store.Delete(key);
+            throw new StageInputException($"Dataset image '{image.Id}' ({image.File}) has sha256 {written.Sha256}, but the manifest says {image.Sha256}.");
         }
 
         (int Width, int Height) size;
         try
         {
             // A full decode, not just the header: a truncated file would pass the header and fail the trainer later.
-            using var decoded = BoundedImageDecoder.Decode(bytes);
+            using var decoded = BoundedImageDecoder.Decode(store.GetLocalPath(key));
             size = (decoded.Width, decoded.Height);
         }
         catch (InvalidDataException e)
         {
+            store.Delete(key);
             logger.LogWarning("Skipping image {ImageId}: {File} {Reason}", image.Id, image.File, e.Message);
             skips.Enqueue($"'{image.Id}' {e.Message}");
             return null;
@@ -275,9 +280,6 @@ public sealed class DatasetImporter(
                 image.Id, size.Width, size.Height, image.Width, image.Height);
         }
 
-        using var content = new MemoryStream(bytes, writable: false);
-        var stored = part.StoredUnder + image.File;
-        await store.WriteAsync($"{datasetKey}/{stored}", content, cancellationToken);
         return image with { File = stored, Width = size.Width, Height = size.Height };
     }
 }
