@@ -45,6 +45,15 @@ public sealed class OutboxDelivery(OutboxSignal signal, IBus bus, IOptions<Outbo
         return [.. ids];
     }
 
+    /// <summary>Gives back ids <see cref="TakeSent"/> handed out whose rows could not be deleted, for the next try.</summary>
+    public void Unsent(IEnumerable<Guid> ids)
+    {
+        foreach (var id in ids)
+        {
+            sent.Enqueue(id);
+        }
+    }
+
     /// <summary>A command to <paramref name="destination"/>, or a publication when it is empty.</summary>
     internal async Task SendAsync(string destination, Guid messageId, object message, Type type, CancellationToken cancellationToken)
     {

@@ -63,13 +63,24 @@ public sealed class OutboxRelay(
         }
     }
 
-    /// <summary>Deletes the rows sent from memory after their commit; should that fail, they go again once their claim runs out.</summary>
+    /// <summary>Deletes the rows sent from memory after their commit; while PostgreSQL is away they wait for the next try.</summary>
     private async Task ForgetSentAsync(CancellationToken cancellationToken)
     {
         var sent = delivery.TakeSent();
-        if (sent.Length > 0)
+        if (sent.Length == 0)
+        {
+            return;
+        }
+
+        try
         {
             await store.DeleteAsync(sent, cancellationToken);
+        }
+        catch
+        {
+            // Not forgotten: left undeleted past their claim, they would be sent a second time.
+            delivery.Unsent(sent);
+            throw;
         }
     }
 

@@ -15,21 +15,25 @@ public static class ImageDecoder
 
     /// <summary>Decodes <paramref name="path"/>, stretches it to size x size, and returns CHW bytes (3*size*size).</summary>
     /// <exception cref="InvalidDataException">the image is refused by <see cref="BoundedImageDecoder.Limits"/> or does not decode.</exception>
-    public static byte[] LoadResizedChw(string path, int size, out int originalWidth, out int originalHeight)
+    public static byte[] LoadResizedChw(string path, int size, out int originalWidth, out int originalHeight) =>
+        LoadResizedChw(path, size, new byte[3 * size * size], out originalWidth, out originalHeight);
+
+    /// <summary>As above, into <paramref name="chw"/> (3*size*size bytes, reused by a caller that decodes many).</summary>
+    public static byte[] LoadResizedChw(string path, int size, byte[] chw, out int originalWidth, out int originalHeight)
     {
+        ArgumentOutOfRangeException.ThrowIfNotEqual(chw.Length, 3 * size * size);
         using var image = BoundedImageDecoder.Decode(path);
         originalWidth = image.Width;
         originalHeight = image.Height;
-        if (image.Width == size && image.Height == size) return ToChw(image, size);
+        if (image.Width == size && image.Height == size) return ToChw(image, size, chw);
         using var resized = image.Resize(new SKImageInfo(size, size, SKColorType.Rgba8888, SKAlphaType.Unpremul), Sampling)
             ?? throw new InvalidDataException($"{path} could not be resized to {size}x{size}");
-        return ToChw(resized, size);
+        return ToChw(resized, size, chw);
     }
 
-    private static byte[] ToChw(SKBitmap image, int size)
+    private static byte[] ToChw(SKBitmap image, int size, byte[] chw)
     {
         var plane = size * size;
-        var chw = new byte[3 * plane];
         var rgba = image.GetPixelSpan();
         var stride = image.RowBytes;
         for (var y = 0; y < size; y++)

@@ -21,6 +21,10 @@ public sealed class DecodedImages
     private readonly LinkedList<(int Index, byte[] Pixels)> recent = new();
     private readonly ConcurrentDictionary<int, Lazy<Task<byte[]>>> decoding = new();
     private readonly SemaphoreSlim decoders = new(Math.Max(1, Environment.ProcessorCount));
+
+    // Dropped images' buffers, decoded into again: every image has the same size, and a fresh large array per decode
+    // would leave the collector's large-object heap growing with garbage at every step.
+    private readonly ConcurrentBag<byte[]> spare = [];
     private readonly Lock gate = new();
     private long held;
 
@@ -84,7 +88,8 @@ public sealed class DecodedImages
         await decoders.WaitAsync();
         try
         {
-            return ImageDecoder.LoadResizedChw(images[index].Path, resolution, out _, out _);
+            var into = spare.TryTake(out var buffer) ? buffer : new byte[3 * resolution * resolution];
+            return ImageDecoder.LoadResizedChw(images[index].Path, resolution, into, out _, out _);
         }
         finally
         {
@@ -109,6 +114,8 @@ public sealed class DecodedImages
                 recent.RemoveLast();
                 cached.Remove(oldest.Value.Index);
                 held -= oldest.Value.Pixels.Length;
+                // The step that asked for it has copied it already: only a decode writes into it next.
+                spare.Add(oldest.Value.Pixels);
             }
         }
     }
