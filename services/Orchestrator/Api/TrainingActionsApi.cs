@@ -51,7 +51,33 @@ public static class TrainingActionsApi
         return Results.Accepted($"/trainings/{command.TrainingId}", new { trainingId = command.TrainingId });
     }
 
-    private static async Task<IResult> Stop(Guid id, IQuerySession session, ISendEndpointProvider send, CancellationToken cancellationToken)
+    private static Task<IResult> Stop(Guid id, IQuerySession session, ISendEndpointProvider send, CancellationToken cancellationToken) =>
+        ActAsync(id, session, send, cancellationToken,
+            training => training.CurrentState == TrainingStates.TrainingRunning
+                ? null
+                : $"Training {id} is {training.CurrentState}: only a training in TrainingRunning can be stopped (cancel discards one in any state).",
+            new StopTraining { TrainingId = id, Reason = "stopped over the status API" });
+
+    private static Task<IResult> Cancel(Guid id, IQuerySession session, ISendEndpointProvider send, CancellationToken cancellationToken) =>
+        ActAsync(id, session, send, cancellationToken,
+            training => training.CurrentState is TrainingStates.Completed or TrainingStates.Cancelled
+                ? $"Training {id} is {training.CurrentState}: there is nothing left to cancel."
+                : null,
+            new CancelTraining { TrainingId = id, Reason = "cancelled over the status API" });
+
+    private static Task<IResult> Retry(Guid id, IQuerySession session, ISendEndpointProvider send, CancellationToken cancellationToken) =>
+        ActAsync(id, session, send, cancellationToken,
+            training => training.CurrentState != TrainingStates.Failed
+                ? $"Training {id} is {training.CurrentState}: only a Failed training is retried."
+                : training.FailedStage == TrainingStates.Initialized
+                    ? $"Training {id} failed at Initialized ({training.Errors.GetValueOrDefault(TrainingStates.Initialized)}): begin a corrected one instead."
+                    : null,
+            new RetryTraining { TrainingId = id });
+
+    /// <summary>404 for an unknown training, 409 with the refusal when its state does not take the action, else 202 once the broker has it.</summary>
+    private static async Task<IResult> ActAsync<T>(
+        Guid id, IQuerySession session, ISendEndpointProvider send, CancellationToken cancellationToken, Func<TrainingState, string?> refusal, T message)
+        where T : class
     {
         var training = await session.LoadAsync<TrainingState>(id, cancellationToken);
         if (training is null)
@@ -59,51 +85,12 @@ public static class TrainingActionsApi
             return StatusApi.UnknownTraining(id);
         }
 
-        if (training.CurrentState != TrainingStates.TrainingRunning)
+        if (refusal(training) is { } conflict)
         {
-            return Conflict($"Training {id} is {training.CurrentState}: only a training in TrainingRunning can be stopped (cancel discards one in any state).");
+            return Conflict(conflict);
         }
 
-        await SendAsync(send, new StopTraining { TrainingId = id, Reason = "stopped over the status API" }, cancellationToken);
-        return Results.Accepted($"/trainings/{id}", new { trainingId = id });
-    }
-
-    private static async Task<IResult> Cancel(Guid id, IQuerySession session, ISendEndpointProvider send, CancellationToken cancellationToken)
-    {
-        var training = await session.LoadAsync<TrainingState>(id, cancellationToken);
-        if (training is null)
-        {
-            return StatusApi.UnknownTraining(id);
-        }
-
-        if (training.CurrentState is TrainingStates.Completed or TrainingStates.Cancelled)
-        {
-            return Conflict($"Training {id} is {training.CurrentState}: there is nothing left to cancel.");
-        }
-
-        await SendAsync(send, new CancelTraining { TrainingId = id, Reason = "cancelled over the status API" }, cancellationToken);
-        return Results.Accepted($"/trainings/{id}", new { trainingId = id });
-    }
-
-    private static async Task<IResult> Retry(Guid id, IQuerySession session, ISendEndpointProvider send, CancellationToken cancellationToken)
-    {
-        var training = await session.LoadAsync<TrainingState>(id, cancellationToken);
-        if (training is null)
-        {
-            return StatusApi.UnknownTraining(id);
-        }
-
-        if (training.CurrentState != TrainingStates.Failed)
-        {
-            return Conflict($"Training {id} is {training.CurrentState}: only a Failed training is retried.");
-        }
-
-        if (training.FailedStage == TrainingStates.Initialized)
-        {
-            return Conflict($"Training {id} failed at Initialized ({training.Errors.GetValueOrDefault(TrainingStates.Initialized)}): begin a corrected one instead.");
-        }
-
-        await SendAsync(send, new RetryTraining { TrainingId = id }, cancellationToken);
+        await SendAsync(send, message, cancellationToken);
         return Results.Accepted($"/trainings/{id}", new { trainingId = id });
     }
 

@@ -1,27 +1,17 @@
-using Pipeline.Cli.Messaging;
-using Pipeline.Cli.StatusApi;
 using Pipeline.Contracts;
 using Spectre.Console;
-using Spectre.Console.Cli;
 
 namespace Pipeline.Cli.Commands;
 
-/// <summary>Sends CancelTraining; the training must exist (the saga discards commands for unknown ids).</summary>
-public sealed class CancelCommand(IAnsiConsole console, CliEnvironment environment) : AsyncCommand<TrainingReasonSettings>
+/// <summary>Sends CancelTraining: the training is discarded, in any state but the ends.</summary>
+public sealed class CancelCommand(IAnsiConsole console, CliEnvironment environment)
+    : TrainingActionCommand<TrainingReasonSettings, CancelTraining>(console, environment)
 {
-    public override async Task<int> ExecuteAsync(CommandContext context, TrainingReasonSettings settings, CancellationToken cancellationToken)
-    {
-        var id = settings.TrainingId;
-        using var api = new StatusApiClient(environment.ApiUrl(settings.Api), environment);
-        var training = await api.GetTrainingAsync(id, cancellationToken);
-        if (training.State is TrainingStates.Completed or TrainingStates.Cancelled)
-        {
-            throw new CliException($"training {id} is {training.State} already; there is nothing to cancel.");
-        }
+    protected override string? Refusal(TrainingDetails training) =>
+        training.State is TrainingStates.Completed or TrainingStates.Cancelled ? "there is nothing to cancel." : null;
 
-        await using var bus = await PipelineBus.ConnectAsync(environment.RabbitMq, cancellationToken);
-        await bus.SendAsync(new CancelTraining { TrainingId = id, Reason = settings.Reason ?? "cancelled with 'pipeline cancel'" }, cancellationToken);
-        console.MarkupLineInterpolated($"cancel sent for training {id} (was {training.State})");
-        return ExitCodes.Ok;
-    }
+    protected override CancelTraining Message(Guid trainingId, TrainingReasonSettings settings) =>
+        new() { TrainingId = trainingId, Reason = settings.Reason ?? "cancelled with 'pipeline cancel'" };
+
+    protected override string Confirmation(TrainingDetails training) => $"cancel sent for training {training.Id} (was {training.State})";
 }
