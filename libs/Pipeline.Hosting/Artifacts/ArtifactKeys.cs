@@ -40,4 +40,13 @@ public static class ArtifactKeys
     public static string RegisteredModel(Guid modelId) => $"models/{modelId:N}";
 
     public static string DetectionExport(Guid trainingId) => $"exports/{trainingId:N}/detections.coco.json";
+
+    /// <summary>
+    /// A project's inbox: images a detector node in the field found uncertain, one folder per image
+    /// (<c>{itemId:N}/image.&lt;ext&gt;</c> plus <c>detections.json</c>, an <c>ImageDetections</c> written last, so an item is
+    /// complete once that file exists), for a later training to include.
+    /// </summary>
+    public static string Inbox(string organization, string project) => $"inbox/{organization}/{project}";
+
+    public static string InboxItem(string organization, string project, Guid itemId) => $"{Inbox(organization, project)}/{itemId:N}";
 }
