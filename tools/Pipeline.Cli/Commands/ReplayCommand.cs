@@ -47,7 +47,19 @@ public sealed class ReplayCommand(IAnsiConsole console, CliEnvironment environme
     public override async Task<int> ExecuteAsync(CommandContext context, ReplaySettings settings, CancellationToken cancellationToken)
     {
         var request = new ReplayRequest(settings.Queue, settings.Training is null ? null : Guid.Parse(settings.Training), settings.Max, settings.DryRun);
-        var result = await new ErrorQueueReplayer(environment.RabbitMq).ReplayAsync(request, cancellationToken);
+        ReplayResult result;
+        try
+        {
+            result = await new ErrorQueueReplayer(environment.RabbitMq).ReplayAsync(request, cancellationToken);
+        }
+        catch (ReplayInterruptedException interrupted)
+        {
+            throw new CliException(
+                $"{interrupted.Message}. None was lost: each left the error queue only once the broker had confirmed its copy. " +
+                "Run the same replay again once RabbitMQ is back; a message may arrive twice, and the saga ignores the second.",
+                ExitCodes.ServerUnavailable);
+        }
+
         if (!result.ErrorQueueExists)
         {
             console.MarkupLineInterpolated($"queue {result.ErrorQueue} does not exist: nothing has failed on {settings.Queue} yet. Moved 0 messages.");

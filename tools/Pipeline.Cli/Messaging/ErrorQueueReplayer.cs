@@ -14,6 +14,13 @@ public sealed record ReplayRequest(string Queue, Guid? TrainingId = null, int? M
 /// <summary>One message taken from the error queue: moved, or (dry run) that would have moved.</summary>
 public sealed record ReplayedMessage(string? MessageId, Guid? TrainingId, string? MessageType, string? FaultMessage, int BodyLength);
 
+/// <summary>The connection to the broker was lost during a pass; nothing is lost, and a second pass moves the rest.</summary>
+public sealed class ReplayInterruptedException(ReplayRequest request, int moved, uint messagesAtStart, Exception cause)
+    : Exception($"the connection to RabbitMQ was lost after moving {moved} of {messagesAtStart} messages from {request.ErrorQueue} to {request.Queue}", cause)
+{
+    public int Moved { get; } = moved;
+}
+
 public sealed record ReplayResult(string ErrorQueue, bool ErrorQueueExists, uint MessagesAtStart, IReadOnlyList<ReplayedMessage> Selected, int Skipped, bool DryRun)
 {
     public int Moved => DryRun ? 0 : Selected.Count;
@@ -104,6 +111,11 @@ public sealed class ErrorQueueReplayer(RabbitMqSettings settings)
                 await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false, cancellationToken);
                 selected.Add(message);
             }
+        }
+        catch (Exception e) when ((e is AlreadyClosedException or OperationInterruptedException or IOException) && !connection.IsOpen)
+        {
+            // The broker went away mid-pass: whatever was not confirmed is still in the error queue (its get unacked).
+            throw new ReplayInterruptedException(request, selected.Count, count, e);
         }
         finally
         {
