@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using Npgsql;
+using Pipeline.Integration.Tests.Outages;
 using Testcontainers.PostgreSql;
 using Testcontainers.RabbitMq;
 
@@ -41,7 +42,15 @@ public sealed class InfrastructureFixture : IAsyncLifetime
     public string RabbitMqVirtualHost { get; private set; } = "/";
     public string PostgresConnectionString { get; private set; } = "";
 
+    private readonly PrivateRabbitMq? broker;
     private int schemaCount;
+
+    public InfrastructureFixture()
+    {
+    }
+
+    /// <summary>With a RabbitMQ node of one test's own instead of the shared one (its default virtual host).</summary>
+    internal InfrastructureFixture(PrivateRabbitMq? broker) => this.broker = broker;
 
     /// <summary>The settings a service reads (RabbitMq:*, ConnectionStrings:Postgres), pointing at this run's servers.</summary>
     public Dictionary<string, string?> ServiceSettings() => new()
@@ -93,6 +102,11 @@ public sealed class InfrastructureFixture : IAsyncLifetime
             RabbitMqPassword = Read("PIPELINE_RABBITMQ_PASSWORD") ?? "guest";
             PostgresConnectionString = postgres;
             managementUrl = Read("PIPELINE_RABBITMQ_MANAGEMENT_URL") is { } url ? new Uri(url) : null;
+            if (broker is not null)
+            {
+                (RabbitMqHost, RabbitMqPort, RabbitMqUsername, RabbitMqPassword) = ("127.0.0.1", (ushort)broker.Port, broker.Username, broker.Password);
+                managementUrl = null;
+            }
         }
         else if (rabbitHost is not null || postgres is not null)
         {

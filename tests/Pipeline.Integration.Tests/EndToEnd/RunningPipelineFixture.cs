@@ -9,6 +9,7 @@ using Pipeline.Contracts;
 using Pipeline.Hosting;
 using Pipeline.Hosting.Artifacts;
 using Pipeline.Hosting.Messaging;
+using Pipeline.Integration.Tests.Outages;
 
 namespace Pipeline.Integration.Tests.EndToEnd;
 
@@ -39,14 +40,16 @@ public sealed class RunningPipelineFixture : IAsyncLifetime
     {
     }
 
-    internal RunningPipelineFixture(bool realWorkers, string? postgresConnectionString = null, IReadOnlyDictionary<string, string>? extraSettings = null)
+    internal RunningPipelineFixture(
+        bool realWorkers, string? postgresConnectionString = null, IReadOnlyDictionary<string, string>? extraSettings = null, PrivateRabbitMq? broker = null)
     {
         this.realWorkers = realWorkers;
         this.postgresConnectionString = postgresConnectionString;
         this.extraSettings = extraSettings ?? new Dictionary<string, string>();
+        Infrastructure = new InfrastructureFixture(broker);
     }
 
-    public InfrastructureFixture Infrastructure { get; } = new();
+    public InfrastructureFixture Infrastructure { get; }
 
     public string ArtifactRoot { get; } = Directory.CreateTempSubdirectory("pipeline-e2e-artifacts-").FullName;
 
