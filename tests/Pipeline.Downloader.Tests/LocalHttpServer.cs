@@ -70,6 +70,10 @@ public sealed class LocalHttpServer : IDisposable
     /// <summary>Announces the whole body and sends it one byte every <paramref name="interval"/>: a server that never quite stalls.</summary>
     public LocalHttpServer Trickle(string path, byte[] body, TimeSpan interval) => Route(path, new Answer(200, body, TrickleEvery: interval));
 
+    /// <summary>Trickles the first request's body as <see cref="Trickle"/> does, and serves every later request whole.</summary>
+    public LocalHttpServer TrickleOnce(string path, byte[] body, TimeSpan interval) =>
+        Route(path, new Answer(200, body, TrickleEvery: interval), new Answer(200, body));
+
     /// <summary>Takes the request and never answers it (until the server is disposed): a server that hangs.</summary>
     public LocalHttpServer Stall(string path) => Route(path, new Answer(0, [], Stall: true));
 

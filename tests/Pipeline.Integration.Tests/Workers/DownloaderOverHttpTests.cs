@@ -25,6 +25,7 @@ public sealed class DownloaderOverHttpTests(InfrastructureFixture infrastructure
     private readonly string root = Directory.CreateTempSubdirectory("pipeline-downloader-http-").FullName;
     private readonly LocalHttpServer server = new();
     private ServiceProcess downloader = null!;
+    private Dictionary<string, string> environment = null!;
     private IHost host = null!;
 
     private WorkerEvents Events => host.Services.GetRequiredService<WorkerEvents>();
@@ -53,9 +54,14 @@ public sealed class DownloaderOverHttpTests(InfrastructureFixture infrastructure
         // here made a zip served through a redirect a retried timeout, and a second request).
         settings["Downloader:HeaderTimeout"] = "00:00:01";
         settings["Downloader:HttpTimeout"] = "00:01:00";
-        var environment = settings.Where(s => s.Value is not null).ToDictionary(s => s.Key.Replace(":", "__"), s => s.Value!);
-        downloader = ServiceProcess.Start("Downloader", "downloader", environment, Path.Combine(root, "logs"));
-        await RunningPipelineFixture.WaitUntil("the Downloader consumes its queue", async () =>
+        environment = settings.Where(s => s.Value is not null).ToDictionary(s => s.Key.Replace(":", "__"), s => s.Value!);
+        await StartDownloaderAsync("downloader");
+    }
+
+    private async Task StartDownloaderAsync(string name)
+    {
+        downloader = ServiceProcess.Start("Downloader", name, environment, Path.Combine(root, "logs"));
+        await RunningPipelineFixture.WaitUntil($"{name} consumes its queue", async () =>
             downloader.HasExited || (await infrastructure.QueueCountsAsync(StageQueues.DownloadTrainingData))?.Consumers == 1, Timeout);
         Assert.False(downloader.HasExited, downloader.Output);
     }
@@ -83,6 +89,29 @@ public sealed class DownloaderOverHttpTests(InfrastructureFixture infrastructure
         var downloaded = Assert.IsType<TrainingDataDownloaded>(outcome);
         Assert.Equal(6, downloaded.TrainImageCount + downloaded.TestImageCount);
         Assert.Equal(4, server.RequestCount("busy.zip"));
+    }
+
+    [Fact]
+    public async Task A_Downloader_killed_mid_download_leaves_the_command_to_the_next_one_which_downloads_it_whole()
+    {
+        // The first request's body comes a byte at a time: the Downloader is killed while it reads it.
+        server.TrickleOnce("killed.zip", DatasetZip(), TimeSpan.FromMilliseconds(20));
+        var trainingId = await SendAsync(server.Url("killed.zip"));
+        await RunningPipelineFixture.WaitUntil("the Downloader is reading the body",
+            () => Task.FromResult(server.RequestCount("killed.zip") == 1), Timeout);
+
+        downloader.Kill();
+        await RunningPipelineFixture.WaitUntil("the broker sees the killed Downloader go",
+            async () => (await infrastructure.QueueCountsAsync(StageQueues.DownloadTrainingData))?.Consumers == 0, Timeout);
+        await downloader.DisposeAsync();
+        await StartDownloaderAsync("downloader-after-kill");
+
+        var downloaded = await WaitForAsync<TrainingDataDownloaded>(d => d.TrainingId == trainingId);
+        Assert.Equal(6, downloaded.TrainImageCount + downloaded.TestImageCount);
+        Assert.Equal(1, downloaded.Attempt);
+        Assert.Equal(2, server.RequestCount("killed.zip"));
+        Assert.Single(Events.Of<TrainingDataDownloaded>(d => d.TrainingId == trainingId));
+        Assert.Empty(Events.Of<Fault<DownloadTrainingData>>(f => f.Message.TrainingId == trainingId));
     }
 
     [Fact]
