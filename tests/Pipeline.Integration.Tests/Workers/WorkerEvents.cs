@@ -42,7 +42,9 @@ public sealed class WorkerEventRecorder(WorkerEvents events) :
     IConsumer<Fault<DetectImages>>,
     IConsumer<StageStarted>,
     IConsumer<TrainingDataDownloaded>,
-    IConsumer<Fault<DownloadTrainingData>>
+    IConsumer<Fault<DownloadTrainingData>>,
+    IConsumer<DetectionsUploaded>,
+    IConsumer<Fault<UploadDetections>>
 {
     public Task Consume(ConsumeContext<TrainingProgressed> context) => Record(context.Message);
     public Task Consume(ConsumeContext<TrainingMetricsImproved> context) => Record(context.Message);
@@ -53,6 +55,8 @@ public sealed class WorkerEventRecorder(WorkerEvents events) :
     public Task Consume(ConsumeContext<StageStarted> context) => Record(context.Message);
     public Task Consume(ConsumeContext<TrainingDataDownloaded> context) => Record(context.Message);
     public Task Consume(ConsumeContext<Fault<DownloadTrainingData>> context) => Record(context.Message);
+    public Task Consume(ConsumeContext<DetectionsUploaded> context) => Record(context.Message);
+    public Task Consume(ConsumeContext<Fault<UploadDetections>> context) => Record(context.Message);
 
     private Task Record(object message)
     {
