@@ -121,7 +121,10 @@ public sealed record Figures(IReadOnlyList<double> Latencies, int Batch, double 
     public double ImagesPerSecond => RequestsPerSecond * Batch;
 
     public string Line(string name) =>
-        $"{name,-26} {RequestsPerSecond,8:F1} {ImagesPerSecond,9:F1} {Percentile(Latencies, 0.5),8:F1} {Percentile(Latencies, 0.95),8:F1} {Failed,7}";
+        $"{name,-34} {RequestsPerSecond,8:F1} {ImagesPerSecond,9:F1} {Percentile(Latencies, 0.5),8:F1} {Percentile(Latencies, 0.95),8:F1} {Failed,7}";
+
+    /// <summary>The run with the median images/s (its latencies with it, so the line is one run's).</summary>
+    public static Figures Median(IReadOnlyList<Figures> runs) => runs.OrderBy(run => run.ImagesPerSecond).ElementAt(runs.Count / 2);
 
     public static double Percentile(IReadOnlyList<double> values, double p)
     {

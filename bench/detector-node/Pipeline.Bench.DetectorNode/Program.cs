@@ -33,18 +33,36 @@ await using var node = await NodeHost.StartAsync(models.StoreRoot, statusApi.Add
 await node.WaitUntilServingAsync(1);
 var load = new LoadRun(node, images, options);
 
+// In turns, so that whatever else the machine runs weighs on both sides alike: in-process then HTTP, then HTTP first.
+var runs = new Dictionary<string, List<Figures>>();
 Console.WriteLine();
-Console.WriteLine($"{"",-26} {"req/s",8} {"images/s",9} {"p50 ms",8} {"p95 ms",8} {"failed",7}");
-var singleBase = await load.InProcessAsync(batch: 1);
-var single = await load.HttpAsync(batch: 1);
-var batchBase = await load.InProcessAsync(batch: 16);
-var batch = await load.HttpAsync(batch: 16);
-Console.WriteLine(singleBase.Line("in-process, 1 image"));
-Console.WriteLine(single.Line($"HTTP, 1 image, {options.Clients} clients"));
-Console.WriteLine(batchBase.Line("in-process, 16 images"));
-Console.WriteLine(batch.Line($"HTTP, 16 images, {options.Clients} clients"));
-Console.WriteLine($"ratios: HTTP/in-process images/s: single {single.ImagesPerSecond / singleBase.ImagesPerSecond:F2}, batch {batch.ImagesPerSecond / batchBase.ImagesPerSecond:F2}; " +
-                  $"batch/single images/s over HTTP {batch.ImagesPerSecond / single.ImagesPerSecond:F2}");
+Console.WriteLine($"{"",-34} {"req/s",8} {"images/s",9} {"p50 ms",8} {"p95 ms",8} {"failed",7}");
+for (var round = 1; round <= options.Rounds; round++)
+{
+    foreach (var batchSize in new[] { 1, 16 })
+    {
+        var modes = round % 2 == 1 ? new[] { "in-process", "HTTP" } : ["HTTP", "in-process"];
+        foreach (var mode in modes)
+        {
+            var figures = mode == "HTTP" ? await load.HttpAsync(batchSize) : await load.InProcessAsync(batchSize);
+            var name = $"{mode}, {batchSize} image{(batchSize == 1 ? "" : "s")}";
+            (runs.TryGetValue(name, out var list) ? list : runs[name] = []).Add(figures);
+            Console.WriteLine(figures.Line($"round {round}: {name}"));
+        }
+    }
+}
+
+Console.WriteLine();
+Console.WriteLine($"medians of {options.Rounds} rounds, {options.Clients} concurrent clients, {options.Seconds} s each:");
+foreach (var (name, list) in runs)
+{
+    Console.WriteLine(Figures.Median(list).Line(name));
+}
+
+double Images(string name) => Figures.Median(runs[name]).ImagesPerSecond;
+Console.WriteLine($"ratios: HTTP / in-process images/s: single {Images("HTTP, 1 image") / Images("in-process, 1 image"):F2}, " +
+                  $"batch of 16 {Images("HTTP, 16 images") / Images("in-process, 16 images"):F2}; " +
+                  $"batch of 16 / single images/s over HTTP {Images("HTTP, 16 images") / Images("HTTP, 1 image"):F2}");
 
 Console.WriteLine();
 var swap = await load.SwapAsync(() => node.PublishAsync(ShapesModels.Promotion(second)), first, second);
