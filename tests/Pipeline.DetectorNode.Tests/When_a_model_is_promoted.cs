@@ -111,4 +111,47 @@ public sealed class When_a_model_is_promoted(NodeFixture fixture)
         await node.WaitUntilServingAsync(2);
         Assert.Null(node.Models.Current!.PinnedVersion);
     }
+
+    [Fact]
+    public async Task A_promoted_model_whose_weights_fail_their_sha256_leaves_the_node_on_the_model_it_serves()
+    {
+        var (organization, project) = NodeFixture.NewProject();
+        var versions = fixture.Register(organization, project, 2, lastIsCurrent: false);
+        fixture.StatusApi.Add(versions[0], makeCurrent: true);
+        await using var node = await fixture.StartNodeAsync(organization, project);
+        await node.WaitUntilServingAsync(1);
+        var consumed = PromotionsConsumed.On(node);
+        var weights = fixture.Models.Store.GetLocalPath($"{versions[1].ModelKey}/{Pipeline.Vision.Models.DetectorModel.WeightsFile}");
+        var bytes = File.ReadAllBytes(weights);
+        bytes[^1] ^= 0xFF;
+        File.WriteAllBytes(weights, bytes);
+
+        var promoted = ShapesModels.Promotion(versions[1]);
+        await node.PublishAsync(promoted);
+        await consumed.WaitForAsync(promoted);
+
+        Assert.Equal((versions[0].Id, 1), (node.Models.Current!.ModelId, node.Models.Current.Version));
+        using var response = await node.Client.PostAsync("/detect", NodeHost.Form(fixture.Models.TestImages[0]));
+        Assert.Equal(1, (await NodeHost.ReadAsync<NodeDetections>(response)).ModelVersion);
+    }
+
+    [Fact]
+    public async Task A_status_API_that_does_not_answer_at_start_leaves_the_node_live_and_a_promotion_still_brings_the_model()
+    {
+        var (organization, project) = NodeFixture.NewProject();
+        var first = fixture.Register(organization, project, 1, lastIsCurrent: false).Single();
+        // A loopback port nobody listens on: connections are refused, as from a status API that is down.
+        using var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        var closed = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        await using var node = await NodeHost.StartAsync(fixture.Models.StoreRoot, new Uri($"http://127.0.0.1:{closed}/"), organization, project);
+
+        using var live = await node.Client.GetAsync("/health/live");
+        using var detect = await node.Client.PostAsync("/detect", NodeHost.Form(fixture.Models.TestImages[0]));
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.ServiceUnavailable), (live.StatusCode, detect.StatusCode));
+
+        await node.PublishAsync(ShapesModels.Promotion(first));
+        await node.WaitUntilServingAsync(1);
+    }
 }
