@@ -37,12 +37,14 @@ public sealed class ModelFollower(
                 logger.LogWarning("The status API at {StatusApi} does not answer ({Reason}); asking again in {RetryInterval}",
                     Settings.StatusApi, e.Message, Settings.RetryInterval);
             }
-            catch (Exception e) when (e is InvalidDataException or IOException or System.Text.Json.JsonException && !stoppingToken.IsCancellationRequested)
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
-                logger.LogError(e, "The model of {Organization}/{Project} does not load; asking again in {RetryInterval}",
+                // An answer that does not read, or a model that does not load: a node that gives up serves nothing, so it asks again.
+                logger.LogError(e, "The model of {Organization}/{Project} could not be loaded; asking again in {RetryInterval}",
                     Settings.Organization, Settings.Project, Settings.RetryInterval);
             }
 
+            // Stopping ends the wait without an exception: the loop's condition ends the service.
             await Task.Delay(Settings.RetryInterval, stoppingToken).ContinueWith(_ => { }, CancellationToken.None);
         }
     }
