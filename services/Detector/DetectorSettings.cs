@@ -1,5 +1,3 @@
-using Pipeline.Vision.Models;
-
 namespace Pipeline.Detector;
 
 public sealed class DetectorSettings
@@ -23,6 +21,4 @@ public sealed class DetectorSettings
 
     /// <summary>Models kept loaded, by model id: a training's batches all use one model, so a few suffice.</summary>
     public int CachedModels { get; set; } = 2;
-
-    public DetectionOptions Detection => new(MinConfidence, NmsIou, InferenceBatchSize);
 }

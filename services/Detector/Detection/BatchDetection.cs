@@ -4,6 +4,7 @@ using Pipeline.Contracts;
 using Pipeline.Datasets;
 using Pipeline.Hosting.Artifacts;
 using Pipeline.Hosting.Messaging;
+using Pipeline.Vision.Models;
 
 namespace Pipeline.Detector.Detection;
 
@@ -19,7 +20,7 @@ public sealed class BatchDetection(IArtifactStore store, ModelCache models, IOpt
     {
         var images = await ReadImagesAsync(command, cancellationToken);
         var loaded = await models.GetAsync(command.ModelId, command.ModelKey, cancellationToken);
-        var detections = loaded.Detect(images, settings.Detection);
+        var detections = loaded.Detect(images, new DetectionOptions(settings.MinConfidence, settings.NmsIou, settings.InferenceBatchSize));
         var key = ArtifactKeys.DetectionBatch(command.TrainingId, command.Attempt, command.BatchIndex);
         await store.WriteJsonAsync(key, detections, cancellationToken);
         var count = detections.Sum(d => d.Boxes.Count + d.Points.Count + d.Classifications.Count);
