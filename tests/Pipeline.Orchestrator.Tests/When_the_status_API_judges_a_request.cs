@@ -1,7 +1,8 @@
 using System.Net;
 using Microsoft.AspNetCore.Http;
+using Pipeline.Hosting.Web;
 using Pipeline.Orchestrator.Api;
-using static Pipeline.Orchestrator.Api.ActionToken;
+using static Pipeline.Hosting.Web.ApiAccess;
 
 namespace Pipeline.Orchestrator.Tests;
 
@@ -60,5 +61,5 @@ public sealed class When_the_status_API_judges_a_request
     }
 
     private static int? StatusOf(HttpContext context, string? token, Access access) =>
-        Judge(context, new StatusApiSettings { Token = token }, access) is IStatusCodeHttpResult result ? result.StatusCode : null;
+        Judge(context, new ApiToken(token, StatusApiToken.Setting), access) is IStatusCodeHttpResult result ? result.StatusCode : null;
 }

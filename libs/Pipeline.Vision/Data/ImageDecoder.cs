@@ -31,6 +31,21 @@ public static class ImageDecoder
         return ToChw(resized, size, chw);
     }
 
+    /// <summary>
+    /// The same for an encoded image held in memory (a detector node's request body); <paramref name="id"/> names it in
+    /// a refusal.
+    /// </summary>
+    /// <exception cref="InvalidDataException">the image is refused by <see cref="BoundedImageDecoder.Limits"/> or does not decode.</exception>
+    public static ResizedImage LoadResized(string id, byte[] encoded, int size)
+    {
+        using var image = BoundedImageDecoder.Decode(encoded);
+        var chw = new byte[3 * size * size];
+        if (image.Width == size && image.Height == size) return new ResizedImage(id, ToChw(image, size, chw), image.Width, image.Height);
+        using var resized = image.Resize(new SKImageInfo(size, size, SKColorType.Rgba8888, SKAlphaType.Unpremul), Sampling)
+            ?? throw new InvalidDataException($"could not be resized to {size}x{size}");
+        return new ResizedImage(id, ToChw(resized, size, chw), image.Width, image.Height);
+    }
+
     private static byte[] ToChw(SKBitmap image, int size, byte[] chw)
     {
         var plane = size * size;

@@ -76,6 +76,15 @@ public sealed class DetectorModel : IDisposable
             return (images[i].Id, chw, w, h);
         });
 
+    /// <summary>Detects on images already decoded at this model's <see cref="Resolution"/>, <paramref name="batchSize"/> per forward pass.</summary>
+    public IReadOnlyList<DetectedImage> Detect(IReadOnlyList<ResizedImage> images, float minConfidence = 0.3f, int batchSize = 16)
+    {
+        var plane = 3 * Resolution * Resolution;
+        if (images.FirstOrDefault(image => image.Chw.Length != plane) is { } wrong)
+            throw new ArgumentException($"Image '{wrong.Id}' holds {wrong.Chw.Length} bytes, not 3x{Resolution}x{Resolution}", nameof(images));
+        return DetectBatches(images.Count, batchSize, minConfidence, i => (images[i].Id, images[i].Chw, images[i].Width, images[i].Height));
+    }
+
     private List<DetectedImage> DetectBatches(int count, int batchSize, float minConfidence, Func<int, (string Id, byte[] Chw, int Width, int Height)> load)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);

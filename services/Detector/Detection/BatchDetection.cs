@@ -4,7 +4,7 @@ using Pipeline.Contracts;
 using Pipeline.Datasets;
 using Pipeline.Hosting.Artifacts;
 using Pipeline.Hosting.Messaging;
-using Pipeline.Vision;
+using Pipeline.Vision.Models;
 
 namespace Pipeline.Detector.Detection;
 
@@ -20,14 +20,7 @@ public sealed class BatchDetection(IArtifactStore store, ModelCache models, IOpt
     {
         var images = await ReadImagesAsync(command, cancellationToken);
         var loaded = await models.GetAsync(command.ModelId, command.ModelKey, cancellationToken);
-        IReadOnlyList<DetectedImage> found;
-        lock (loaded.Gate)
-        {
-            found = loaded.Model.Detect(images, settings.MinConfidence, Math.Max(1, settings.InferenceBatchSize));
-        }
-
-        // The model's decoder suppresses overlaps at its own default; this applies the configured threshold.
-        var detections = found.Select(image => (image with { Detections = BoxOps.Nms(image.Detections, settings.NmsIou) }).ToContracts(command.ModelId)).ToList();
+        var detections = loaded.Detect(images, new DetectionOptions(settings.MinConfidence, settings.NmsIou, settings.InferenceBatchSize));
         var key = ArtifactKeys.DetectionBatch(command.TrainingId, command.Attempt, command.BatchIndex);
         await store.WriteJsonAsync(key, detections, cancellationToken);
         var count = detections.Sum(d => d.Boxes.Count + d.Points.Count + d.Classifications.Count);

@@ -1,0 +1,114 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using Pipeline.Contracts;
+using Pipeline.DetectorNode.Models;
+using Pipeline.Hosting.Web;
+
+namespace Pipeline.DetectorNode.Api;
+
+/// <summary>The node's HTTP API: detections for one image or a batch, the model it serves, and its health.</summary>
+public static class DetectionApi
+{
+    public const string ImageField = "image";
+
+    public static WebApplication MapDetectionApi(this WebApplication app)
+    {
+        app.MapPost("/detect", DetectOne).RequireActionToken();
+        app.MapPost("/detect/batch", DetectBatch).RequireActionToken();
+        app.MapGet("/model", (ServedModels models) => models.Current is { } model ? Results.Ok(model) : NoModel());
+        // Live: the process answers. Ready: a model is loaded, so /detect answers with detections.
+        app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Name == ModelLoadedCheck.Name });
+        return app;
+    }
+
+    private static async Task<IResult> DetectOne(HttpRequest request, FieldDetection detection, CancellationToken cancellationToken)
+    {
+        var images = await ReadImagesAsync(request, cancellationToken);
+        if (images.Count != 1)
+        {
+            return BadRequest("Send one image", $"POST /detect takes one image (multipart field '{ImageField}', or the body with an image/* content type), " +
+                $"not {images.Count}; POST /detect/batch takes several.");
+        }
+
+        return await DetectAsync(images, detection, found => new NodeDetections
+        {
+            ModelId = found.Model.ModelId, ModelVersion = found.Model.Version, Detections = found.Images[0],
+        }, cancellationToken);
+    }
+
+    private static async Task<IResult> DetectBatch(HttpRequest request, FieldDetection detection, IOptions<DetectorNodeSettings> options, CancellationToken cancellationToken)
+    {
+        var images = await ReadImagesAsync(request, cancellationToken);
+        var max = Math.Max(1, options.Value.MaxBatchImages);
+        if (images.Count == 0 || images.Count > max)
+        {
+            return BadRequest("Send 1 to " + max + " images",
+                $"POST /detect/batch takes 1 to {max} images (DetectorNode:MaxBatchImages) as multipart fields '{ImageField}', not {images.Count}.");
+        }
+
+        return await DetectAsync(images, detection, found => new NodeDetectionBatch
+        {
+            ModelId = found.Model.ModelId, ModelVersion = found.Model.Version, Images = found.Images,
+        }, cancellationToken);
+    }
+
+    private static async Task<IResult> DetectAsync<T>(
+        IReadOnlyList<UploadedImage> images, FieldDetection detection, Func<(NodeModel Model, IReadOnlyList<ImageDetections> Images), T> answer,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await detection.DetectAsync(images, cancellationToken) is { } found ? Results.Ok(answer(found)) : NoModel();
+        }
+        catch (ImageRefusedException e)
+        {
+            return BadRequest("Not an image this node reads", e.Message);
+        }
+    }
+
+    /// <summary>The multipart fields named <see cref="ImageField"/>, or the whole body when it says it is an image.</summary>
+    private static async Task<IReadOnlyList<UploadedImage>> ReadImagesAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (request.HasFormContentType)
+        {
+            var form = await request.ReadFormAsync(cancellationToken);
+            var images = new List<UploadedImage>();
+            foreach (var (file, index) in form.Files.GetFiles(ImageField).Select((file, index) => (file, index)))
+            {
+                using var buffer = new MemoryStream((int)file.Length);
+                await file.CopyToAsync(buffer, cancellationToken);
+                images.Add(new UploadedImage(string.IsNullOrWhiteSpace(file.FileName) ? $"{ImageField}-{index}" : file.FileName, buffer.ToArray()));
+            }
+
+            return images;
+        }
+
+        if (request.ContentType?.StartsWith("image/", StringComparison.OrdinalIgnoreCase) == true)
+        {
+            using var buffer = new MemoryStream();
+            await request.Body.CopyToAsync(buffer, cancellationToken);
+            return [new UploadedImage(ImageField, buffer.ToArray())];
+        }
+
+        return [];
+    }
+
+    private static IResult BadRequest(string title, string detail) =>
+        Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: title, detail: detail);
+
+    private static IResult NoModel() =>
+        Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "No model yet",
+            detail: "This node has no model loaded yet: its project has no current model, or the status API has not answered. It loads one as soon as there is one.");
+}
+
+/// <summary>Ready once a model is loaded: before that every /detect is a 503.</summary>
+public sealed class ModelLoadedCheck(ServedModels models) : IHealthCheck
+{
+    public const string Name = "model";
+
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(models.Current is { } model
+            ? HealthCheckResult.Healthy($"serving {model.Organization}/{model.Project} version {model.Version}")
+            : HealthCheckResult.Unhealthy("no model loaded yet"));
+}

@@ -1,0 +1,12 @@
+using Pipeline.Contracts;
+
+namespace Pipeline.DetectorNode.Models;
+
+/// <summary>A registered model the node may serve: from the status API at start, or from a <see cref="ModelPromoted"/>.</summary>
+public sealed record ModelOffer(Guid Id, string Organization, string Project, int Version, string ModelKey)
+{
+    public static ModelOffer From(ModelVersion model) => new(model.Id, model.Organization, model.Project, model.Version, model.ModelKey);
+
+    public static ModelOffer From(ModelPromoted promoted) =>
+        new(promoted.ModelId, promoted.Organization, promoted.Project, promoted.Version, promoted.ModelKey);
+}

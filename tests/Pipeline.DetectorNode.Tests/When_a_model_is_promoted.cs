@@ -1,0 +1,157 @@
+using System.Collections.Concurrent;
+using System.Net;
+
+namespace Pipeline.DetectorNode.Tests;
+
+[Collection(NodeCollection.Name)]
+public sealed class When_a_model_is_promoted(NodeFixture fixture)
+{
+    [Fact]
+    public async Task A_swap_under_concurrent_requests_fails_none_and_every_answer_names_the_version_it_used()
+    {
+        var (organization, project) = NodeFixture.NewProject();
+        var versions = fixture.Register(organization, project, 2, lastIsCurrent: false);
+        fixture.StatusApi.Add(versions[0], makeCurrent: true);
+        await using var node = await fixture.StartNodeAsync(organization, project);
+        await node.WaitUntilServingAsync(1);
+        var answers = new ConcurrentBag<(HttpStatusCode Status, Guid ModelId, int Version)>();
+        using var stop = new CancellationTokenSource();
+
+        // Four clients send without pause until each has seen the new version answer at least twice.
+        var clients = Enumerable.Range(0, 4).Select(client => Task.Run(async () =>
+        {
+            var seenNew = 0;
+            for (var i = 0; seenNew < 2 && !stop.IsCancellationRequested; i++)
+            {
+                using var response = await node.Client.PostAsync("/detect", NodeHost.Form(fixture.Models.TestImages[(client + i) % fixture.Models.TestImages.Count]));
+                var answer = response.IsSuccessStatusCode ? await NodeHost.ReadAsync<NodeDetections>(response) : null;
+                answers.Add((response.StatusCode, answer?.ModelId ?? Guid.Empty, answer?.ModelVersion ?? 0));
+                seenNew += answer?.ModelVersion == 2 ? 1 : 0;
+            }
+        })).ToList();
+        await Eventually.TrueAsync(() => answers.Count >= 8, TimeSpan.FromSeconds(60), () => $"{answers.Count} answers before the promotion");
+
+        await node.PublishAsync(ShapesModels.Promotion(versions[1]));
+        stop.CancelAfter(TimeSpan.FromMinutes(2));
+        await Task.WhenAll(clients);
+
+        Assert.All(answers, answer => Assert.Equal(HttpStatusCode.OK, answer.Status));
+        Assert.All(answers, answer => Assert.Equal(versions[answer.Version - 1].Id, answer.ModelId));
+        Assert.Contains(answers, answer => answer.Version == 1);
+        Assert.True(answers.Count(answer => answer.Version == 2) >= 8, "each client saw version 2 twice");
+        Assert.Equal(2, node.Models.Current?.Version);
+    }
+
+    [Fact]
+    public async Task Every_node_of_the_project_gets_the_promotion_on_a_queue_of_its_own()
+    {
+        var (organization, project) = NodeFixture.NewProject();
+        var versions = fixture.Register(organization, project, 2, lastIsCurrent: false);
+        fixture.StatusApi.Add(versions[0], makeCurrent: true);
+        await using var first = await fixture.StartNodeAsync(organization, project);
+        await using var second = await fixture.StartNodeAsync(organization, project, new Dictionary<string, string?> { ["DetectorNode:NodeName"] = $"test-{Guid.NewGuid():N}" });
+        await first.WaitUntilServingAsync(1);
+        await second.WaitUntilServingAsync(1);
+
+        await first.PublishAsync(ShapesModels.Promotion(versions[1]));
+
+        await first.WaitUntilServingAsync(2);
+        await second.WaitUntilServingAsync(2);
+    }
+
+    [Fact]
+    public async Task A_promotion_of_another_project_or_of_an_older_version_changes_nothing()
+    {
+        var (organization, project) = NodeFixture.NewProject();
+        var versions = fixture.Register(organization, project, 3, lastIsCurrent: false);
+        fixture.StatusApi.Add(versions[1], makeCurrent: true);
+        var (_, otherProject) = NodeFixture.NewProject();
+        var other = fixture.Register(organization, otherProject, 3).Last();
+        await using var node = await fixture.StartNodeAsync(organization, project);
+        await node.WaitUntilServingAsync(2);
+        var consumed = PromotionsConsumed.On(node);
+
+        var older = ShapesModels.Promotion(versions[0]);
+        var elsewhere = ShapesModels.Promotion(other);
+        await node.PublishAsync(older);
+        await node.PublishAsync(elsewhere);
+        await consumed.WaitForAsync(older);
+        await consumed.WaitForAsync(elsewhere);
+
+        Assert.Equal((versions[1].Id, 2), (node.Models.Current!.ModelId, node.Models.Current.Version));
+    }
+
+    [Fact]
+    public async Task A_pinned_node_loads_its_version_and_stays_on_it_through_promotions()
+    {
+        var (organization, project) = NodeFixture.NewProject();
+        var versions = fixture.Register(organization, project, 3);
+        await using var node = await fixture.StartNodeAsync(organization, project, new Dictionary<string, string?> { ["DetectorNode:ModelVersion"] = "2" });
+        await node.WaitUntilServingAsync(2);
+        var consumed = PromotionsConsumed.On(node);
+
+        var promoted = ShapesModels.Promotion(versions[2]);
+        await node.PublishAsync(promoted);
+        await consumed.WaitForAsync(promoted);
+
+        var loaded = await NodeHost.ReadAsync<NodeModel>(await node.Client.GetAsync("/model"));
+        Assert.Equal((versions[1].Id, 2, (int?)2), (loaded.ModelId, loaded.Version, loaded.PinnedVersion));
+        using var response = await node.Client.PostAsync("/detect", NodeHost.Form(fixture.Models.TestImages[0]));
+        Assert.Equal(2, (await NodeHost.ReadAsync<NodeDetections>(response)).ModelVersion);
+    }
+
+    [Fact]
+    public async Task An_empty_ModelVersion_setting_as_docker_compose_passes_it_follows_the_current_model()
+    {
+        var (organization, project) = NodeFixture.NewProject();
+        fixture.Register(organization, project, 2);
+
+        await using var node = await fixture.StartNodeAsync(organization, project, new Dictionary<string, string?> { ["DetectorNode:ModelVersion"] = "" });
+
+        await node.WaitUntilServingAsync(2);
+        Assert.Null(node.Models.Current!.PinnedVersion);
+    }
+
+    [Fact]
+    public async Task A_promoted_model_whose_weights_fail_their_sha256_leaves_the_node_on_the_model_it_serves()
+    {
+        var (organization, project) = NodeFixture.NewProject();
+        var versions = fixture.Register(organization, project, 2, lastIsCurrent: false);
+        fixture.StatusApi.Add(versions[0], makeCurrent: true);
+        await using var node = await fixture.StartNodeAsync(organization, project);
+        await node.WaitUntilServingAsync(1);
+        var consumed = PromotionsConsumed.On(node);
+        var weights = fixture.Models.Store.GetLocalPath($"{versions[1].ModelKey}/{Pipeline.Vision.Models.DetectorModel.WeightsFile}");
+        var bytes = File.ReadAllBytes(weights);
+        bytes[^1] ^= 0xFF;
+        File.WriteAllBytes(weights, bytes);
+
+        var promoted = ShapesModels.Promotion(versions[1]);
+        await node.PublishAsync(promoted);
+        await consumed.WaitForAsync(promoted);
+
+        Assert.Equal((versions[0].Id, 1), (node.Models.Current!.ModelId, node.Models.Current.Version));
+        using var response = await node.Client.PostAsync("/detect", NodeHost.Form(fixture.Models.TestImages[0]));
+        Assert.Equal(1, (await NodeHost.ReadAsync<NodeDetections>(response)).ModelVersion);
+    }
+
+    [Fact]
+    public async Task A_status_API_that_does_not_answer_at_start_leaves_the_node_live_and_a_promotion_still_brings_the_model()
+    {
+        var (organization, project) = NodeFixture.NewProject();
+        var first = fixture.Register(organization, project, 1, lastIsCurrent: false).Single();
+        // A loopback port nobody listens on: connections are refused, as from a status API that is down.
+        using var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        var closed = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        await using var node = await NodeHost.StartAsync(fixture.Models.StoreRoot, new Uri($"http://127.0.0.1:{closed}/"), organization, project);
+
+        using var live = await node.Client.GetAsync("/health/live");
+        using var detect = await node.Client.PostAsync("/detect", NodeHost.Form(fixture.Models.TestImages[0]));
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.ServiceUnavailable), (live.StatusCode, detect.StatusCode));
+
+        await node.PublishAsync(ShapesModels.Promotion(first));
+        await node.WaitUntilServingAsync(1);
+    }
+}
