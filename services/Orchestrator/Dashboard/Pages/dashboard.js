@@ -273,6 +273,7 @@ function about(t) {
     el("dt", {}, "dataset"), el("dd", {}, d.uri),
     el("dt", {}, "images"), el("dd", { id: "images" }, `${d.trainImageCount} train, ${d.testImageCount} test`
       + (d.heldOutImageCount ? ` (held out from train: the dataset has no test split)` : "")
+      + (d.inboxImageCount ? `, ${d.inboxImageCount} of the train images from the project's inbox` : "")
       + `, ${d.skippedImageCount} skipped, ${d.detectionImageCount} to detect on`),
     el("dt", {}, "categories"), el("dd", {}, d.categories.map(c => c.name).join(", ")),
     el("dt", {}, "base model"), el("dd", {}, t.training.baseModelId || "none (from scratch)"),
