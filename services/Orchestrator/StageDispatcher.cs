@@ -1,4 +1,6 @@
+using Marten;
 using MassTransit;
+using Pipeline.Hosting.Storage;
 using Microsoft.Extensions.Options;
 using Pipeline.Contracts;
 using Pipeline.Outbox;
@@ -9,7 +11,12 @@ namespace Pipeline.Orchestrator;
 /// Sends the command(s) of the stage a training is in, with its current attempt, and sets the stage's deadline.
 /// The first dispatch, a retry after a fault and a watchdog re-dispatch all come through here, so they never differ.
 /// </summary>
-public sealed class StageDispatcher(IOptions<StageSettings> stages, IOptions<DetectionSettings> detection, TimeProvider clock)
+/// <param name="registry">
+/// The model registry, where a training finds the project's current model to compete with; without one (the saga's
+/// in-memory tests) no project has a current model.
+/// </param>
+public sealed class StageDispatcher(
+    IOptions<StageSettings> stages, IOptions<DetectionSettings> detection, TimeProvider clock, IDocumentStore? registry = null)
 {
     public StageSettings Stages => stages.Value;
 
@@ -27,6 +34,7 @@ public sealed class StageDispatcher(IOptions<StageSettings> stages, IOptions<Det
                     DatasetUri = training.DatasetUri, DatasetFormat = training.DatasetFormat, DatasetSha256 = training.DatasetSha256,
                     TestDatasetUri = training.TestDatasetUri, TestDatasetSha256 = training.TestDatasetSha256,
                     Categories = training.RequestedCategories, DetectOn = training.DetectOn,
+                    Organization = training.Organization, Project = training.Project, IncludeInbox = training.IncludeInbox,
                 });
                 break;
             case TrainingStates.TrainModelDownloading:
@@ -41,6 +49,7 @@ public sealed class StageDispatcher(IOptions<StageSettings> stages, IOptions<Det
                     TrainingId = training.CorrelationId, Attempt = training.Attempt,
                     DatasetKey = training.DatasetKey!, Categories = training.Categories,
                     Hyperparameters = training.Hyperparameters, BaseModelKey = training.BaseModelKey,
+                    CurrentModel = await CurrentModelOf(training, context.CancellationToken),
                 });
                 break;
             case TrainingStates.TrainModelUploading:
@@ -49,7 +58,7 @@ public sealed class StageDispatcher(IOptions<StageSettings> stages, IOptions<Det
                     TrainingId = training.CorrelationId, Attempt = training.Attempt,
                     Organization = training.Organization, Project = training.Project,
                     ModelKey = training.TrainedModelKey!, Categories = training.Categories,
-                    Metrics = training.BestMetrics ?? new TrainingMetrics(),
+                    Metrics = training.BestMetrics ?? new TrainingMetrics(), CurrentModel = training.CurrentModelEvaluation,
                 });
                 break;
             case TrainingStates.Detecting:
@@ -71,6 +80,19 @@ public sealed class StageDispatcher(IOptions<StageSettings> stages, IOptions<Det
         training.StageStartedAt = null;
         training.StageDeadline = now + Stages.QueueTimeoutOf(training.CurrentState);
         training.UpdatedAt = now;
+    }
+
+    /// <summary>The project's current model as the training starts (each attempt asks again): the Trainer measures it on the same test split.</summary>
+    private async Task<CurrentModel?> CurrentModelOf(TrainingState training, CancellationToken cancellationToken)
+    {
+        if (registry is null)
+        {
+            return null;
+        }
+
+        await using var query = registry.QuerySession();
+        var current = await CurrentModelAlias.FindCurrentAsync(query, training.Organization, training.Project, cancellationToken);
+        return current is null ? null : new CurrentModel { ModelId = current.Id, Version = current.Version, ModelKey = current.ModelKey };
     }
 
     /// <summary>A worker started the stage, or reported progress: it has its full silence timeout again.</summary>

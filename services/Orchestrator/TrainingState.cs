@@ -30,6 +30,7 @@ public sealed class TrainingState : SagaStateMachineInstance, ISagaVersion, IRev
     public Hyperparameters Hyperparameters { get; set; } = new();
     public Guid? BaseModelId { get; set; }
     public DetectionScope DetectOn { get; set; }
+    public bool IncludeInbox { get; set; }
 
     /// <summary>The attempt of the stage running now; results of any other attempt are late and ignored.</summary>
     public int Attempt { get; set; }
@@ -63,6 +64,8 @@ public sealed class TrainingState : SagaStateMachineInstance, ISagaVersion, IRev
     public int DetectionImageCount { get; set; }
     public int SkippedImageCount { get; set; }
     public int HeldOutImageCount { get; set; }
+    public int InboxImageCount { get; set; }
+    public int InboxSkippedCount { get; set; }
 
     // TrainModelDownloading.
     public string? BaseModelKey { get; set; }
@@ -84,6 +87,9 @@ public sealed class TrainingState : SagaStateMachineInstance, ISagaVersion, IRev
 
     /// <summary>Where the Trainer ended a stopped training; null when it ran all its iterations.</summary>
     public int? StoppedAtIteration { get; set; }
+
+    /// <summary>The project's current model as the Trainer measured it on this training's test split: the promotion's comparison.</summary>
+    public CurrentModelEvaluation? CurrentModelEvaluation { get; set; }
 
     // TrainModelUploading.
     public Guid? ModelId { get; set; }
@@ -119,6 +125,7 @@ public sealed class TrainingState : SagaStateMachineInstance, ISagaVersion, IRev
         Hyperparameters = command.Hyperparameters ?? new Hyperparameters();
         BaseModelId = command.BaseModelId;
         DetectOn = command.DetectOn;
+        IncludeInbox = command.IncludeInbox;
         CreatedAt = now;
         UpdatedAt = now;
     }
@@ -133,6 +140,8 @@ public sealed class TrainingState : SagaStateMachineInstance, ISagaVersion, IRev
         DetectionImageCount = result.DetectionImageCount;
         SkippedImageCount = result.SkippedImageCount;
         HeldOutImageCount = result.HeldOutImageCount;
+        InboxImageCount = result.InboxImageCount;
+        InboxSkippedCount = result.InboxSkippedCount;
     }
 
     public void RecordProgress(TrainingProgressed progress, DateTimeOffset now)

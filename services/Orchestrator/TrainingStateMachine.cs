@@ -84,6 +84,7 @@ public sealed class TrainingStateMachine : MassTransitStateMachine<TrainingState
                 {
                     context.Saga.TrainedModelKey = context.Message.ModelKey;
                     context.Saga.StoppedAtIteration = context.Message.StoppedAtIteration;
+                    context.Saga.CurrentModelEvaluation = context.Message.CurrentModel;
                 })
                 .TransitionTo(TrainingFinished)
                 .TransitionTo(ConfusionMatrixSyncing)

@@ -12,10 +12,12 @@ builder.AddPipelineDefaults("uploader", bus =>
 {
     bus.AddConsumer<UploadModelConsumer, UploadModelConsumerDefinition>();
     bus.AddConsumer<UploadDetectionsConsumer, UploadDetectionsConsumerDefinition>();
+    bus.AddConsumer<PromoteModelConsumer, PromoteModelConsumerDefinition>();
 });
 builder.AddPipelineMarten(UploaderDocuments.Configure);
 // What the Uploader announces commits with what it stores; the relay delivers it.
 builder.Services.AddTransactionalOutbox(builder.Configuration);
 builder.Services.AddSingleton<ModelRegistrar>();
+builder.Services.AddSingleton<ModelPromoter>();
 builder.Services.AddSingleton<DetectionRecorder>();
 builder.Build().Run();

@@ -116,7 +116,7 @@ public sealed class CommandLineTests
         {
             Dataset = "https://example.org/coco.json", Iterations = 50, BatchSize = 4, LearningRate = 0.01, Resolution = 96,
             NoFlipRl = true, FlipUd = true, BaseModel = baseModel.ToString(), Format = "coco", Organization = "o", Project = "p", Detect = "test",
-            TestDataset = "https://example.org/coco-val.json",
+            TestDataset = "https://example.org/coco-val.json", IncludeInbox = true,
         };
 
         var command = BeginCommand.ToCommand(settings, id, "/");
@@ -129,6 +129,35 @@ public sealed class CommandLineTests
         Assert.Equal(baseModel, command.BaseModelId);
         Assert.Equal(DetectionScope.TestImages, command.DetectOn);
         Assert.Equal("https://example.org/coco-val.json", command.TestDatasetUri);
+        Assert.True(command.IncludeInbox);
+    }
+
+    [Fact]
+    public async Task Begin_takes_include_inbox_and_goes_on_to_send_it()
+    {
+        var dataset = Path.GetTempFileName();
+        try
+        {
+            // Parsed and accepted: the command gets as far as the broker (absent on port 1), not a usage error.
+            var (exitCode, output) = await CliRun.RunAsync(
+                new Dictionary<string, string> { ["PIPELINE_RABBITMQ_PORT"] = "1" }, "begin", dataset, "--include-inbox");
+
+            Assert.Equal(ExitCodes.ServerUnavailable, exitCode);
+            Assert.Contains("RabbitMQ at 127.0.0.1:1 does not answer", output);
+        }
+        finally
+        {
+            File.Delete(dataset);
+        }
+    }
+
+    [Fact]
+    public async Task Promote_with_an_id_that_is_not_a_guid_is_a_usage_error()
+    {
+        var (exitCode, output) = await CliRun.RunAsync(null, "promote", "champion", "--reason", "looks better");
+
+        Assert.Equal(ExitCodes.Usage, exitCode);
+        Assert.Contains("'champion' is not a model id", output);
     }
 
     [Fact]

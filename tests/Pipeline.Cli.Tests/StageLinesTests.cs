@@ -33,4 +33,27 @@ public sealed class StageLinesTests
         Assert.Equal(TimeSpan.FromSeconds(10), lines[1].Duration);
         Assert.Equal(StageStatus.Pending, lines[2].Status);
     }
+
+    [Fact]
+    public void The_download_line_says_how_many_train_images_came_from_the_inbox()
+    {
+        var training = new TrainingDetails
+        {
+            Id = Guid.NewGuid(), Organization = "org", Project = "project", State = "TrainingRunning", Errors = new Dictionary<string, string>(),
+            Dataset = new DatasetStatus("file:///data", null, [], 12, 2, 14, 0, InboxImageCount: 2, InboxSkippedCount: 1),
+            Training = new TrainingRunStatus(null, null, null, null),
+            Model = new ModelStatus(null, null, null),
+            Detection = new DetectionStatus(DetectionScope.AllImages, 0, 0, 0, null),
+            History =
+            [
+                new StateTransition { From = "Initialized", To = "DataDownloading", At = DateTimeOffset.UnixEpoch },
+                new StateTransition { From = "DataDownloading", To = "DataDownloaded", At = DateTimeOffset.UnixEpoch.AddSeconds(2) },
+                new StateTransition { From = "DataDownloaded", To = "TrainingRunning", At = DateTimeOffset.UnixEpoch.AddSeconds(2) },
+            ],
+        };
+
+        var lines = StageLines.Describe(training, DateTimeOffset.UnixEpoch.AddSeconds(3));
+
+        Assert.Equal("12 train (2 from the inbox, 1 inbox items skipped) / 2 test images, 0 categories", lines[0].Detail);
+    }
 }

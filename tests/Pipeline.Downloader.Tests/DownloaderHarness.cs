@@ -36,12 +36,18 @@ public sealed class DownloaderHarness : IDisposable
 
     public Task<DownloadedDataset> ImportAsync(
         string uri, DatasetFormat format = DatasetFormat.Manifest, string? sha256 = null,
-        IReadOnlyList<Category>? categories = null, DetectionScope detectOn = DetectionScope.AllImages, string? testUri = null) =>
+        IReadOnlyList<Category>? categories = null, DetectionScope detectOn = DetectionScope.AllImages, string? testUri = null,
+        bool includeInbox = false) =>
         Importer.ImportAsync(new DownloadTrainingData
         {
             TrainingId = TrainingId, Attempt = 1, DatasetUri = uri, DatasetFormat = format, DatasetSha256 = sha256,
             Categories = categories ?? [], DetectOn = detectOn, TestDatasetUri = testUri,
+            Organization = Organization, Project = Project, IncludeInbox = includeInbox,
         }, CancellationToken.None);
+
+    public string Organization { get; } = "acme";
+
+    public string Project { get; } = "shapes";
 
     public Task<DatasetManifest> ManifestAsync() => Store.ReadAsync<DatasetManifest>(ArtifactKeys.DatasetManifest(TrainingId, 1));
 

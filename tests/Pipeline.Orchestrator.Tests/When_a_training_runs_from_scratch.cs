@@ -34,6 +34,35 @@ public sealed class When_a_training_runs_from_scratch : SagaTest
     }
 
     [Fact]
+    public async Task The_current_models_figure_from_ModelTrained_rides_on_UploadModel_for_the_promotion()
+    {
+        await WalkTo(nameof(TrainingStateMachine.TrainingRunning));
+        var current = new CurrentModelEvaluation { ModelId = Guid.NewGuid(), Version = 4, MeanAveragePrecision = 0.85 };
+
+        await Publish(new Contracts.ModelTrained
+        {
+            TrainingId = TrainingId, Attempt = 1, ModelKey = "trainings/x/model", Metrics = new TrainingMetrics { MeanAveragePrecision = 0.9 },
+            CurrentModel = current,
+        });
+
+        await WaitForState(m => m.TrainModelUploading);
+        Assert.Equal(current, (await Sent<UploadModel>(attempt: 1)).CurrentModel);
+    }
+
+    [Fact]
+    public async Task IncludeInbox_and_the_project_reach_DownloadTrainingData()
+    {
+        await Publish(new BeginTraining
+        {
+            TrainingId = TrainingId, Organization = "zauberzeug", Project = "demo", DatasetUri = "file:///data/shapes/manifest.json", IncludeInbox = true,
+        });
+
+        await WaitForState(m => m.DataDownloading);
+        var command = await Sent<DownloadTrainingData>(attempt: 1);
+        Assert.Equal((true, "zauberzeug", "demo"), (command.IncludeInbox, command.Organization, command.Project));
+    }
+
+    [Fact]
     public async Task ModelUploaded_fans_detection_out_in_batches_of_the_configured_size()
     {
         await WalkTo(nameof(TrainingStateMachine.TrainModelUploading));

@@ -51,12 +51,16 @@ public sealed class PostgresFixture : IAsyncLifetime
     }
 
     /// <summary>The messages of one type for one training waiting in the outbox, in the order they were written.</summary>
-    public async Task<IReadOnlyList<T>> OutboxMessagesAsync<T>(Guid trainingId)
+    public Task<IReadOnlyList<T>> OutboxMessagesAsync<T>(Guid trainingId) => OutboxMessagesAsync<T>("TrainingId", trainingId.ToString());
+
+    /// <summary>The messages of one type whose top-level <paramref name="field"/> is <paramref name="value"/>, in the order they were written.</summary>
+    public async Task<IReadOnlyList<T>> OutboxMessagesAsync<T>(string field, string value)
     {
         await using var command = Outbox.DataSource.CreateCommand(
-            $"select body::text from {Outbox.MessagesTable} where message_type = $1 and body->>'TrainingId' = $2 order by sequence");
+            $"select body::text from {Outbox.MessagesTable} where message_type = $1 and body->>$2 = $3 order by sequence");
         command.Parameters.Add(new NpgsqlParameter { Value = OutboxStore.TypeName(typeof(T)) });
-        command.Parameters.Add(new NpgsqlParameter { Value = trainingId.ToString() });
+        command.Parameters.Add(new NpgsqlParameter { Value = field });
+        command.Parameters.Add(new NpgsqlParameter { Value = value });
         var messages = new List<T>();
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())

@@ -23,7 +23,8 @@ public static class PipelineApp
             config.AddCommand<WatchCommand>("watch").WithDescription("Follow a training to its end (exit 0 Completed, 10 Failed, 11 Cancelled).");
             config.AddCommand<ListCommand>("list").WithDescription("List trainings, latest first.");
             config.AddCommand<ShowCommand>("show").WithDescription("Show a training: history, errors, metrics, confusion matrix, model, detections.");
-            config.AddCommand<ModelsCommand>("models").WithDescription("List registered models.");
+            config.AddCommand<ModelsCommand>("models").WithDescription("List registered models: which is each project's current one, and why.");
+            config.AddCommand<PromoteCommand>("promote").WithDescription("Make a model its project's current one, whatever the metrics.");
             config.AddCommand<StopCommand>("stop").WithDescription("End a running training early; it keeps its best model and completes.");
             config.AddCommand<CancelCommand>("cancel").WithDescription("Cancel a training: discard it, in any state.");
             config.AddCommand<RetryCommand>("retry").WithDescription("Send a failed training's stage again.");

@@ -19,4 +19,10 @@ public sealed record ModelVersion
     public required TrainingMetrics Metrics { get; init; }
     public required IReadOnlyList<ModelFile> Files { get; init; }
     public required DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>Whether this is the project's current model now: what a detector node that follows the project loads.</summary>
+    public bool IsCurrent { get; init; }
+
+    /// <summary>Whether it was promoted and why (null for a model registered before promotion was decided).</summary>
+    public PromotionDecision? Promotion { get; init; }
 }

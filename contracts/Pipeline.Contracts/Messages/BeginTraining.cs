@@ -34,4 +34,10 @@ public sealed record BeginTraining
     public Guid? BaseModelId { get; init; }
 
     public DetectionScope DetectOn { get; init; } = DetectionScope.AllImages;
+
+    /// <summary>
+    /// Adds every complete item of the project's inbox (uncertain images a detector node sent back, with its detections as
+    /// their annotations) to the train split. The items stay in the inbox.
+    /// </summary>
+    public bool IncludeInbox { get; init; }
 }

@@ -11,4 +11,12 @@ public sealed record DownloadTrainingData
     public string? TestDatasetSha256 { get; init; }
     public IReadOnlyList<Category> Categories { get; init; } = [];
     public DetectionScope DetectOn { get; init; }
+
+    /// <summary>The training's project, whose inbox <see cref="IncludeInbox"/> reads.</summary>
+    public string Organization { get; init; } = "";
+
+    public string Project { get; init; } = "";
+
+    /// <summary>Adds the project's complete inbox items to the train split.</summary>
+    public bool IncludeInbox { get; init; }
 }

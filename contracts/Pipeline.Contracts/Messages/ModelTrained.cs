@@ -13,4 +13,7 @@ public sealed record ModelTrained
 
     /// <summary>Where a StopTraining ended the training early; null when it ran all its iterations.</summary>
     public int? StoppedAtIteration { get; init; }
+
+    /// <summary>The project's current model, evaluated on this training's test split; null when the project had none.</summary>
+    public CurrentModelEvaluation? CurrentModel { get; init; }
 }

@@ -10,4 +10,7 @@ public sealed record TrainModel
 
     /// <summary>Artifact key of the base model's folder when continuing a training.</summary>
     public string? BaseModelKey { get; init; }
+
+    /// <summary>The project's current model when the training started: the Trainer evaluates it on the same test split at the end.</summary>
+    public CurrentModel? CurrentModel { get; init; }
 }

@@ -23,4 +23,10 @@ public sealed record TrainingDataDownloaded
 
     /// <summary>Train images moved to the test split because the dataset had none (Downloader:HeldOutShare).</summary>
     public int HeldOutImageCount { get; init; }
+
+    /// <summary>Inbox images added to the train split (BeginTraining.IncludeInbox).</summary>
+    public int InboxImageCount { get; init; }
+
+    /// <summary>Complete inbox items left out: a category the dataset lacks, or an image that did not pass the check.</summary>
+    public int InboxSkippedCount { get; init; }
 }

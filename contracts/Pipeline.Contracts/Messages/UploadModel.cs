@@ -9,4 +9,7 @@ public sealed record UploadModel
     public required string ModelKey { get; init; }
     public required IReadOnlyList<Category> Categories { get; init; }
     public required TrainingMetrics Metrics { get; init; }
+
+    /// <summary>What the Trainer measured of the project's current model on the same split: the promotion's comparison.</summary>
+    public CurrentModelEvaluation? CurrentModel { get; init; }
 }

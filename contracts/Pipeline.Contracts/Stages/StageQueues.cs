@@ -13,9 +13,12 @@ public static class StageQueues
     public const string DetectImages = "detect-images";
     public const string UploadDetections = "upload-detections";
 
+    /// <summary>The Uploader's queue for a user's <see cref="PromoteModel"/> (not a stage: no training waits on it).</summary>
+    public const string PromoteModel = "promote-model";
+
     /// <summary>The saga's own queue, where the user's commands and every stage's events arrive.</summary>
     public const string Training = "training-state";
 
     public static readonly IReadOnlyList<string> All =
-        [DownloadTrainingData, DownloadBaseModel, TrainModel, UploadModel, DetectImages, UploadDetections, Training];
+        [DownloadTrainingData, DownloadBaseModel, TrainModel, UploadModel, DetectImages, UploadDetections, PromoteModel, Training];
 }

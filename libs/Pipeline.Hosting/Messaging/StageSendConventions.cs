@@ -3,7 +3,7 @@ using Pipeline.Contracts;
 
 namespace Pipeline.Hosting.Messaging;
 
-/// <summary>Lets <c>Send</c> find each command's queue: every stage's command goes to its declared queue, the user's commands to the saga's.</summary>
+/// <summary>Lets <c>Send</c> find each command's queue: every stage's command goes to its declared queue, the user's commands to the saga's (a promotion to the Uploader's).</summary>
 public static class StageSendConventions
 {
     private static readonly System.Reflection.MethodInfo MapMethod =
@@ -30,6 +30,7 @@ public static class StageSendConventions
         MapTo<RetryTraining>(StageQueues.Training);
         MapTo<StageTimedOut>(StageQueues.Training);
         MapTo<FailedTrainingExpired>(StageQueues.Training);
+        MapTo<PromoteModel>(StageQueues.PromoteModel);
     }
 
     public static Uri Address(string queue) => new($"queue:{queue}");

@@ -10,7 +10,9 @@ namespace Pipeline.Hosting.Storage;
 /// </summary>
 public static class ModelRegistryDocuments
 {
-    public static void Configure(StoreOptions options) =>
+    public static void Configure(StoreOptions options)
+    {
+        options.Schema.For<CurrentModelAlias>().UseOptimisticConcurrency(true);
         options.Schema.For<ModelVersion>()
             .Identity(model => model.Id)
             .Index(model => model.Project)
@@ -18,4 +20,5 @@ public static class ModelRegistryDocuments
             // The Uploader's counter hands out versions; this index makes a duplicate impossible even if it were bypassed.
             .UniqueIndex(UniqueIndexType.Computed, "uq_model_version_per_project",
                 model => model.Organization, model => model.Project, model => model.Version);
+    }
 }

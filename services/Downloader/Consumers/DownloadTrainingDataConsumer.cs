@@ -27,6 +27,8 @@ public sealed class DownloadTrainingDataConsumer(StageStarts starts, DatasetImpo
             DetectionImageCount = dataset.DetectionImageCount,
             SkippedImageCount = dataset.SkippedImageCount,
             HeldOutImageCount = dataset.HeldOutImageCount,
+            InboxImageCount = dataset.InboxImageCount,
+            InboxSkippedCount = dataset.InboxSkippedCount,
         });
     }
 }

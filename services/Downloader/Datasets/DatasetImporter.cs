@@ -36,7 +36,15 @@ public sealed class DatasetImporter(
             }
 
             var categories = SelectCategories(manifest, command.Categories);
-            return await StoreAsync(command, manifest, categories, parts, cancellationToken);
+            var inbox = await ReadInboxAsync(command, manifest.Categories, cancellationToken);
+            if (inbox is not null)
+            {
+                manifest = manifest with { Images = [.. manifest.Images, .. inbox.Images] };
+                var inboxPart = new DatasetPart(inbox.Folder, [LocalFiles.RealPath(inbox.Folder) ?? inbox.Folder], ProjectInbox.StoredUnder);
+                parts = [.. parts, .. inbox.Images.Select(_ => inboxPart)];
+            }
+
+            return await StoreAsync(command, manifest, categories, parts, inbox, cancellationToken);
         }
         finally
         {
@@ -45,6 +53,31 @@ public sealed class DatasetImporter(
                 Directory.Delete(work, recursive: true);
             }
         }
+    }
+
+    /// <summary>The project's complete inbox items, when the training asks for them; null when it does not.</summary>
+    private async Task<ProjectInbox.Items?> ReadInboxAsync(DownloadTrainingData command, IReadOnlyList<Category> categories, CancellationToken cancellationToken)
+    {
+        if (!command.IncludeInbox)
+        {
+            return null;
+        }
+
+        if (string.IsNullOrWhiteSpace(command.Organization) || string.IsNullOrWhiteSpace(command.Project))
+        {
+            throw new StageInputException("IncludeInbox needs the training's organization and project, whose inbox it reads.");
+        }
+
+        var inbox = await ProjectInbox.ReadAsync(store, command.Organization, command.Project, categories, cancellationToken);
+        foreach (var reason in inbox.Skipped)
+        {
+            logger.LogWarning("Skipping an inbox item of {Organization}/{Project} for {TrainingId}: {Reason}",
+                command.Organization, command.Project, command.TrainingId, reason);
+        }
+
+        logger.LogInformation("The inbox of {Organization}/{Project} adds {Count} train images to {TrainingId} ({Skipped} items skipped)",
+            command.Organization, command.Project, inbox.Images.Count, command.TrainingId, inbox.Skipped.Count);
+        return inbox;
     }
 
     /// <summary>Where a test dataset's images are stored in the training's dataset folder.</summary>
@@ -108,7 +141,7 @@ public sealed class DatasetImporter(
 
     private async Task<DownloadedDataset> StoreAsync(
         DownloadTrainingData command, DatasetManifest manifest, IReadOnlyList<Category> categories, IReadOnlyList<DatasetPart> parts,
-        CancellationToken cancellationToken)
+        ProjectInbox.Items? inbox, CancellationToken cancellationToken)
     {
         var declared = manifest.Categories.Select(category => category.Id).ToHashSet();
         var wanted = categories.Select(category => category.Id).ToHashSet();
@@ -141,7 +174,8 @@ public sealed class DatasetImporter(
             }
         });
 
-        var (stored, heldOut) = HoldOut(kept.OfType<ManifestImage>().ToList());
+        var inboxIds = (inbox?.Images ?? []).Select(image => image.Id).ToHashSet();
+        var (stored, heldOut) = HoldOut(kept.OfType<ManifestImage>().ToList(), inboxIds);
         var skipped = images.Count - stored.Count;
         var train = stored.Count(image => image.Split == "train");
         if (stored.Count == 0 || train == 0)
@@ -165,24 +199,29 @@ public sealed class DatasetImporter(
         logger.LogInformation("Dataset of {TrainingId}: {Train} train, {Test} test, {Skipped} skipped, {Detect} to detect on",
             command.TrainingId, train, stored.Count - train, skipped, detectOn.Count);
         return new DownloadedDataset(ArtifactKeys.DatasetManifest(command.TrainingId, command.Attempt), ArtifactKeys.DetectionList(command.TrainingId, command.Attempt),
-            categories, train, stored.Count - train, detectOn.Count, skipped, heldOut);
+            categories, train, stored.Count - train, detectOn.Count, skipped, heldOut,
+            stored.Count(image => inboxIds.Contains(image.Id)), inbox?.Skipped.Count ?? 0);
     }
 
-    /// <summary>A dataset with train images only gets a seeded share of them as its test split (at least one, never all).</summary>
-    private (List<ManifestImage> Images, int HeldOut) HoldOut(List<ManifestImage> images)
+    /// <summary>
+    /// A dataset with train images only gets a seeded share of them as its test split (at least one, never all). Inbox
+    /// images are never held out: their labels are a model's guesses, which a test split must not be scored against.
+    /// </summary>
+    private (List<ManifestImage> Images, int HeldOut) HoldOut(List<ManifestImage> images, IReadOnlySet<string> inboxIds)
     {
-        if (settings.HeldOutShare <= 0 || images.Count < 2 || images.Any(image => image.Split == "test"))
+        var candidates = images.Where(image => !inboxIds.Contains(image.Id)).ToList();
+        if (settings.HeldOutShare <= 0 || candidates.Count < 2 || images.Any(image => image.Split == "test"))
         {
             return (images, 0);
         }
 
-        var count = Math.Clamp((int)Math.Round(images.Count * settings.HeldOutShare), 1, images.Count - 1);
+        var count = Math.Clamp((int)Math.Round(candidates.Count * settings.HeldOutShare), 1, candidates.Count - 1);
         // Ordered by id first: which images are held out depends on the dataset and the seed, not on listing order.
-        var chosen = images.Select(image => image.Id).Order(StringComparer.Ordinal).ToArray();
+        var chosen = candidates.Select(image => image.Id).Order(StringComparer.Ordinal).ToArray();
         new Random(settings.HeldOutSeed).Shuffle(chosen);
         var test = chosen.Take(count).ToHashSet();
         logger.LogInformation("The dataset has no test images: {Count} of {Total} train images held out for evaluation (Downloader:HeldOutShare {Share})",
-            count, images.Count, settings.HeldOutShare);
+            count, candidates.Count, settings.HeldOutShare);
         return ([.. images.Select(image => test.Contains(image.Id) ? image with { Split = "test" } : image)], count);
     }
 

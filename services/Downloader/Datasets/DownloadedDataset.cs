@@ -11,7 +11,9 @@ public sealed record DownloadedDataset(
     int TestImageCount,
     int DetectionImageCount,
     int SkippedImageCount,
-    int HeldOutImageCount = 0);
+    int HeldOutImageCount = 0,
+    int InboxImageCount = 0,
+    int InboxSkippedCount = 0);
 
 /// <summary>A dataset on this machine: its file or folder, and the real folders the files it names must lie under.</summary>
 public sealed record FetchedDataset(string Path, IReadOnlyList<string> Roots);

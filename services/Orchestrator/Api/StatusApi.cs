@@ -1,6 +1,7 @@
 using Marten;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Pipeline.Contracts;
+using Pipeline.Hosting.Storage;
 
 namespace Pipeline.Orchestrator.Api;
 
@@ -13,6 +14,9 @@ public static class StatusApi
         app.MapGet("/trainings/{id:guid}", GetTraining);
         app.MapGet("/trainings/{id:guid}/series", GetSeries);
         app.MapGet("/models", ListModels);
+        // What a detector node that follows a project reads at start-up: the path, its query and the ModelVersion it answers
+        // are an interface agreed with services/DetectorNode.
+        app.MapGet("/models/current", GetCurrentModel);
         // The stages with a worker, in order, and every state: what a client draws a training's timeline from.
         app.MapGet("/stages", () => TrainingStages.All.Select(stage => new { stage.Name, stage.Running, stage.Done, stage.Queue }));
         app.MapGet("/states", () => TrainingStates.All);
@@ -85,6 +89,22 @@ public static class StatusApi
         }
 
         return Results.Ok(await query.OrderByDescending(x => x.CreatedAt).ToListAsync(cancellationToken));
+    }
+
+    /// <summary>The project's current model (its <c>current</c> alias), or 404 with a problem when it has none.</summary>
+    private static async Task<IResult> GetCurrentModel(IQuerySession session, string? organization, string? project, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(organization) || string.IsNullOrWhiteSpace(project))
+        {
+            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Which project?",
+                detail: "Name the project: GET /models/current?organization=...&project=...");
+        }
+
+        return await CurrentModelAlias.FindCurrentAsync(session, organization, project, cancellationToken) is { } current
+            ? Results.Ok(current)
+            : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No current model",
+                detail: $"{organization}/{project} has no current model: none of its models has been registered and promoted yet. " +
+                    "'GET /models?organization=&project=' lists its models.");
     }
 
     /// <summary>The Postgres half of readiness; MassTransit adds the bus's own checks with the tag "ready".</summary>

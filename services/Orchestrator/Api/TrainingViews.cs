@@ -21,7 +21,7 @@ public static class TrainingViews
         StageDeadline = training.StageDeadline,
         Dataset = new DatasetStatus(training.DatasetUri, training.DatasetKey, training.Categories,
             training.TrainImageCount, training.TestImageCount, training.DetectionImageCount, training.SkippedImageCount,
-            training.HeldOutImageCount, training.TestDatasetUri),
+            training.HeldOutImageCount, training.TestDatasetUri, training.InboxImageCount, training.InboxSkippedCount),
         Hyperparameters = training.Hyperparameters,
         Training = new TrainingRunStatus(training.BaseModelId, training.Progress, training.BestMetrics, training.TrainedModelKey,
             training.StopRequestedForAttempt == training.Attempt, training.StoppedAtIteration),

@@ -32,7 +32,7 @@ public sealed class TrainModelConsumer(
             await context.Publish(new ModelTrained
             {
                 TrainingId = command.TrainingId, Attempt = command.Attempt, ModelKey = result.ModelKey, Metrics = result.Metrics,
-                StoppedAtIteration = result.StoppedAtIteration,
+                StoppedAtIteration = result.StoppedAtIteration, CurrentModel = result.CurrentModel,
             });
         }
         catch (Exception) when (lease.CancelledByRequest)

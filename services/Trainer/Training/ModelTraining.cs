@@ -8,6 +8,7 @@ using Pipeline.Hosting.Artifacts;
 using Pipeline.Hosting.Messaging;
 using Pipeline.Vision.Data;
 using Pipeline.Vision.Evaluation;
+using Pipeline.Vision;
 using Pipeline.Vision.Models;
 using Pipeline.Vision.Training;
 
@@ -126,7 +127,8 @@ public sealed class ModelTraining(IArtifactStore store, TrainingDevice device, I
         logger.LogInformation(
             "Training {TrainingId} finished at iteration {Iteration}: the model is iteration {ModelIteration}'s, mAP@0.5 {MeanAveragePrecision:F3}, in {ModelKey}",
             command.TrainingId, trainer.Iteration, metrics.Iteration, metrics.MeanAveragePrecision, modelKey);
-        return new TrainingResult(modelKey, metrics, startIteration, stoppedAt);
+        var current = await EvaluateCurrentModelAsync(command, categories, evaluationImages, hyperparameters.BatchSize, cancellationToken);
+        return new TrainingResult(modelKey, metrics, startIteration, stoppedAt, current);
     }
 
     /// <summary>
@@ -147,6 +149,49 @@ public sealed class ModelTraining(IArtifactStore store, TrainingDevice device, I
 
         await WriteModelAsync(modelKey, final, last, cancellationToken);
         return (modelKey, last);
+    }
+
+    /// <summary>
+    /// The project's current model on the images this training's metrics come from, so the Uploader compares like with
+    /// like. The registry's folder is read in place: loading checks every file against its model.json's sha256. A model
+    /// that cannot run on this split (other categories, files that do not load) is reported as not comparable rather than
+    /// failing a training that itself succeeded.
+    /// </summary>
+    private async Task<CurrentModelEvaluation?> EvaluateCurrentModelAsync(
+        TrainModel command, IReadOnlyList<Contracts.Category> categories, IReadOnlyList<DatasetImage> images, int batchSize,
+        CancellationToken cancellationToken)
+    {
+        if (command.CurrentModel is not { } current)
+        {
+            return null;
+        }
+
+        var evaluation = new CurrentModelEvaluation { ModelId = current.ModelId, Version = current.Version };
+        try
+        {
+            var description = await store.ReadDescriptionAsync(current.ModelKey, cancellationToken);
+            var theirs = description.Categories.Select(c => (c.Id, c.Type)).ToHashSet();
+            if (!theirs.SetEquals(categories.Select(c => (c.Id, c.Type))))
+            {
+                return evaluation with
+                {
+                    NotComparable = $"its categories ({string.Join(", ", description.Categories.Select(c => c.Id))}) are not this training's " +
+                        $"({string.Join(", ", categories.Select(c => c.Id))})",
+                };
+            }
+
+            using var model = DetectorModel.Load(store.GetLocalPath(current.ModelKey), device.Device);
+            var result = ModelEvaluator.Evaluate(model, images, batchSize: batchSize);
+            NativeHeap.Trim();
+            logger.LogInformation("Current model {ModelId} (version {Version}) scores mAP@0.5 {MeanAveragePrecision:F3} on training {TrainingId}'s split",
+                current.ModelId, current.Version, result.MeanAveragePrecision, command.TrainingId);
+            return evaluation with { MeanAveragePrecision = result.MeanAveragePrecision };
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or JsonException)
+        {
+            logger.LogWarning("Current model {ModelId} cannot be evaluated for training {TrainingId}: {Reason}", current.ModelId, command.TrainingId, e.Message);
+            return evaluation with { NotComparable = $"it does not load: {e.Message}" };
+        }
     }
 
     private async Task<VisionDataset> ReadDatasetAsync(TrainModel command, IReadOnlyList<Contracts.Category> categories, CancellationToken cancellationToken)

@@ -14,8 +14,9 @@ namespace Pipeline.Uploader.Registry;
 /// Registers a trained model: its files, checked against model.json, are copied to the registry folder and a
 /// <see cref="ModelVersion"/> takes the project's next version number. The model's id is derived from the training
 /// and the content of its model.json, so a redelivered (or retried) UploadModel for the same model finds the
-/// registration it made before instead of registering twice. The version, its ModelUploaded and the command's inbox
-/// row commit in one transaction: a redelivered command neither registers again nor announces twice.
+/// registration it made before instead of registering twice. The version, its promotion decision (and, when promoted, the
+/// project's current alias and a ModelPromoted), its ModelUploaded and the command's inbox row commit in one transaction:
+/// a redelivered command neither registers, promotes nor announces twice.
 /// </summary>
 public sealed class ModelRegistrar(
     IDocumentStore documents, IArtifactStore store, OutboxStore outbox, OutboxDelivery delivery, TimeProvider clock, ILogger<ModelRegistrar> logger)
@@ -73,6 +74,7 @@ public sealed class ModelRegistrar(
         for (var attempt = 1; ; attempt++)
         {
             await using var session = documents.LightweightSession();
+            var announcement = new OutboxBuffer();
             var model = await session.LoadAsync<ModelVersion>(modelId, cancellationToken);
             if (model is not null && await outbox.WasConsumedAsync(Consumer, messageId, cancellationToken))
             {
@@ -94,16 +96,22 @@ public sealed class ModelRegistrar(
                     session.Store(counter);
                 }
 
+                // Decided once, with the registration: a redelivered command finds the model and neither decides nor announces again.
+                var (alias, current) = await CurrentModelMove.ReadAsync(session, command.Organization, command.Project, cancellationToken);
+                var promotion = PromotionRules.Decide(command, current, clock.GetUtcNow());
                 model = new ModelVersion
                 {
                     Id = modelId, Organization = command.Organization, Project = command.Project, Version = counter.LastVersion,
                     TrainingId = command.TrainingId, ModelKey = modelKey, Categories = command.Categories, Metrics = command.Metrics,
-                    Files = files, CreatedAt = clock.GetUtcNow(),
+                    Files = files, CreatedAt = clock.GetUtcNow(), IsCurrent = promotion.Promoted, Promotion = promotion,
                 };
                 session.Insert(model);
+                if (promotion.Promoted)
+                {
+                    announcement.Publish(CurrentModelMove.Stage(session, alias, current, model));
+                }
             }
 
-            var announcement = new OutboxBuffer();
             announcement.Publish(new ModelUploaded
             {
                 TrainingId = command.TrainingId, Attempt = command.Attempt, ModelId = model.Id, Version = model.Version, ModelKey = model.ModelKey,

@@ -126,6 +126,8 @@ public sealed class DashboardInChromiumTests(AllServicesPipelineFixture fixture)
         var row = page.Locator($"#models tr[data-model='{training.Model.ModelId}']");
         await Assertions.Expect(row).ToContainTextAsync(project);
         await Assertions.Expect(row).ToContainTextAsync("iterations 30");
+        await Assertions.Expect(row.Locator("td.current")).ToHaveTextAsync("current");
+        await Assertions.Expect(row.Locator("td.promotion")).ToContainTextAsync("promoted: the first model of");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Chromium.ScreenshotFolder, "models.png"), FullPage = true });
 
         await page.ClickAsync("nav a[href='#/queues']");

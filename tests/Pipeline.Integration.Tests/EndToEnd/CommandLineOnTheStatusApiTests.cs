@@ -95,7 +95,9 @@ public sealed class CommandLineOnTheStatusApiTests(RunningPipelineFixture pipeli
 
         Assert.True(exitCode == 0, output);
         var line = Assert.Single(output.Split('\n'), l => l.Contains(training.Model.ModelId!.Value.ToString()));
-        Assert.Matches($@"│ e2e/{project}\s+│ {training.Model.Version}\s+│ 0\.900\s+│ square\s+│ {trainingId}", line);
+        // Marked current (or not) and whether it was promoted; why is said on a line of its own under the table.
+        Assert.True(Regex.IsMatch(line, $@"│ e2e/{project}\s+│ {training.Model.Version}\s+│ \*?\s+│ 0\.900\s+│ (not )?promoted\s+│ square\s+│ {trainingId}"), output);
+        Assert.Contains(output.Split('\n'), l => l.StartsWith($"e2e/{project} version {training.Model.Version}: ", StringComparison.Ordinal));
     }
 
     private async Task<(Guid TrainingId, TrainingDetails Training)> CompletedTraining(string project = "shapes")

@@ -30,6 +30,7 @@ public sealed class BeginSettings : GlobalSettings
     [CommandOption("--org <ORGANIZATION>")] public string Organization { get; init; } = "local";
     [CommandOption("--project <PROJECT>")] public string Project { get; init; } = "default";
     [CommandOption("--detect <SCOPE>")] [Description("all (default), test, train or none: the images the trained model runs over.")] public string Detect { get; init; } = "all";
+    [CommandOption("--include-inbox")] [Description("Add the project's inbox (uncertain images detector nodes sent back, with their detections) to the train split.")] public bool IncludeInbox { get; init; }
     [CommandOption("--watch")] [Description("Follow the training to its end, as 'pipeline watch'.")] public bool Watch { get; init; }
 
     public override ValidationResult Validate()
@@ -113,6 +114,7 @@ public sealed class BeginCommand(IAnsiConsole console, CliEnvironment environmen
                 "none" => DetectionScope.None,
                 _ => DetectionScope.AllImages,
             },
+            IncludeInbox = settings.IncludeInbox,
         };
     }
 

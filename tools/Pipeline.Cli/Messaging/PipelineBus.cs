@@ -6,7 +6,7 @@ using Pipeline.Hosting.Messaging;
 namespace Pipeline.Cli.Messaging;
 
 /// <summary>
-/// A send-only MassTransit bus for the user's commands. They go to the saga's queue by the same Send convention
+/// A send-only MassTransit bus for the user's commands. They go to their queues by the same Send convention
 /// the services use (<see cref="StageSendConventions.Map"/>), with publisher confirms: once SendAsync returns,
 /// the broker holds the message.
 /// </summary>
@@ -56,10 +56,14 @@ public sealed class PipelineBus : IAsyncDisposable
         $"RabbitMQ at {settings.Host}:{settings.Port} does not answer. Start it with 'scripts/infra.sh up' (or 'pipeline up').",
         ExitCodes.ServerUnavailable);
 
-    /// <summary>Sends a user command (BeginTraining, StopTraining, CancelTraining, RetryTraining) to the saga's queue.</summary>
+    /// <summary>
+    /// Sends a user command to its queue by the services' convention: BeginTraining, StopTraining, CancelTraining and
+    /// RetryTraining to the saga's, PromoteModel to the Uploader's.
+    /// </summary>
     public async Task SendAsync<T>(T command, CancellationToken cancellationToken) where T : class
     {
-        var endpoint = await bus.GetSendEndpoint(StageSendConventions.Address(StageQueues.Training));
+        var address = EndpointConvention.TryGetDestinationAddress<T>(out var mapped) ? mapped : StageSendConventions.Address(StageQueues.Training);
+        var endpoint = await bus.GetSendEndpoint(address);
         await endpoint.Send(command, cancellationToken);
     }
 

@@ -68,7 +68,10 @@ public static class StageLines
                 var dataset = training.Dataset;
                 var skipped = dataset.SkippedImageCount > 0 ? $", {dataset.SkippedImageCount} skipped" : "";
                 var heldOut = dataset.HeldOutImageCount > 0 ? " (test held out from train)" : "";
-                return $"{dataset.TrainImageCount} train / {dataset.TestImageCount} test images{heldOut}, {dataset.Categories.Count} categories{skipped}";
+                var inbox = dataset.InboxImageCount > 0 || dataset.InboxSkippedCount > 0
+                    ? $" ({dataset.InboxImageCount} from the inbox{(dataset.InboxSkippedCount > 0 ? $", {dataset.InboxSkippedCount} inbox items skipped" : "")})"
+                    : "";
+                return $"{dataset.TrainImageCount} train{inbox} / {dataset.TestImageCount} test images{heldOut}, {dataset.Categories.Count} categories{skipped}";
             case TrainingStates.TrainingRunning when status is StageStatus.Running or StageStatus.Done or StageStatus.Cancelled:
                 var parts = new List<string>();
                 if (training.Training.Progress is { } progress)

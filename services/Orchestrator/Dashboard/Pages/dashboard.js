@@ -273,6 +273,7 @@ function about(t) {
     el("dt", {}, "dataset"), el("dd", {}, d.uri),
     el("dt", {}, "images"), el("dd", { id: "images" }, `${d.trainImageCount} train, ${d.testImageCount} test`
       + (d.heldOutImageCount ? ` (held out from train: the dataset has no test split)` : "")
+      + (d.inboxImageCount ? `, ${d.inboxImageCount} of the train images from the project's inbox` : "")
       + `, ${d.skippedImageCount} skipped, ${d.detectionImageCount} to detect on`),
     el("dt", {}, "categories"), el("dd", {}, d.categories.map(c => c.name).join(", ")),
     el("dt", {}, "base model"), el("dd", {}, t.training.baseModelId || "none (from scratch)"),
@@ -291,18 +292,20 @@ async function modelsPage() {
   })));
   const versions = new Map(models.map(m => [m.id, `${m.project} v${m.version}`]));
   page.replaceChildren(el("h2", {}, "Models"), el("table", { id: "models" },
-    el("thead", {}, el("tr", {}, ["project", "version", "mAP@0.5", "iteration", "dataset", "base model", "hyperparameters", "training", "registered"].map(h => el("th", {}, h)))),
+    el("thead", {}, el("tr", {}, ["project", "version", "current", "promotion", "mAP@0.5", "iteration", "dataset", "base model", "hyperparameters", "training", "registered"].map(h => el("th", {}, h)))),
     el("tbody", {}, models.length ? models.map(m => {
       const t = trainings.get(m.trainingId);
       const base = t && t.training.baseModelId;
       return el("tr", { "data-model": m.id },
         el("td", {}, `${m.organization}/${m.project}`), el("td", { class: "num" }, m.version),
+        el("td", { class: "current" }, m.isCurrent ? "current" : ""),
+        el("td", { class: "promotion" }, m.promotion ? `${m.promotion.promoted ? "promoted" : "not promoted"}: ${m.promotion.reason}` : ""),
         el("td", { class: "num" }, fixed(m.metrics.meanAveragePrecision)), el("td", { class: "num" }, m.metrics.iteration),
         el("td", {}, t ? t.dataset.uri : ""), el("td", {}, base ? (versions.get(base) || base) : "none"),
         el("td", {}, t && t.hyperparameters ? Object.entries(t.hyperparameters).map(([k, v]) => `${k} ${v}`).join(", ") : ""),
         el("td", {}, el("a", { href: `#/trainings/${m.trainingId}` }, m.trainingId.slice(0, 8))),
         el("td", {}, when(m.createdAt)));
-    }) : [el("tr", {}, el("td", { colspan: 9, class: "empty" }, "no models registered"))])));
+    }) : [el("tr", {}, el("td", { colspan: 11, class: "empty" }, "no models registered"))])));
   return null;
 }
 

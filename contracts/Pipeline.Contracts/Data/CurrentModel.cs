@@ -1,0 +1,11 @@
+namespace Pipeline.Contracts;
+
+/// <summary>A project's current model (what its <c>current</c> alias names), as a training that competes with it is told.</summary>
+public sealed record CurrentModel
+{
+    public required Guid ModelId { get; init; }
+    public required int Version { get; init; }
+
+    /// <summary>Artifact key of the registered model's folder (weights + model.json, every file's sha256 in it).</summary>
+    public required string ModelKey { get; init; }
+}
