@@ -14,6 +14,9 @@ public sealed record VisionDataset(IReadOnlyList<Category> Categories, IReadOnly
     public IReadOnlyList<DatasetImage> Train => Images.Where(i => i.Split == DatasetSplit.Train).ToList();
     public IReadOnlyList<DatasetImage> Test => Images.Where(i => i.Split == DatasetSplit.Test).ToList();
 
+    /// <summary>What a training is evaluated on: the test split, or the train images where there is none.</summary>
+    public IReadOnlyList<DatasetImage> EvaluationImages => Test is { Count: > 0 } test ? test : Train;
+
     /// <summary>The pipeline's manifest, file names relative to <paramref name="relativeTo"/>.</summary>
     public DatasetManifest ToManifest(string relativeTo) => new()
     {

@@ -60,6 +60,7 @@ public sealed class StageDispatcher(IOptions<StageSettings> stages, IOptions<Det
                 {
                     TrainingId = training.CorrelationId, Attempt = training.Attempt, ModelId = training.ModelId!.Value,
                     DetectionKeys = training.DetectedBatches.Values.Select(batch => batch.DetectionsKey).ToList(),
+                    DatasetKey = training.DatasetKey,
                 });
                 break;
             default:

@@ -17,5 +17,6 @@ builder.AddPipelineMarten(UploaderDocuments.Configure);
 // What the Uploader announces commits with what it stores; the relay delivers it.
 builder.Services.AddTransactionalOutbox(builder.Configuration);
 builder.Services.AddSingleton<ModelRegistrar>();
+builder.Services.Configure<UploaderSettings>(builder.Configuration.GetSection(UploaderSettings.Section));
 builder.Services.AddSingleton<DetectionRecorder>();
 builder.Build().Run();

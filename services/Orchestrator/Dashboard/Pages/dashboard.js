@@ -279,7 +279,20 @@ function about(t) {
     el("dt", {}, "hyperparameters"), el("dd", { id: "hyperparameters" }, Object.entries(hp).map(([k, v]) => `${k} ${v}`).join(", ")),
     el("dt", {}, "model"), el("dd", { id: "model" }, t.model.modelId ? `version ${t.model.version} (${t.model.modelId})` : "not registered yet"),
     el("dt", {}, "detections"), el("dd", { id: "detections" }, `${t.detection.detectionCount} in ${t.detection.batchesDetected} of ${t.detection.batchCount} batches`
-      + (t.detection.exportKey ? `, exported to ${t.detection.exportKey}` : ""))));
+      + (t.detection.exportKey ? `, exported to ${t.detection.exportKey}` : "")),
+    el("dt", {}, "mAP@0.5"), el("dd", { id: "map-figures" }, mapFigures(t))));
+}
+
+// The evaluation's figure beside the one computed from the exported file, so a user knows which number their own
+// evaluator should find in the export.
+function mapFigures(t) {
+  const best = t.training.bestMetrics;
+  const evaluation = best ? `evaluation ${fixed(best.meanAveragePrecision)}` : "no evaluation yet";
+  const exported = t.detection.exportedMeanAveragePrecision;
+  if (exported !== null && exported !== undefined) {
+    return [evaluation, " · of the export ", el("b", { id: "exported-map" }, fixed(exported)), ` (${t.detection.fullExportKey} against ${t.detection.groundTruthKey})`];
+  }
+  return [evaluation, t.detection.exportKey ? " · the export does not cover the evaluated images" : ""];
 }
 
 // ----------------------------------------------------------------- models ---
