@@ -124,18 +124,21 @@ async function trainingPage(id) {
   const tokenInput = el("input", { id: "token", type: "password", placeholder: "StatusApi:Token", value: localStorage.getItem("pipeline-token") || "",
     oninput: e => localStorage.setItem("pipeline-token", e.target.value) });
   const message = el("span", { id: "action-message" });
-  const act = verb => async () => {
+  const act = (verb, done = () => `${verb} sent`) => async () => {
     localStorage.setItem("pipeline-token", tokenInput.value);
     const response = await fetch(`/trainings/${id}/${verb}`, { method: "POST", headers: authorization() });
     message.className = response.ok ? "" : "refused";
-    message.textContent = response.ok ? `${verb} sent` : `${verb} refused: ${response.status} ${await problemOf(response)}`;
+    message.textContent = response.ok ? done(await response.json()) : `${verb} refused: ${response.status} ${await problemOf(response)}`;
   };
   const stop = el("button", { id: "stop", title: "End training early: keep the best model so far and go on to upload and detection", onclick: act("stop") }, "Stop");
   const cancel = el("button", { id: "cancel", title: "Discard the training", onclick: act("cancel") }, "Cancel");
   const retry = el("button", { id: "retry", onclick: act("retry") }, "Retry failed stage");
+  // Replay moves the failed command itself back from its stage's _error queue (same attempt); retry sends a new one.
+  const replay = el("button", { id: "replay", title: "Move this training's failed command from the stage's _error queue back to its queue",
+    onclick: act("replay", answer => `replay sent: ${answer.moved} message(s) moved back to ${answer.queue}`) }, "Replay failed stage");
   const heading = el("div");
   const content = el("div");
-  page.replaceChildren(el("div", { id: "training", "data-id": id }, heading, el("div", { class: "actions" }, tokenInput, stop, cancel, retry, message), content));
+  page.replaceChildren(el("div", { id: "training", "data-id": id }, heading, el("div", { class: "actions" }, tokenInput, stop, cancel, retry, replay, message), content));
   render();
 
   function render() {
@@ -143,6 +146,7 @@ async function trainingPage(id) {
     stop.disabled = t.state !== "TrainingRunning" || t.training.stopRequested;
     cancel.disabled = ["Completed", "Cancelled"].includes(t.state);
     retry.disabled = !(t.state === "Failed" && t.failedStage !== "Initialized");
+    replay.hidden = retry.disabled;
     // replaceChildren writes a null as the text "null": the sections that may be absent are filtered out.
     heading.replaceChildren(
       el("h2", {}, `${t.organization}/${t.project} `, statePill(t.state)),
