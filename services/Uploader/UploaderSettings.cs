@@ -9,4 +9,7 @@ public sealed class UploaderSettings
     /// export (detections.all.coco.json) keeps them all, down to the evaluation's own threshold.
     /// </summary>
     public float MinConfidence { get; set; } = 0.3f;
+
+    /// <summary>Evaluated images copied into the export with their ground truth and detections, for the training page.</summary>
+    public int SampleImages { get; set; } = 6;
 }

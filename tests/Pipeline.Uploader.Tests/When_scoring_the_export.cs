@@ -44,6 +44,11 @@ public sealed class When_scoring_the_export(PostgresFixture postgres) : IDisposa
     {
         var datasetKey = ArtifactKeys.DatasetManifest(trainingId, 1);
         await scratch.Store.WriteJsonAsync(datasetKey, Manifest);
+        var folder = Path.GetDirectoryName(scratch.Store.GetLocalPath(datasetKey))!;
+        foreach (var image in Manifest.Images)
+        {
+            await File.WriteAllTextAsync(Path.Combine(folder, image.File), $"the pixels of {image.Id}");
+        }
         var key = ArtifactKeys.DetectionBatch(trainingId, 1, 0);
         await scratch.Store.WriteJsonAsync(key, batch);
         return new UploadDetections { TrainingId = trainingId, Attempt = 1, ModelId = modelId, DetectionKeys = [key], DatasetKey = datasetKey };
@@ -95,6 +100,25 @@ public sealed class When_scoring_the_export(PostgresFixture postgres) : IDisposa
             Guid.NewGuid(), CancellationToken.None);
 
         Assert.Null(recorded!.ExportedMeanAveragePrecision);
+    }
+
+    [Fact]
+    public async Task A_few_test_images_are_kept_in_the_export_with_their_ground_truth_and_confident_detections()
+    {
+        var command = await CommandAsync(
+            new ImageDetections { ImageId = "3", Boxes = [Found(70, 70, 0.99)] },
+            new ImageDetections { ImageId = "2", Boxes = [Found(50, 50, 0.05), Found(80, 80, 0.6)] },
+            new ImageDetections { ImageId = "1", Boxes = [Found(0, 0, 0.9)] });
+
+        await Recorder.RecordAsync(command, Guid.NewGuid(), CancellationToken.None);
+
+        var samples = await scratch.Store.ReadAsync<DetectionSamples>(ArtifactKeys.SamplesIndex(trainingId));
+        Assert.Equal(["1", "2"], samples.Images.Select(image => image.ImageId));
+        var second = samples.Images[1];
+        Assert.Equal((2, 100, 100), (second.GroundTruth.Count, second.Width, second.Height));
+        Assert.Equal([0.6], second.Detections.Boxes.Select(box => box.Confidence));
+        Assert.Equal("cat", Assert.Single(samples.Categories).Name);
+        Assert.Equal("the pixels of 2", await File.ReadAllTextAsync(scratch.Store.GetLocalPath(ArtifactKeys.SampleImage(trainingId, second.File))));
     }
 
     private async Task<int> CountAsync(string key)

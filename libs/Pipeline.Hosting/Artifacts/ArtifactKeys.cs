@@ -50,6 +50,13 @@ public static class ArtifactKeys
     /// <summary>The ground truth of the images the training was evaluated on (its test split), as COCO JSON with the exports' ids.</summary>
     public static string GroundTruthExport(Guid trainingId) => $"{Export(trainingId)}/ground-truth.coco.json";
 
+    /// <summary>A few evaluated images, copied with their ground truth and detections (a DetectionSamples in samples.json), for the training page.</summary>
+    public static string Samples(Guid trainingId) => $"{Export(trainingId)}/samples";
+
+    public static string SamplesIndex(Guid trainingId) => $"{Samples(trainingId)}/samples.json";
+
+    public static string SampleImage(Guid trainingId, string file) => $"{Samples(trainingId)}/{file}";
+
     /// <summary>
     /// A project's inbox: images a detector node in the field found uncertain, one folder per image
     /// (<c>{itemId:N}/image.&lt;ext&gt;</c> plus <c>detections.json</c>, an <c>ImageDetections</c> written last, so an item is

@@ -68,7 +68,15 @@ public sealed class DetectionRecorder(
         await WriteAsync(exportKey, output => CocoResults.Write(output, confident), cancellationToken);
         var fullExportKey = ArtifactKeys.FullDetectionExport(command.TrainingId);
         await WriteAsync(fullExportKey, output => CocoResults.Write(output, all), cancellationToken);
-        var (groundTruthKey, exportedMap) = await ScoreExportAsync(command, fullExportKey, images.Keys.ToHashSet(), cancellationToken);
+        // Without the dataset's key (a command from before it was sent) there is nothing to score against or to draw.
+        var dataset = command.DatasetKey is null ? null : await ReadDatasetAsync(command.DatasetKey, cancellationToken);
+        var (groundTruthKey, exportedMap) = dataset is null
+            ? (null, null)
+            : await ScoreExportAsync(command.TrainingId, dataset, fullExportKey, images.Keys.ToHashSet(), cancellationToken);
+        if (dataset is not null)
+        {
+            await WriteSamplesAsync(command.TrainingId, dataset, confident, cancellationToken);
+        }
 
         var recorded = new RecordedDetections(stored.Count, stored.Sum(image => image.Boxes.Count + image.Points.Count + image.Classifications.Count), exportKey);
         await using (var session = documents.LightweightSession())
@@ -94,21 +102,20 @@ public sealed class DetectionRecorder(
         return recorded with { FullExportKey = fullExportKey, GroundTruthKey = groundTruthKey, ExportedMeanAveragePrecision = exportedMap };
     }
 
+    private async Task<VisionDataset> ReadDatasetAsync(string datasetKey, CancellationToken cancellationToken)
+    {
+        var manifest = await store.ReadAsync<DatasetManifest>(datasetKey, cancellationToken);
+        return DatasetLoader.FromManifest(manifest, Path.GetDirectoryName(store.GetLocalPath(datasetKey))!, datasetKey);
+    }
+
     /// <summary>
     /// Writes the ground truth of the images the training was evaluated on and scores the full export against it, read
-    /// back from its file as a user's evaluator would read it. Without the dataset's key there is nothing to score against.
+    /// back from its file as a user's evaluator would read it.
     /// </summary>
     private async Task<(string? GroundTruthKey, double? MeanAveragePrecision)> ScoreExportAsync(
-        UploadDetections command, string fullExportKey, IReadOnlySet<string> detectedImageIds, CancellationToken cancellationToken)
+        Guid trainingId, VisionDataset dataset, string fullExportKey, IReadOnlySet<string> detectedImageIds, CancellationToken cancellationToken)
     {
-        if (command.DatasetKey is null)
-        {
-            return (null, null);
-        }
-
-        var manifest = await store.ReadAsync<DatasetManifest>(command.DatasetKey, cancellationToken);
-        var dataset = DatasetLoader.FromManifest(manifest, Path.GetDirectoryName(store.GetLocalPath(command.DatasetKey))!, command.DatasetKey);
-        var groundTruthKey = ArtifactKeys.GroundTruthExport(command.TrainingId);
+        var groundTruthKey = ArtifactKeys.GroundTruthExport(trainingId);
         await WriteAsync(groundTruthKey, output => CocoResults.WriteGroundTruth(output, dataset.Categories, dataset.EvaluationImages), cancellationToken);
         IReadOnlyList<CocoResult> exported;
         await using (var input = await store.OpenReadAsync(fullExportKey, cancellationToken))
@@ -117,6 +124,38 @@ public sealed class DetectionRecorder(
         }
 
         return (groundTruthKey, ExportEvaluation.MeanAveragePrecision(dataset, exported, detectedImageIds));
+    }
+
+    /// <summary>
+    /// Copies the first evaluated images that were detected on (else the first detected ones) into the export, with their
+    /// ground truth and confident detections: the dataset they come from is dropped at cleanup, the export stays.
+    /// </summary>
+    private async Task WriteSamplesAsync(Guid trainingId, VisionDataset dataset, IReadOnlyList<ImageDetections> confident, CancellationToken cancellationToken)
+    {
+        var found = confident.ToDictionary(image => image.ImageId);
+        var candidates = dataset.EvaluationImages.Where(image => found.ContainsKey(image.Id)).ToList();
+        if (candidates.Count == 0)
+        {
+            candidates = dataset.Images.Where(image => found.ContainsKey(image.Id)).ToList();
+        }
+
+        var samples = new List<DetectionSample>();
+        foreach (var (image, index) in candidates.Take(Math.Max(0, settings.Value.SampleImages)).Select((image, index) => (image, index)))
+        {
+            var file = $"{index:D2}{Path.GetExtension(image.Path).ToLowerInvariant()}";
+            await using (var content = File.OpenRead(image.Path))
+            {
+                await store.WriteAsync(ArtifactKeys.SampleImage(trainingId, file), content, cancellationToken);
+            }
+
+            samples.Add(new DetectionSample
+            {
+                ImageId = image.Id, File = file, Width = image.Width, Height = image.Height,
+                GroundTruth = image.Annotations.Select(annotation => annotation.ToManifest()).ToList(), Detections = found[image.Id],
+            });
+        }
+
+        await store.WriteJsonAsync(ArtifactKeys.SamplesIndex(trainingId), new DetectionSamples { Categories = dataset.Categories, Images = samples }, cancellationToken);
     }
 
     private async Task WriteAsync(string key, Action<Stream> write, CancellationToken cancellationToken)
