@@ -22,7 +22,7 @@ public sealed class TrainingThroughAllFiveServicesTests(AllServicesPipelineFixtu
 
         // Begun as a user begins one: through the pipeline command, which prints the new training's id.
         var (exitCode, printed) = await PipelineCommand.RunAsync(pipeline,
-            "begin", Path.Combine(dataset, "manifest.json"), "--project", project, "--iterations", "10", "--resolution", "64", "--batch-size", "8");
+            "begin", Path.Combine(dataset, "manifest.json"), "--project", project, "--iterations", "200", "--resolution", "64", "--batch-size", "8", "--learning-rate", "0.005");
         Assert.True(exitCode == 0, printed);
         var trainingId = Guid.Parse(Regex.Match(printed, "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}").Value);
         var training = await pipeline.WaitForStateAsync(trainingId, Timeout, "Completed", "Failed", "Cancelled");
@@ -44,10 +44,12 @@ public sealed class TrainingThroughAllFiveServicesTests(AllServicesPipelineFixtu
         output.WriteLine($"mAP@0.5: evaluation {evaluated:0.0000}, of the export {exported:0.0000}");
         Assert.NotNull(exported);
         Assert.InRange(exported.Value, evaluated - 0.005, evaluated + 0.005);
+        // Two hundred iterations find a few shapes (0.0115 when measured): the figures agree on a model that detects, not on zero and zero.
+        Assert.True(evaluated > 0, $"mAP@0.5 {evaluated} after 200 iterations: the comparison says nothing");
         // The curves: the Trainer's reports in iteration order, the last one carrying its final evaluation's mAP.
         var series = (await pipeline.Api.GetFromJsonAsync<List<ProgressPoint>>($"/trainings/{trainingId}/series", ApiJson.Options))!;
         Assert.Equal(series.Select(p => p.Iteration).Order(), series.Select(p => p.Iteration));
-        Assert.Equal(10, series[^1].Iteration);
+        Assert.Equal(200, series[^1].Iteration);
         Assert.NotNull(series[^1].MeanAveragePrecision);
         Assert.All(series, p => Assert.NotNull(p.Loss));
         var detectors = pipeline.Services.Where(s => s.Name.StartsWith("detector", StringComparison.Ordinal)).ToList();
@@ -57,6 +59,6 @@ public sealed class TrainingThroughAllFiveServicesTests(AllServicesPipelineFixtu
             () => Task.FromResult(detectors.All(d => d.Output.Contains($"of {trainingId}"))), Timeout);
         var trainer = pipeline.Services.Single(s => s.Name == "trainer");
         await RunningPipelineFixture.WaitUntil("the Trainer logs the end of the training",
-            () => Task.FromResult(trainer.Output.Contains($"Training {trainingId} finished at iteration 10")), Timeout);
+            () => Task.FromResult(trainer.Output.Contains($"Training {trainingId} finished at iteration 200")), Timeout);
     }
 }
