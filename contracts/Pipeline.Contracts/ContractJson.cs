@@ -45,6 +45,7 @@ public static class ContractJson
         [nameof(ProgressPoint)] = typeof(ProgressPoint),
         [nameof(ModelVersion)] = typeof(ModelVersion),
         [nameof(QueueStatus)] = typeof(QueueStatus),
+        [nameof(DetectionSamples)] = typeof(DetectionSamples),
     };
 
     /// <summary>

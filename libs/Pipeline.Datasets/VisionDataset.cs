@@ -1,7 +1,15 @@
 namespace Pipeline.Datasets;
 
 /// <summary>One annotation: Box for box categories, Point for point categories, neither for classification.</summary>
-public sealed record Annotation(string CategoryId, Box? Box = null, Point2? Point = null);
+public sealed record Annotation(string CategoryId, Box? Box = null, Point2? Point = null)
+{
+    /// <summary>The manifest's form: a box's X/Y/Width/Height, a point's X/Y, a classification neither.</summary>
+    public ManifestAnnotation ToManifest() => new()
+    {
+        CategoryId = CategoryId,
+        X = Box?.X ?? Point?.X ?? 0, Y = Box?.Y ?? Point?.Y ?? 0, Width = Box?.Width ?? 0, Height = Box?.Height ?? 0,
+    };
+}
 
 public sealed record DatasetImage(string Id, string Path, int Width, int Height, DatasetSplit Split, IReadOnlyList<Annotation> Annotations);
 
@@ -14,6 +22,9 @@ public sealed record VisionDataset(IReadOnlyList<Category> Categories, IReadOnly
     public IReadOnlyList<DatasetImage> Train => Images.Where(i => i.Split == DatasetSplit.Train).ToList();
     public IReadOnlyList<DatasetImage> Test => Images.Where(i => i.Split == DatasetSplit.Test).ToList();
 
+    /// <summary>What a training is evaluated on: the test split, or the train images where there is none.</summary>
+    public IReadOnlyList<DatasetImage> EvaluationImages => Test is { Count: > 0 } test ? test : Train;
+
     /// <summary>The pipeline's manifest, file names relative to <paramref name="relativeTo"/>.</summary>
     public DatasetManifest ToManifest(string relativeTo) => new()
     {
@@ -22,11 +33,7 @@ public sealed record VisionDataset(IReadOnlyList<Category> Categories, IReadOnly
         {
             Id = i.Id, File = System.IO.Path.GetRelativePath(relativeTo, i.Path).Replace('\\', '/'), Width = i.Width, Height = i.Height,
             Split = i.Split == DatasetSplit.Test ? "test" : "train",
-            Annotations = i.Annotations.Select(a => new ManifestAnnotation
-            {
-                CategoryId = a.CategoryId,
-                X = a.Box?.X ?? a.Point?.X ?? 0, Y = a.Box?.Y ?? a.Point?.Y ?? 0, Width = a.Box?.Width ?? 0, Height = a.Box?.Height ?? 0,
-            }).ToList(),
+            Annotations = i.Annotations.Select(a => a.ToManifest()).ToList(),
         }).ToList(),
     };
 }

@@ -1,3 +1,5 @@
+using Pipeline.Datasets.Evaluation;
+
 namespace Pipeline.Detector;
 
 public sealed class DetectorSettings
@@ -10,8 +12,11 @@ public sealed class DetectorSettings
     /// <summary>libtorch's intra-op threads; 0 leaves libtorch's default of one per core.</summary>
     public int Threads { get; set; }
 
-    /// <summary>Detections below this confidence are not reported.</summary>
-    public float MinConfidence { get; set; } = 0.3f;
+    /// <summary>
+    /// Detections below this confidence are not reported. The default is the evaluation's own threshold, so the full
+    /// export reproduces the training's mAP; the Uploader's MinConfidence picks the detections shown.
+    /// </summary>
+    public float MinConfidence { get; set; } = DetectionEvaluator.RankingConfidence;
 
     /// <summary>Boxes of one category overlapping a more confident one by more than this IoU are dropped.</summary>
     public float NmsIou { get; set; } = 0.5f;

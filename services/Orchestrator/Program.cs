@@ -16,5 +16,6 @@ app.RequireTokenBeyondLoopback();
 app.MapStatusApi();
 app.MapTrainingActions();
 app.MapQueues();
+app.MapSamples();
 app.MapDashboard();
 app.Run();

@@ -69,6 +69,7 @@ public sealed class StageDispatcher(
                 {
                     TrainingId = training.CorrelationId, Attempt = training.Attempt, ModelId = training.ModelId!.Value,
                     DetectionKeys = training.DetectedBatches.Values.Select(batch => batch.DetectionsKey).ToList(),
+                    DatasetKey = training.DatasetKey,
                 });
                 break;
             default:

@@ -103,6 +103,11 @@ public sealed class TrainingState : SagaStateMachineInstance, ISagaVersion, IRev
 
     // DetectionUploading.
     public string? ExportKey { get; set; }
+    public string? FullExportKey { get; set; }
+    public string? GroundTruthKey { get; set; }
+
+    /// <summary>mAP@0.5 of the full export against the test split, beside the evaluation's BestMetrics.</summary>
+    public double? ExportedMeanAveragePrecision { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
@@ -212,6 +217,9 @@ public sealed class TrainingState : SagaStateMachineInstance, ISagaVersion, IRev
     public void RecordExport(DetectionsUploaded result)
     {
         ExportKey = result.ExportKey;
+        FullExportKey = result.FullExportKey;
+        GroundTruthKey = result.GroundTruthKey;
+        ExportedMeanAveragePrecision = result.ExportedMeanAveragePrecision;
         DetectionCount = result.DetectionCount;
     }
 }

@@ -19,5 +19,6 @@ builder.AddPipelineMarten(UploaderDocuments.Configure);
 builder.Services.AddTransactionalOutbox(builder.Configuration);
 builder.Services.AddSingleton<ModelRegistrar>();
 builder.Services.AddSingleton<ModelPromoter>();
+builder.Services.Configure<UploaderSettings>(builder.Configuration.GetSection(UploaderSettings.Section));
 builder.Services.AddSingleton<DetectionRecorder>();
 builder.Build().Run();

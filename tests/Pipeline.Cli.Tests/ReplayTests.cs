@@ -1,5 +1,5 @@
 using System.Text;
-using Pipeline.Cli.Messaging;
+using Pipeline.Hosting.Messaging;
 
 namespace Pipeline.Cli.Tests;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Marten;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Pipeline.Contracts;
 using Pipeline.Hosting.Artifacts;
 using Pipeline.Hosting.Messaging;
@@ -16,7 +17,8 @@ public sealed class When_uploading_detections(PostgresFixture postgres) : IDispo
     private readonly Guid trainingId = Guid.NewGuid();
     private readonly Guid modelId = Guid.NewGuid();
 
-    private DetectionRecorder Recorder => new(postgres.Store, scratch.Store, postgres.Outbox, postgres.Delivery, NullLogger<DetectionRecorder>.Instance);
+    private DetectionRecorder Recorder => new(postgres.Store, scratch.Store, postgres.Outbox, postgres.Delivery,
+        Options.Create(new UploaderSettings()), NullLogger<DetectionRecorder>.Instance);
 
     private ImageDetections Image(string imageId, int boxes) => new()
     {

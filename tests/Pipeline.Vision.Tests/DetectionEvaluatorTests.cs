@@ -1,4 +1,4 @@
-using Pipeline.Vision.Evaluation;
+using Pipeline.Datasets.Evaluation;
 
 namespace Pipeline.Vision.Tests;
 

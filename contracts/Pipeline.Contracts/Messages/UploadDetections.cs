@@ -8,4 +8,7 @@ public sealed record UploadDetections
 
     /// <summary>Artifact keys of every batch's detections, in batch order.</summary>
     public required IReadOnlyList<string> DetectionKeys { get; init; }
+
+    /// <summary>The training's dataset manifest: its test split is the ground truth the export is scored against (none: not scored).</summary>
+    public string? DatasetKey { get; init; }
 }

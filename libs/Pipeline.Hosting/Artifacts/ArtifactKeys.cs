@@ -39,7 +39,23 @@ public static class ArtifactKeys
 
     public static string RegisteredModel(Guid modelId) => $"models/{modelId:N}";
 
-    public static string DetectionExport(Guid trainingId) => $"exports/{trainingId:N}/detections.coco.json";
+    public static string Export(Guid trainingId) => $"exports/{trainingId:N}";
+
+    /// <summary>The detections at or above the Uploader's MinConfidence, as COCO results.</summary>
+    public static string DetectionExport(Guid trainingId) => $"{Export(trainingId)}/detections.coco.json";
+
+    /// <summary>Every detection down to the evaluation's own threshold, as COCO results: the exported mAP is this file's.</summary>
+    public static string FullDetectionExport(Guid trainingId) => $"{Export(trainingId)}/detections.all.coco.json";
+
+    /// <summary>The ground truth of the images the training was evaluated on (its test split), as COCO JSON with the exports' ids.</summary>
+    public static string GroundTruthExport(Guid trainingId) => $"{Export(trainingId)}/ground-truth.coco.json";
+
+    /// <summary>A few evaluated images, copied with their ground truth and detections (a DetectionSamples in samples.json), for the training page.</summary>
+    public static string Samples(Guid trainingId) => $"{Export(trainingId)}/samples";
+
+    public static string SamplesIndex(Guid trainingId) => $"{Samples(trainingId)}/samples.json";
+
+    public static string SampleImage(Guid trainingId, string file) => $"{Samples(trainingId)}/{file}";
 
     /// <summary>
     /// A project's inbox: images a detector node in the field found uncertain, one folder per image

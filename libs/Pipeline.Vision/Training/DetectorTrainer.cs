@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Pipeline.Vision.Data;
+using Pipeline.Datasets.Evaluation;
 using Pipeline.Vision.Evaluation;
 using Pipeline.Vision.Models;
 using TorchSharp;

@@ -5,11 +5,12 @@ using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 using Pipeline.Contracts;
 using Pipeline.Hosting.Messaging;
+using RabbitMQ.Client.Exceptions;
 
 namespace Pipeline.Orchestrator.Api;
 
 /// <summary>
-/// The door for tools that do not speak AMQP: begin, stop, cancel and retry over HTTP. Each sends the same message the
+/// The door for tools that do not speak AMQP: begin, stop, cancel, retry and replay over HTTP. Each sends the same message the
 /// command line does to the saga's queue and answers 202 once the broker has it; the saga does the rest.
 /// </summary>
 public static class TrainingActionsApi
@@ -20,6 +21,7 @@ public static class TrainingActionsApi
         app.MapPost("/trainings/{id:guid}/stop", Stop).RequireActionToken();
         app.MapPost("/trainings/{id:guid}/cancel", Cancel).RequireActionToken();
         app.MapPost("/trainings/{id:guid}/retry", Retry).RequireActionToken();
+        app.MapPost("/trainings/{id:guid}/replay", Replay).RequireActionToken();
         return app;
     }
 
@@ -73,6 +75,51 @@ public static class TrainingActionsApi
                     ? $"Training {id} failed at Initialized ({training.Errors.GetValueOrDefault(TrainingStates.Initialized)}): begin a corrected one instead."
                     : null,
             new RetryTraining { TrainingId = id });
+
+    /// <summary>
+    /// Moves this training's messages from its failed stage's <c>_error</c> queue back to the stage's queue, as
+    /// <c>pipeline replay &lt;queue&gt; --training &lt;id&gt;</c> does (the same replayer, with publisher confirms). The
+    /// replayed command keeps the attempt that failed, which the saga still takes as the answer of its failed stage.
+    /// </summary>
+    private static async Task<IResult> Replay(Guid id, IQuerySession session, IOptions<RabbitMqSettings> rabbit, CancellationToken cancellationToken)
+    {
+        var training = await session.LoadAsync<TrainingState>(id, cancellationToken);
+        if (training is null)
+        {
+            return StatusApi.UnknownTraining(id);
+        }
+
+        if (training.CurrentState != TrainingStates.Failed)
+        {
+            return Conflict($"Training {id} is {training.CurrentState}: only a Failed training's stage is replayed.");
+        }
+
+        if (TrainingStages.Find(training.FailedStage ?? "") is not { } stage)
+        {
+            return Conflict($"Training {id} failed at {training.FailedStage}, which has no queue to replay: begin a corrected one instead.");
+        }
+
+        ReplayResult result;
+        try
+        {
+            result = await new ErrorQueueReplayer(rabbit.Value, "orchestrator-replay").ReplayAsync(new ReplayRequest(stage.Queue, id), cancellationToken);
+        }
+        catch (ReplayTargetMissingException e)
+        {
+            return Conflict(e.Message);
+        }
+        catch (BrokerUnreachableException e)
+        {
+            return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "RabbitMQ does not answer", detail: e.Message);
+        }
+
+        if (result.Moved == 0)
+        {
+            return Conflict($"Nothing of training {id} waits in {result.ErrorQueue} to replay (replayed already, or the command never reached it): retry sends the stage again.");
+        }
+
+        return Results.Accepted($"/trainings/{id}", new { trainingId = id, queue = stage.Queue, moved = result.Moved });
+    }
 
     /// <summary>404 for an unknown training, 409 with the refusal when its state does not take the action, else 202 once the broker has it.</summary>
     private static async Task<IResult> ActAsync<T>(

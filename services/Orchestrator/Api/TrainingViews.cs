@@ -27,7 +27,11 @@ public static class TrainingViews
             training.StopRequestedForAttempt == training.Attempt, training.StoppedAtIteration),
         Model = new ModelStatus(training.ModelId, training.ModelVersion, training.RegisteredModelKey),
         Detection = new DetectionStatus(training.DetectOn, training.BatchCount, training.DetectedBatches.Count,
-            training.DetectionCount, training.ExportKey),
+            training.DetectionCount, training.ExportKey)
+        {
+            FullExportKey = training.FullExportKey, GroundTruthKey = training.GroundTruthKey,
+            ExportedMeanAveragePrecision = training.ExportedMeanAveragePrecision,
+        },
         History = training.History,
         CreatedAt = training.CreatedAt,
         UpdatedAt = training.UpdatedAt,

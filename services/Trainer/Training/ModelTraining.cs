@@ -57,7 +57,7 @@ public sealed class ModelTraining(IArtifactStore store, TrainingDevice device, I
                 hyperparameters.Iterations, device.Device.type);
         }
 
-        var evaluationImages = dataset.Test.Count > 0 ? dataset.Test : dataset.Train;
+        var evaluationImages = dataset.EvaluationImages;
         var clock = Stopwatch.StartNew();
         TimeSpan? lastReport = null;
         var (lossSum, lossCount, lastLoss) = (0.0, 0, 0.0);

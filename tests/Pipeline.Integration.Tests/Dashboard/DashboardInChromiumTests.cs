@@ -105,6 +105,9 @@ public sealed class DashboardInChromiumTests(AllServicesPipelineFixture fixture)
         var trainingId = await BeginOverHttpAsync(project, iterations: 30);
         var training = await Pipeline.WaitForStateAsync(trainingId, Timeout, "Completed", "Failed", "Cancelled");
         Assert.Equal("Completed", training.State);
+        // The page is opened after cleanup dropped the dataset: its test images come from the export.
+        await RunningPipelineFixture.WaitUntil("the downloaded dataset is dropped",
+            () => Task.FromResult(!Pipeline.Artifacts.Exists(ArtifactKeys.Datasets(trainingId))), Timeout);
 
         await page.GotoAsync($"{Pipeline.Api.BaseAddress}#/trainings/{trainingId}");
         await Assertions.Expect(page.Locator("h2 .state")).ToHaveTextAsync("Completed");
@@ -120,6 +123,30 @@ public sealed class DashboardInChromiumTests(AllServicesPipelineFixture fixture)
         await Assertions.Expect(page.Locator("#detections")).ToContainTextAsync($"{training.Detection.DetectionCount} in {training.Detection.BatchCount} of {training.Detection.BatchCount} batches");
         await Assertions.Expect(page.Locator("#hyperparameters")).ToContainTextAsync("iterations 30");
         Assert.True(await page.Locator("#retry").IsDisabledAsync(), "a completed training has nothing to retry");
+        Assert.True(await page.Locator("#replay").IsHiddenAsync(), "Replay shows for a Failed training only");
+        // The mAP of what was exported, beside the evaluation's.
+        await Assertions.Expect(page.Locator("#exported-map")).ToHaveTextAsync(
+            training.Detection.ExportedMeanAveragePrecision!.Value.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture));
+        // Its test images, kept in the export after cleanup dropped the dataset, with the ground truth and detections drawn.
+        var samples = (await Pipeline.Api.GetFromJsonAsync<DetectionSamples>($"/trainings/{trainingId}/samples", ApiJson.Options))!;
+        Assert.Equal(4, samples.Images.Count);
+        await Assertions.Expect(page.Locator("#samples figure")).ToHaveCountAsync(samples.Images.Count);
+        var first = samples.Images[0];
+        var drawn = page.Locator($"#samples svg[data-image='{first.ImageId}']");
+        await Assertions.Expect(drawn.Locator("image")).ToHaveCountAsync(1);
+        Assert.Equal(first.GroundTruth.Count, await drawn.Locator("rect.truth").CountAsync());
+        Assert.Equal(first.Detections.Boxes.Count, await drawn.Locator("rect.found").CountAsync());
+        Assert.StartsWith("blob:", await drawn.Locator("image").GetAttributeAsync("href"));
+        using (var picture = await Pipeline.Api.GetAsync($"/trainings/{trainingId}/samples/{first.File}"))
+        {
+            Assert.Equal(("image/png", HttpStatusCode.OK), (picture.Content.Headers.ContentType?.MediaType, picture.StatusCode));
+        }
+
+        using (var unlisted = await Pipeline.Api.GetAsync($"/trainings/{trainingId}/samples/..%2Fdetections.coco.json"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, unlisted.StatusCode);
+        }
+
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Chromium.ScreenshotFolder, "training-completed.png"), FullPage = true });
 
         await page.ClickAsync("nav a[href='#/models']");

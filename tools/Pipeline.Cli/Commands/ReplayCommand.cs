@@ -1,5 +1,7 @@
 using System.ComponentModel;
 using Pipeline.Cli.Messaging;
+using Pipeline.Hosting.Messaging;
+using RabbitMQ.Client.Exceptions;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -47,19 +49,7 @@ public sealed class ReplayCommand(IAnsiConsole console, CliEnvironment environme
     public override async Task<int> ExecuteAsync(CommandContext context, ReplaySettings settings, CancellationToken cancellationToken)
     {
         var request = new ReplayRequest(settings.Queue, settings.Training is null ? null : Guid.Parse(settings.Training), settings.Max, settings.DryRun);
-        ReplayResult result;
-        try
-        {
-            result = await new ErrorQueueReplayer(environment.RabbitMq).ReplayAsync(request, cancellationToken);
-        }
-        catch (ReplayInterruptedException interrupted)
-        {
-            throw new CliException(
-                $"{interrupted.Message}. None was lost: each left the error queue only once the broker had confirmed its copy. " +
-                "Run the same replay again once RabbitMQ is back; a message may arrive twice, and the saga ignores the second.",
-                ExitCodes.ServerUnavailable);
-        }
-
+        var result = await ReplayAsync(request, cancellationToken);
         if (!result.ErrorQueueExists)
         {
             console.MarkupLineInterpolated($"queue {result.ErrorQueue} does not exist: nothing has failed on {settings.Queue} yet. Moved 0 messages.");
@@ -83,5 +73,33 @@ public sealed class ReplayCommand(IAnsiConsole console, CliEnvironment environme
             ? $"Dry run: would move {result.Selected.Count} of {result.MessagesAtStart} messages from {result.ErrorQueue} to {settings.Queue}{skipped}."
             : $"Moved {result.Moved} of {result.MessagesAtStart} messages from {result.ErrorQueue} to {settings.Queue}{skipped}.");
         return ExitCodes.Ok;
+    }
+
+    private async Task<ReplayResult> ReplayAsync(ReplayRequest request, CancellationToken cancellationToken)
+    {
+        var rabbit = environment.RabbitMq;
+        try
+        {
+            return await new ErrorQueueReplayer(rabbit).ReplayAsync(request, cancellationToken);
+        }
+        catch (ReplayTargetMissingException e)
+        {
+            throw new CliException(e.Message, ExitCodes.NotFound);
+        }
+        catch (ReplayInterruptedException interrupted)
+        {
+            throw new CliException(
+                $"{interrupted.Message}. None was lost: each left the error queue only once the broker had confirmed its copy. " +
+                "Run the same replay again once RabbitMQ is back; a message may arrive twice, and the saga ignores the second.",
+                ExitCodes.ServerUnavailable);
+        }
+        catch (BrokerUnreachableException e) when (e.InnerException is AuthenticationFailureException)
+        {
+            throw new CliException($"RabbitMQ at {rabbit.Host}:{rabbit.Port} refused user '{rabbit.Username}'.", ExitCodes.ServerUnavailable);
+        }
+        catch (BrokerUnreachableException)
+        {
+            throw PipelineBus.RabbitMqDown(rabbit);
+        }
     }
 }

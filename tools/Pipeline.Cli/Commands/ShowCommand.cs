@@ -73,5 +73,11 @@ public sealed class ShowCommand(IAnsiConsole console, CliEnvironment environment
         console.MarkupLineInterpolated($"model: {(training.Model.ModelId is { } id ? $"{id} version {training.Model.Version} at {training.Model.ModelKey}" : "none yet")}");
         var export = training.Detection.ExportKey is { } key ? $", export {key}" : "";
         console.MarkupLineInterpolated($"detections: {training.Detection.DetectionCount} ({training.Detection.BatchesDetected}/{training.Detection.BatchCount} batches, scope {training.Detection.DetectOn}){export}");
+        if (training.Detection.ExportedMeanAveragePrecision is { } exported)
+        {
+            // Beside the evaluation's figure: what an evaluator finds in the full export, against the evaluated images' ground truth.
+            var evaluated = training.Training.BestMetrics is { } best ? $"evaluation {best.MeanAveragePrecision:0.000}, " : "";
+            console.MarkupLineInterpolated($"mAP@0.5: {evaluated}of the export {exported:0.000} ({training.Detection.FullExportKey} against {training.Detection.GroundTruthKey})");
+        }
     }
 }

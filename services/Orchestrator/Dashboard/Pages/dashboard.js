@@ -14,7 +14,7 @@ function el(tag, attributes, ...children) {
     if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
     else node.setAttribute(name, value === true ? "" : value);
   }
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child === null || child === undefined) continue;
     node.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
@@ -120,22 +120,26 @@ async function trainingsPage() {
 async function trainingPage(id) {
   let training = await get(`/trainings/${id}`);
   let series = await get(`/trainings/${id}/series`);
+  let samples = training.detection.exportKey ? await loadSamples(id) : null;
   // The token field and the action's answer are made once: live updates redraw the rest, never what the user typed.
   const tokenInput = el("input", { id: "token", type: "password", placeholder: "StatusApi:Token", value: localStorage.getItem("pipeline-token") || "",
     oninput: e => localStorage.setItem("pipeline-token", e.target.value) });
   const message = el("span", { id: "action-message" });
-  const act = verb => async () => {
+  const act = (verb, done = () => `${verb} sent`) => async () => {
     localStorage.setItem("pipeline-token", tokenInput.value);
     const response = await fetch(`/trainings/${id}/${verb}`, { method: "POST", headers: authorization() });
     message.className = response.ok ? "" : "refused";
-    message.textContent = response.ok ? `${verb} sent` : `${verb} refused: ${response.status} ${await problemOf(response)}`;
+    message.textContent = response.ok ? done(await response.json()) : `${verb} refused: ${response.status} ${await problemOf(response)}`;
   };
   const stop = el("button", { id: "stop", title: "End training early: keep the best model so far and go on to upload and detection", onclick: act("stop") }, "Stop");
   const cancel = el("button", { id: "cancel", title: "Discard the training", onclick: act("cancel") }, "Cancel");
   const retry = el("button", { id: "retry", onclick: act("retry") }, "Retry failed stage");
+  // Replay moves the failed command itself back from its stage's _error queue (same attempt); retry sends a new one.
+  const replay = el("button", { id: "replay", title: "Move this training's failed command from the stage's _error queue back to its queue",
+    onclick: act("replay", answer => `replay sent: ${answer.moved} message(s) moved back to ${answer.queue}`) }, "Replay failed stage");
   const heading = el("div");
   const content = el("div");
-  page.replaceChildren(el("div", { id: "training", "data-id": id }, heading, el("div", { class: "actions" }, tokenInput, stop, cancel, retry, message), content));
+  page.replaceChildren(el("div", { id: "training", "data-id": id }, heading, el("div", { class: "actions" }, tokenInput, stop, cancel, retry, replay, message), content));
   render();
 
   function render() {
@@ -143,6 +147,7 @@ async function trainingPage(id) {
     stop.disabled = t.state !== "TrainingRunning" || t.training.stopRequested;
     cancel.disabled = ["Completed", "Cancelled"].includes(t.state);
     retry.disabled = !(t.state === "Failed" && t.failedStage !== "Initialized");
+    replay.hidden = retry.disabled;
     // replaceChildren writes a null as the text "null": the sections that may be absent are filtered out.
     heading.replaceChildren(
       el("h2", {}, `${t.organization}/${t.project} `, statePill(t.state)),
@@ -155,12 +160,15 @@ async function trainingPage(id) {
         el("section", {}, el("h3", {}, "Confusion matrix (best evaluation)"), confusion(t.training.bestMetrics))),
       el("div", { class: "grid" },
         el("section", {}, el("h3", {}, "Stages"), stageTable(t)),
-        el("section", {}, el("h3", {}, "Training"), about(t)))].filter(Boolean));
+        el("section", {}, el("h3", {}, "Training"), about(t))),
+      el("section", {}, el("h3", {}, "Test images ", el("span", { class: "legend" }, el("span", { class: "t" }, "┅ ground truth"), " ",
+        el("span", { class: "f" }, "▭ detections"))), sampleImages(t, samples))].filter(Boolean));
   }
 
   const reload = debounce(async () => {
     training = await get(`/trainings/${id}`);
     series = await get(`/trainings/${id}/series`);
+    if (!samples && training.detection.exportKey) samples = await loadSamples(id);
     render();
   }, 200);
 
@@ -280,7 +288,64 @@ function about(t) {
     el("dt", {}, "hyperparameters"), el("dd", { id: "hyperparameters" }, Object.entries(hp).map(([k, v]) => `${k} ${v}`).join(", ")),
     el("dt", {}, "model"), el("dd", { id: "model" }, t.model.modelId ? `version ${t.model.version} (${t.model.modelId})` : "not registered yet"),
     el("dt", {}, "detections"), el("dd", { id: "detections" }, `${t.detection.detectionCount} in ${t.detection.batchesDetected} of ${t.detection.batchCount} batches`
-      + (t.detection.exportKey ? `, exported to ${t.detection.exportKey}` : ""))));
+      + (t.detection.exportKey ? `, exported to ${t.detection.exportKey}` : "")),
+    el("dt", {}, "mAP@0.5"), el("dd", { id: "map-figures" }, mapFigures(t))));
+}
+
+// The evaluation's figure beside the one computed from the exported file, so a user knows which number their own
+// evaluator should find in the export.
+function mapFigures(t) {
+  const best = t.training.bestMetrics;
+  const evaluation = best ? `evaluation ${fixed(best.meanAveragePrecision)}` : "no evaluation yet";
+  const exported = t.detection.exportedMeanAveragePrecision;
+  if (exported !== null && exported !== undefined) {
+    return [evaluation, " · of the export ", el("b", { id: "exported-map" }, fixed(exported)), ` (${t.detection.fullExportKey} against ${t.detection.groundTruthKey})`];
+  }
+  return [evaluation, t.detection.exportKey ? " · the export does not cover the evaluated images" : ""];
+}
+
+// The Uploader keeps a few evaluated images in the training's export with their ground truth and detections (the
+// dataset itself is dropped at cleanup). Images are fetched with the token, as every read beyond loopback needs it.
+async function loadSamples(id) {
+  const response = await fetch(`/trainings/${id}/samples`, { headers: authorization() });
+  if (!response.ok) return null;
+  const samples = await response.json();
+  await Promise.all(samples.images.map(async image => {
+    const picture = await fetch(`/trainings/${id}/samples/${encodeURIComponent(image.file)}`, { headers: authorization() });
+    image.url = picture.ok ? URL.createObjectURL(await picture.blob()) : null;
+  }));
+  return samples;
+}
+
+function sampleImages(t, samples) {
+  if (!samples) {
+    return el("div", { class: "empty", id: "samples" },
+      t.detection.exportKey ? "no sample images were kept for this training" : "test images appear here once the detections are uploaded");
+  }
+  if (!samples.images.length) return el("div", { class: "empty", id: "samples" }, "none of the evaluated images was detected on (detectOn)");
+  const categories = new Map(samples.categories.map(c => [c.id, c]));
+  const isPoint = id => String(categories.get(id)?.type).toLowerCase() === "point";
+  return el("div", { id: "samples" }, samples.images.map(image => {
+    const picture = svg("svg", { class: "sample", viewBox: `0 0 ${image.width} ${image.height}`, "data-image": image.imageId });
+    if (image.url) picture.append(svg("image", { href: image.url, x: 0, y: 0, width: image.width, height: image.height }));
+    const line = Math.max(1, Math.max(image.width, image.height) / 160);
+    const mark = (kind, a) => isPoint(a.categoryId)
+      ? svg("circle", { class: kind, cx: a.x, cy: a.y, r: 3 * line, "stroke-width": line })
+      : svg("rect", { class: kind, x: a.x, y: a.y, width: a.width, height: a.height, "stroke-width": line });
+    for (const a of image.groundTruth.filter(a => a.width > 0 || isPoint(a.categoryId))) picture.append(mark("truth", a));
+    for (const d of [...image.detections.boxes, ...image.detections.points]) {
+      const shape = mark("found", { width: 0, height: 0, ...d });
+      const tip = svg("title", {}); tip.textContent = `${d.categoryName} ${fixed(d.confidence, 2)}`; shape.append(tip);
+      picture.append(shape);
+      const label = svg("text", { class: "found", x: d.x, y: Math.max(4 * line, d.y - line), "font-size": 5 * line });
+      label.textContent = `${d.categoryName} ${fixed(d.confidence, 2)}`;
+      picture.append(label);
+    }
+    const classes = image.detections.classifications.map(c => `${c.categoryName} ${fixed(c.confidence, 2)}`).join(", ");
+    const found = image.detections.boxes.length + image.detections.points.length;
+    return el("figure", { "data-image": image.imageId }, picture,
+      el("figcaption", {}, `${image.imageId}: ${image.groundTruth.length} true, ${found} found${classes ? ` · ${classes}` : ""}`));
+  }));
 }
 
 // ----------------------------------------------------------------- models ---

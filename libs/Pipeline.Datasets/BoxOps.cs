@@ -1,4 +1,4 @@
-namespace Pipeline.Vision;
+namespace Pipeline.Datasets;
 
 public static class BoxOps
 {

@@ -1,6 +1,4 @@
-using Pipeline.Vision.Data;
-
-namespace Pipeline.Vision.Evaluation;
+namespace Pipeline.Datasets.Evaluation;
 
 /// <summary>
 /// mAP and, per category (the contracts' <see cref="CategoryMetrics"/>, the confusion matrix the learning loop syncs),
@@ -27,6 +25,12 @@ public sealed record EvaluationResult(double MeanAveragePrecision, IReadOnlyList
 public static class DetectionEvaluator
 {
     public const float DefaultPointRadius = 0.05f;
+
+    /// <summary>
+    /// The evaluation's own confidence threshold: low enough that AP sees the whole precision/recall curve. Detections
+    /// kept down to it (the full export) reproduce the evaluation's mAP.
+    /// </summary>
+    public const float RankingConfidence = 0.01f;
 
     public static EvaluationResult Evaluate(
         IReadOnlyList<Category> categories,

@@ -1,4 +1,4 @@
-namespace Pipeline.Vision;
+namespace Pipeline.Datasets;
 
 /// <summary>
 /// One detection, in the original image's pixels: a box for box categories, a point for point categories,

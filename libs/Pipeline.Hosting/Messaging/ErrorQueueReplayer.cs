@@ -1,10 +1,9 @@
 using System.Text;
 using System.Text.Json;
-using Pipeline.Hosting.Messaging;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 
-namespace Pipeline.Cli.Messaging;
+namespace Pipeline.Hosting.Messaging;
 
 public sealed record ReplayRequest(string Queue, Guid? TrainingId = null, int? Max = null, bool DryRun = false)
 {
@@ -32,8 +31,10 @@ public sealed record ReplayResult(string ErrorQueue, bool ErrorQueueExists, uint
 /// (which the saga's attempt check ignores). Messages that do not match are held unacked until the pass ends
 /// and then returned: a requeued message goes back to the head of the queue, so returning it at once would
 /// hand it straight back to the next get. One pass reads at most the count the error queue had at the start.
+/// The command line's <c>pipeline replay</c> and the status API's <c>POST /trainings/{id}/replay</c> both move with it.
+/// A broker that cannot be reached throws RabbitMQ's own exceptions, for the caller to word.
 /// </summary>
-public sealed class ErrorQueueReplayer(RabbitMqSettings settings)
+public sealed class ErrorQueueReplayer(RabbitMqSettings settings, string clientName = "pipeline replay")
 {
     /// <summary>MassTransit's notes on why the message failed; they belong to the failure, not to the message.</summary>
     public static bool IsFaultHeader(string name) =>
@@ -66,9 +67,7 @@ public sealed class ErrorQueueReplayer(RabbitMqSettings settings)
             }
             catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 404)
             {
-                throw new CliException(
-                    $"queue '{request.Queue}' does not exist, so nothing can move back into it; start the service that consumes it first.",
-                    ExitCodes.NotFound);
+                throw new ReplayTargetMissingException(request.Queue);
             }
         }
 
@@ -125,26 +124,11 @@ public sealed class ErrorQueueReplayer(RabbitMqSettings settings)
         return new ReplayResult(request.ErrorQueue, true, count, selected, held.Count - (request.DryRun ? selected.Count : 0), request.DryRun);
     }
 
-    private async Task<IConnection> ConnectAsync(CancellationToken cancellationToken)
+    private Task<IConnection> ConnectAsync(CancellationToken cancellationToken) => new ConnectionFactory
     {
-        var factory = new ConnectionFactory
-        {
-            HostName = settings.Host, Port = settings.Port, VirtualHost = settings.VirtualHost,
-            UserName = settings.Username, Password = settings.Password, ClientProvidedName = "pipeline replay",
-        };
-        try
-        {
-            return await factory.CreateConnectionAsync(cancellationToken);
-        }
-        catch (BrokerUnreachableException ex) when (ex.InnerException is AuthenticationFailureException)
-        {
-            throw new CliException($"RabbitMQ at {settings.Host}:{settings.Port} refused user '{settings.Username}'.", ExitCodes.ServerUnavailable);
-        }
-        catch (BrokerUnreachableException)
-        {
-            throw PipelineBus.RabbitMqDown(settings);
-        }
-    }
+        HostName = settings.Host, Port = settings.Port, VirtualHost = settings.VirtualHost,
+        UserName = settings.Username, Password = settings.Password, ClientProvidedName = clientName,
+    }.CreateConnectionAsync(cancellationToken);
 
     private static async Task ReturnAsync(IChannel channel, List<ulong> held)
     {
