@@ -18,4 +18,8 @@ builder.AddPipelineMarten(UploaderDocuments.Configure);
 builder.Services.AddTransactionalOutbox(builder.Configuration);
 builder.Services.AddSingleton<ModelRegistrar>();
 builder.Services.AddSingleton<DetectionRecorder>();
-builder.Build().Run();
+var host = builder.Build();
+if (!await host.ApplySchemaWhenAskedAsync(args))
+{
+    await host.RunAsync();
+}

@@ -18,18 +18,7 @@ public sealed class InfraScript(string repositoryRoot, IAnsiConsole console)
             throw new CliException($"'scripts/infra.sh env' failed: {output.Trim()}");
         }
 
-        var variables = new Dictionary<string, string>();
-        foreach (var line in output.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-        {
-            var assignment = line.StartsWith("export ", StringComparison.Ordinal) ? line["export ".Length..] : line;
-            var equals = assignment.IndexOf('=');
-            if (equals > 0)
-            {
-                variables[assignment[..equals]] = assignment[(equals + 1)..].Trim('\'', '"');
-            }
-        }
-
-        return variables;
+        return InfraSettings.Parse(output);
     }
 
     /// <summary>Starts both servers when one of them does not answer; returns whether it had to.</summary>
