@@ -96,6 +96,7 @@ q() {
 }
 
 declare_services() {
+  [[ -f "$STAGE_QUEUES_CS" ]] || fail "$STAGE_QUEUES_CS is missing: the queue names are read from it"
   local stage_queues
   stage_queues="$(q DownloadTrainingData)|$(q DownloadBaseModel)|$(q TrainModel)|$(q UploadModel)|$(q DetectImages)|$(q UploadDetections)"
   # The saga's queue and each Orchestrator's live-events queue; it sends every stage its command.
@@ -114,7 +115,13 @@ declare_services() {
 CRED_DIR="$INFRA_DIR/credentials"
 cred_dir() { if [[ -f "$INFRA_DIR/reused-from" ]]; then echo "$(cat "$INFRA_DIR/reused-from")/.infra/credentials"; else echo "$CRED_DIR"; fi; }
 # The password of ACCOUNT; generated (40 hex digits) when missing and generating is allowed (only `up` does).
+# For docker-compose (PIPELINE_PASSWORDS_FROM_ENV=1) it is <ACCOUNT>_PASSWORD from .env instead, never generated.
 password() {
+  if [[ "${PIPELINE_PASSWORDS_FROM_ENV:-}" == 1 ]]; then
+    local variable; variable="$(tr 'a-z-' 'A-Z_' <<<"$1")_PASSWORD"
+    [[ -n "${!variable:-}" ]] || fail "$variable is not set (docker-compose reads it from .env)"
+    echo "${!variable}"; return 0
+  fi
   local file; file="$(cred_dir)/$1"
   if [[ ! -s "$file" ]]; then
     [[ "${2:-}" == generate && ! -f "$INFRA_DIR/reused-from" ]] || fail "no password for $1 in $(cred_dir): run 'scripts/infra.sh up' first"
@@ -448,7 +455,7 @@ pg_login_works() {
 # SQL as the superuser, over TCP with its password: DATABASE, then psql arguments.
 pg_admin() {
   local db="$1"; shift
-  PGPASSWORD="$(password "$PG_ADMIN")" "$(psql_bin)" -h 127.0.0.1 -p "$PG_PORT" -U "$PG_ADMIN" -d "$db" -X -q -v ON_ERROR_STOP=1 "$@"
+  PGPASSWORD="$(password "$PG_ADMIN")" "$(psql_bin)" -h "${PG_ADMIN_HOST:-127.0.0.1}" -p "$PG_PORT" -U "$PG_ADMIN" -d "$db" -X -q -v ON_ERROR_STOP=1 "$@"
 }
 
 # A cluster the old script made has the superuser pipeline/pipeline and trust on its socket: give it our superuser,
@@ -666,6 +673,8 @@ pg_status() {
 # ===================================================================== env ===
 print_env() {
   local name upper
+  # Checked here, not inside $(...), where a missing password would only end a subshell and print an empty one.
+  for name in "$RMQ_OPERATOR" "$PG_OWNER" "${SERVICES[@]}"; do password "$name" >/dev/null; done
   cat <<EOF
 export PIPELINE_RABBITMQ_HOST=127.0.0.1
 export PIPELINE_RABBITMQ_PORT=$RMQ_PORT
@@ -685,6 +694,40 @@ EOF
   done
 }
 
+# ========================================================== docker-compose ===
+# The same accounts for docker-compose, passwords from .env (PIPELINE_PASSWORDS_FROM_ENV=1, <ACCOUNT>_PASSWORD).
+
+# The postgres image's first start runs this (docker-entrypoint-initdb.d) on its socket, as the superuser it made.
+compose_postgres() {
+  export PIPELINE_PASSWORDS_FROM_ENV=1
+  local name
+  for name in "$PG_ADMIN" "$PG_OWNER" "${SERVICES[@]}"; do password "$name" >/dev/null; done
+  PG_ADMIN_HOST=/var/run/postgresql PG_PORT=5432
+  pg_ensure_roles
+}
+
+# The rabbitmq image's entrypoint, wrapped: the users and permissions become definitions the node loads at boot.
+compose_rabbitmq() {
+  export PIPELINE_PASSWORDS_FROM_ENV=1
+  local name
+  for name in "$RMQ_OPERATOR" "${SERVICES[@]}"; do password "$name" >/dev/null; done
+  local messages='Pipeline\.Contracts:.*|MassTransit:Fault.*' own sends users permissions
+  users="{\"name\":\"$RMQ_OPERATOR\",\"password\":$(json_string "$(password "$RMQ_OPERATOR")"),\"tags\":\"administrator\"}"
+  permissions="{\"user\":\"$RMQ_OPERATOR\",\"vhost\":\"/\",\"configure\":\".*\",\"write\":\".*\",\"read\":\".*\"}"
+  for name in "${SERVICES[@]}"; do
+    own="(${SVC_QUEUES[$name]})(_error|_skipped)?"
+    sends="${SVC_SENDS[$name]:+|${SVC_SENDS[$name]}}"
+    local regex; regex="$(json_string "^($own$sends|$messages)\$")"
+    users+=",{\"name\":\"$name\",\"password\":$(json_string "$(password "$name")"),\"tags\":\"\"}"
+    permissions+=",{\"user\":\"$name\",\"vhost\":\"/\",\"configure\":$regex,\"write\":$regex,\"read\":$regex}"
+  done
+  (umask 027
+   echo "{\"users\":[$users],\"vhosts\":[{\"name\":\"/\"}],\"permissions\":[$permissions]}" > /etc/rabbitmq/definitions.json
+   echo 'load_definitions = /etc/rabbitmq/definitions.json' > /etc/rabbitmq/conf.d/20-pipeline-accounts.conf)
+  chown rabbitmq /etc/rabbitmq/definitions.json /etc/rabbitmq/conf.d/20-pipeline-accounts.conf
+  exec docker-entrypoint.sh rabbitmq-server
+}
+
 # ----------------------------------------------------------------- browser ---
 # The dashboard's browser tests drive Debian's Chromium (Playwright is pointed at it; it downloads no browser).
 CHROMIUM="${PIPELINE_CHROMIUM:-/usr/bin/chromium}"
@@ -696,7 +739,7 @@ browser_up() {
   log "chromium: $CHROMIUM"
 }
 
-usage() { echo "usage: $0 up|down|status|env|browser" >&2; exit 2; }
+usage() { echo "usage: $0 up|down|status|env|browser (docker-compose runs compose-postgres, compose-rabbitmq)" >&2; exit 2; }
 
 main() {
   [[ $# -eq 1 ]] || usage
@@ -731,6 +774,8 @@ main() {
       ;;
     env) declare_services; print_env ;;
     browser) browser_up ;;
+    compose-postgres) declare_services; compose_postgres ;;
+    compose-rabbitmq) declare_services; compose_rabbitmq ;;
     *) usage ;;
   esac
 }
