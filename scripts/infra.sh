@@ -267,6 +267,14 @@ rmq_api_set_user() { # NAME PASSWORD TAGS CONFIGURE WRITE READ
   rmq_api PUT "permissions/%2F/$1" "{\"configure\":$(json_string "$4"),\"write\":$(json_string "$5"),\"read\":$(json_string "$6")}"
 }
 
+# The one regex a service's user gets for configure, write and read: its queues with their _error and _skipped
+# companions, the queues it sends to, the message exchanges.
+rmq_permission() {
+  local messages='Pipeline\.Contracts:.*|MassTransit:Fault.*'
+  local own="(${SVC_QUEUES[$1]})(_error|_skipped)?" sends="${SVC_SENDS[$1]:+|${SVC_SENDS[$1]}}"
+  echo "^($own$sends|$messages)\$"
+}
+
 rmq_ensure_users() {
   # The operator: the tools read queue depths over the management API, the tests make a vhost per run.
   local set=rmq_set_user
@@ -277,12 +285,10 @@ rmq_ensure_users() {
   fi
   # A service's name may be a queue and an exchange at once (MassTransit binds an exchange of the queue's name to
   # it): RabbitMQ checks names, so read on a queue's name is both consuming it and binding from its exchange.
-  local messages='Pipeline\.Contracts:.*|MassTransit:Fault.*' name own sends
+  local name permission
   for name in "${SERVICES[@]}"; do
-    own="(${SVC_QUEUES[$name]})(_error|_skipped)?"
-    sends="${SVC_SENDS[$name]:+|${SVC_SENDS[$name]}}"
-    $set "$name" "$(password "$name" generate)" '' \
-      "^($own$sends|$messages)\$" "^($own$sends|$messages)\$" "^($own$sends|$messages)\$" \
+    permission="$(rmq_permission "$name")"
+    $set "$name" "$(password "$name" generate)" '' "$permission" "$permission" "$permission" \
       || fail "RabbitMQ: could not set user $name"
   done
   # No account keeps a default password: guest (the broker's) and pipeline (this script's before) go.
@@ -711,13 +717,11 @@ compose_rabbitmq() {
   export PIPELINE_PASSWORDS_FROM_ENV=1
   local name
   for name in "$RMQ_OPERATOR" "${SERVICES[@]}"; do password "$name" >/dev/null; done
-  local messages='Pipeline\.Contracts:.*|MassTransit:Fault.*' own sends users permissions
+  local users permissions regex
   users="{\"name\":\"$RMQ_OPERATOR\",\"password\":$(json_string "$(password "$RMQ_OPERATOR")"),\"tags\":\"administrator\"}"
   permissions="{\"user\":\"$RMQ_OPERATOR\",\"vhost\":\"/\",\"configure\":\".*\",\"write\":\".*\",\"read\":\".*\"}"
   for name in "${SERVICES[@]}"; do
-    own="(${SVC_QUEUES[$name]})(_error|_skipped)?"
-    sends="${SVC_SENDS[$name]:+|${SVC_SENDS[$name]}}"
-    local regex; regex="$(json_string "^($own$sends|$messages)\$")"
+    regex="$(json_string "$(rmq_permission "$name")")"
     users+=",{\"name\":\"$name\",\"password\":$(json_string "$(password "$name")"),\"tags\":\"\"}"
     permissions+=",{\"user\":\"$name\",\"vhost\":\"/\",\"configure\":$regex,\"write\":$regex,\"read\":$regex}"
   done
@@ -775,6 +779,8 @@ main() {
     env) declare_services; print_env ;;
     browser) browser_up ;;
     compose-postgres) declare_services; compose_postgres ;;
+    # Each service's RabbitMQ permission regex, tab-separated, for the tests that hold the queue names to it.
+    permissions) declare_services; for name in "${SERVICES[@]}"; do printf '%s\t%s\n' "$name" "$(rmq_permission "$name")"; done ;;
     compose-rabbitmq) declare_services; compose_rabbitmq ;;
     *) usage ;;
   esac
