@@ -461,7 +461,7 @@ pg_login_works() {
 # SQL as the superuser, over TCP with its password: DATABASE, then psql arguments.
 pg_admin() {
   local db="$1"; shift
-  PGPASSWORD="$(password "$PG_ADMIN")" "$(psql_bin)" -h "${PG_ADMIN_HOST:-127.0.0.1}" -p "$PG_PORT" -U "$PG_ADMIN" -d "$db" -X -q -v ON_ERROR_STOP=1 "$@"
+  PGOPTIONS="-c client_min_messages=warning" PGPASSWORD="$(password "$PG_ADMIN")" "$(psql_bin)" -h "${PG_ADMIN_HOST:-127.0.0.1}" -p "$PG_PORT" -U "$PG_ADMIN" -d "$db" -X -q -v ON_ERROR_STOP=1 "$@"
 }
 
 # A cluster the old script made has the superuser pipeline/pipeline and trust on its socket: give it our superuser,
