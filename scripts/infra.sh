@@ -6,6 +6,8 @@
 #   scripts/infra.sh status  print each server's state; non-zero if one is down
 #   scripts/infra.sh env     print the export lines the tests read
 #   scripts/infra.sh browser install Debian's chromium for the dashboard's browser tests (idempotent)
+#   scripts/infra.sh permissions  print each service user's RabbitMQ permission regex (no server needed)
+#   scripts/infra.sh compose-postgres / compose-rabbitmq  the same accounts inside docker-compose (see docker-compose.yml)
 #
 # Both servers are private instances whose state lives under the repository's
 # ignored .infra/ folder (the PostgreSQL data dir moves to
@@ -32,7 +34,7 @@
 #              only the grants declared below. Every connection, the local
 #              socket included, needs a password (scram-sha-256; no trust).
 # Services do not create tables: the owner applies the schema (`dotnet
-# Pipeline.<Service>.dll --apply-schema` with the owner's connection string; the
+# Pipeline.<Service>.dll apply-schema` with the owner's connection string; the
 # local runner does it before it starts the services), and the grants below follow.
 # `env` prints the operator's settings and, per service, PIPELINE_<SERVICE>_*.
 #
@@ -743,7 +745,7 @@ browser_up() {
   log "chromium: $CHROMIUM"
 }
 
-usage() { echo "usage: $0 up|down|status|env|browser (docker-compose runs compose-postgres, compose-rabbitmq)" >&2; exit 2; }
+usage() { echo "usage: $0 up|down|status|env|browser|permissions (docker-compose runs compose-postgres, compose-rabbitmq)" >&2; exit 2; }
 
 main() {
   [[ $# -eq 1 ]] || usage
