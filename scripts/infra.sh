@@ -6,6 +6,8 @@
 #   scripts/infra.sh status  print each server's state; non-zero if one is down
 #   scripts/infra.sh env     print the export lines the tests read
 #   scripts/infra.sh browser install Debian's chromium for the dashboard's browser tests (idempotent)
+#   scripts/infra.sh permissions  print each service user's RabbitMQ permission regex (no server needed)
+#   scripts/infra.sh compose-postgres / compose-rabbitmq  the same accounts inside docker-compose (see docker-compose.yml)
 #
 # Both servers are private instances whose state lives under the repository's
 # ignored .infra/ folder (the PostgreSQL data dir moves to
@@ -18,9 +20,31 @@
 # Overridable node name: PIPELINE_RABBITMQ_NODENAME (pipeline@localhost, or
 # pipeline-<port>@localhost when PIPELINE_RABBITMQ_PORT is not 5672).
 #
-# If a port already answers with *our* credentials (pipeline/pipeline) — e.g.
-# servers started by this same script from another checkout — `up` reuses them
-# instead of failing; `down` never stops a server it did not start.
+# Least privilege: no default password anywhere. `up` generates one password per
+# account into .infra/credentials/<account> (mode 600, ignored by git) and creates
+#   RabbitMQ   a user per service, limited to its own queues (and their _error and
+#              _skipped companions), the queues it sends to and the message
+#              exchanges, on the default vhost; `operator`, an administrator, for
+#              the tools and tests (management API, replay, a vhost per test run);
+#              guest is deleted.
+#   PostgreSQL `pipeline_admin`, the superuser only this script uses; `pipeline_owner`,
+#              owner of the database and its `pipeline` schema, which applies the
+#              schema and is what the tools and tests log in as; a login role
+#              `pipeline_<service>` only for services that use the database, with
+#              only the grants declared below. Every connection, the local
+#              socket included, needs a password (scram-sha-256; no trust).
+# Services do not create tables: the owner applies the schema (`dotnet
+# Pipeline.<Service>.dll apply-schema` with the owner's connection string; the
+# local runner does it before it starts the services), and the grants below follow.
+# `env` prints the operator's settings and, per service, PIPELINE_<SERVICE>_*.
+#
+# Servers started by another checkout: when a port already answers, `up` reuses
+# the servers only if the credentials of the checkout that started them work on
+# it (PIPELINE_INFRA_FROM=<that checkout>, else the other worktrees of this git
+# repository are tried); `env` then prints that checkout's credentials, and `down`
+# never stops a server it did not start. A cluster or node made by the old script
+# (pipeline/pipeline) is converted in place: the pipeline accounts lose their
+# login, the roles and users below are created.
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
@@ -32,16 +56,17 @@ RMQ_MGMT_PORT="${PIPELINE_RABBITMQ_MGMT_PORT:-15672}"
 # ports do not clash in the (shared) epmd name registry.
 if [[ "$RMQ_PORT" == 5672 ]]; then _rmq_default_node=pipeline@localhost; else _rmq_default_node="pipeline-$RMQ_PORT@localhost"; fi
 RMQ_NODE="${PIPELINE_RABBITMQ_NODENAME:-$_rmq_default_node}"
-RMQ_USER=pipeline
-RMQ_PASS=pipeline
+RMQ_OPERATOR=operator
 RMQ_DIR="$INFRA_DIR/rabbitmq"
 RMQ_BIN=/usr/lib/rabbitmq/bin
 RMQ_WAIT_S="${PIPELINE_RABBITMQ_WAIT_S:-90}"
 
 PG_PORT="${PIPELINE_POSTGRES_PORT:-5432}"
-PG_USER=pipeline
-PG_PASS=pipeline
+PG_ADMIN=pipeline_admin
+PG_OWNER=pipeline_owner
 PG_DB=pipeline
+# The Marten schema the services use (Marten:Schema's default).
+PG_SCHEMA=pipeline
 PG_BIN=/usr/lib/postgresql/15/bin
 PG_WAIT_S="${PIPELINE_POSTGRES_WAIT_S:-60}"
 APT_LOCK_WAIT_S="${PIPELINE_APT_LOCK_WAIT_S:-900}"
@@ -50,6 +75,67 @@ log()  { printf '[infra] %s\n' "$*" >&2; }
 fail() { printf '[infra] ERROR: %s\n' "$*" >&2; exit 1; }
 
 need_root() { [[ "$(id -u)" == 0 ]] || fail "must run as root (installs packages, switches to the postgres user)"; }
+
+# ========================================================== who may do what ===
+# One declaration per service; a service not declared here gets no account.
+#   service NAME QUEUES SENDS TABLES
+#     QUEUES  the queues it consumes from (a regex alternation); each gets its _error and _skipped companions
+#     SENDS   the queues it sends commands to (regex alternation), '' for none
+#     TABLES  its grants in the `pipeline` schema, 'table:rw' or 'table:r', space-separated; '' = no database login
+# Every service may publish and bind the message exchanges (Pipeline.Contracts:*, MassTransit:Fault--*), which
+# are exchanges only: no queue bears those names.
+SERVICES=()
+declare -A SVC_QUEUES=() SVC_SENDS=() SVC_TABLES=()
+service() { SERVICES+=("$1"); SVC_QUEUES[$1]="$2"; SVC_SENDS[$1]="$3"; SVC_TABLES[$1]="$4"; }
+
+# A queue's name as contracts/Pipeline.Contracts/Stages/StageQueues.cs declares it (the one place it is written).
+STAGE_QUEUES_CS="$REPO_ROOT/contracts/Pipeline.Contracts/Stages/StageQueues.cs"
+q() {
+  local name
+  name="$(sed -n "s/.*const string $1 = \"\\([^\"]*\\)\".*/\\1/p" "$STAGE_QUEUES_CS" 2>/dev/null)"
+  [[ -n "$name" ]] || fail "cannot read queue $1 from $STAGE_QUEUES_CS"
+  echo "$name"
+}
+
+declare_services() {
+  [[ -f "$STAGE_QUEUES_CS" ]] || fail "$STAGE_QUEUES_CS is missing: the queue names are read from it"
+  local stage_queues
+  stage_queues="$(q DownloadTrainingData)|$(q DownloadBaseModel)|$(q TrainModel)|$(q UploadModel)|$(q DetectImages)|$(q UploadDetections)"
+  # The saga's queue and each Orchestrator's live-events queue; it sends every stage its command.
+  service orchestrator "$(q Training)|live-events-[0-9a-f]{32}" "$stage_queues" \
+    'mt_doc_trainingstate:rw outbox_messages:rw inbox_messages:rw mt_doc_modelversion:r'
+  service downloader "$(q DownloadTrainingData)|$(q DownloadBaseModel)|downloader-cleanup" '' ''
+  # cancel-training-<id>: a queue per Trainer process, so the one running the training hears the cancel.
+  service trainer "$(q TrainModel)|trainer-cleanup|cancel-training-[0-9a-z]+" '' ''
+  service detector "$(q DetectImages)|detector-cleanup" '' ''
+  # detector-node-<name>, or detector-node-<machine>-<id> for a node without a name: every node hears every promotion.
+  service detectornode "detector-node-[0-9a-z.-]+" '' ''
+  service uploader "$(q UploadModel)|$(q UploadDetections)" '' \
+    'mt_doc_modelversion:rw mt_doc_projectmodelcounter:rw mt_doc_storeddetections:rw outbox_messages:rw inbox_messages:rw'
+}
+
+# ============================================================= credentials ===
+# One password per account, generated once; a checkout that reuses another's servers reads that checkout's.
+CRED_DIR="$INFRA_DIR/credentials"
+cred_dir() { if [[ -f "$INFRA_DIR/reused-from" ]]; then echo "$(cat "$INFRA_DIR/reused-from")/.infra/credentials"; else echo "$CRED_DIR"; fi; }
+# The password of ACCOUNT; generated (40 hex digits) when missing and generating is allowed (only `up` does).
+# For docker-compose (PIPELINE_PASSWORDS_FROM_ENV=1) it is <ACCOUNT>_PASSWORD from .env instead, never generated.
+password() {
+  if [[ "${PIPELINE_PASSWORDS_FROM_ENV:-}" == 1 ]]; then
+    local variable; variable="$(tr 'a-z-' 'A-Z_' <<<"$1")_PASSWORD"
+    [[ -n "${!variable:-}" ]] || fail "$variable is not set (docker-compose reads it from .env)"
+    echo "${!variable}"; return 0
+  fi
+  local file; file="$(cred_dir)/$1"
+  if [[ ! -s "$file" ]]; then
+    [[ "${2:-}" == generate && ! -f "$INFRA_DIR/reused-from" ]] || fail "no password for $1 in $(cred_dir): run 'scripts/infra.sh up' first"
+    mkdir -p "$CRED_DIR"; chmod 700 "$CRED_DIR"
+    (umask 077; head -c 32 /dev/urandom | sha256sum | cut -c1-40 > "$file")
+  fi
+  cat "$file"
+}
+pg_role() { echo "pipeline_$1"; }
+pg_connection() { echo "Host=127.0.0.1;Port=$PG_PORT;Database=$PG_DB;Username=$1;Password=$2"; }
 
 # ---------------------------------------------------------------- packages ---
 apt_install() {
@@ -131,8 +217,8 @@ listeners.tcp.default = 127.0.0.1:$RMQ_PORT
 management.tcp.ip     = 127.0.0.1
 management.tcp.port   = $RMQ_MGMT_PORT
 
-# guest/guest keeps working (loopback-only, the broker default); the services
-# and tests use pipeline/pipeline, created by scripts/infra.sh.
+# guest is deleted by scripts/infra.sh once the node is up (every account has a
+# generated password); until then it answers on loopback only.
 loopback_users.guest = true
 
 # consumer_timeout: the broker closes a channel whose delivery stays unacked
@@ -148,22 +234,75 @@ EOF
 # A checkout that never started its own node has no cookie: asking the CLI would only make it fail writing one.
 rmq_node_alive() { [[ -s "$RMQ_DIR/.erlang.cookie" ]] && rmq_diag -q ping >/dev/null 2>&1; }
 
-# Management API answers with our credentials and reports our AMQP port.
+# Management API answers with the operator's credentials (from DIR, default ours) and reports our AMQP port.
 rmq_ours_on_port() {
-  local body
-  body="$(curl -fsS -m 5 -u "$RMQ_USER:$RMQ_PASS" "http://127.0.0.1:$RMQ_MGMT_PORT/api/overview" 2>/dev/null)" || return 1
+  local dir="${1:-$(cred_dir)}" body
+  [[ -s "$dir/$RMQ_OPERATOR" ]] || return 1
+  body="$(curl -fsS -m 5 -u "$RMQ_OPERATOR:$(cat "$dir/$RMQ_OPERATOR")" "http://127.0.0.1:$RMQ_MGMT_PORT/api/overview" 2>/dev/null)" || return 1
   grep -q "\"port\":$RMQ_PORT" <<<"$body" || return 1
 }
 
-rmq_ensure_user() {
-  if rmq_ctl -q list_users | awk '{print $1}' | grep -qx "$RMQ_USER"; then
-    rmq_ctl -q change_password "$RMQ_USER" "$RMQ_PASS" >/dev/null
+# The checkouts whose servers this one may reuse: PIPELINE_INFRA_FROM, else the other worktrees of this repository.
+reuse_candidates() {
+  if [[ -n "${PIPELINE_INFRA_FROM:-}" ]]; then (cd "$PIPELINE_INFRA_FROM" && pwd -P); return 0; fi
+  git -C "$REPO_ROOT" worktree list --porcelain 2>/dev/null | sed -n 's/^worktree //p' | while read -r tree; do
+    [[ "$(cd "$tree" 2>/dev/null && pwd -P)" == "$REPO_ROOT" ]] || echo "$tree"
+  done
+}
+
+rmq_set_user() { # NAME PASSWORD TAGS CONFIGURE WRITE READ
+  if rmq_ctl -q list_users | awk '{print $1}' | grep -qx "$1"; then
+    rmq_ctl -q change_password "$1" "$2" >/dev/null
   else
-    rmq_ctl -q add_user "$RMQ_USER" "$RMQ_PASS" >/dev/null
+    rmq_ctl -q add_user "$1" "$2" >/dev/null
   fi
-  # administrator: the tools read queue depths through the management HTTP API.
-  rmq_ctl -q set_user_tags "$RMQ_USER" administrator >/dev/null
-  rmq_ctl -q set_permissions -p / "$RMQ_USER" '.*' '.*' '.*' >/dev/null
+  rmq_ctl -q set_user_tags "$1" $3 >/dev/null
+  rmq_ctl -q set_permissions -p / "$1" "$4" "$5" "$6" >/dev/null
+}
+
+# The same over the management API as the operator: one HTTP call each instead of an Erlang CLI start.
+rmq_api() { # METHOD PATH [JSON]
+  curl -fsS -m 10 -o /dev/null -u "$RMQ_OPERATOR:$(password "$RMQ_OPERATOR")" -X "$1" -H 'content-type: application/json' \
+    ${3:+--data "$3"} "http://127.0.0.1:$RMQ_MGMT_PORT/api/$2"
+}
+json_string() { local v="${1//\\/\\\\}"; printf '"%s"' "${v//\"/\\\"}"; }
+rmq_api_set_user() { # NAME PASSWORD TAGS CONFIGURE WRITE READ
+  rmq_api PUT "users/$1" "{\"password\":$(json_string "$2"),\"tags\":$(json_string "$3")}" &&
+  rmq_api PUT "permissions/%2F/$1" "{\"configure\":$(json_string "$4"),\"write\":$(json_string "$5"),\"read\":$(json_string "$6")}"
+}
+
+# The one regex a service's user gets for configure, write and read: its queues with their _error and _skipped
+# companions, the queues it sends to, the message exchanges.
+rmq_permission() {
+  local messages='Pipeline\.Contracts:.*|MassTransit:Fault.*'
+  local own="(${SVC_QUEUES[$1]})(_error|_skipped)?" sends="${SVC_SENDS[$1]:+|${SVC_SENDS[$1]}}"
+  echo "^($own$sends|$messages)\$"
+}
+
+rmq_ensure_users() {
+  # The operator: the tools read queue depths over the management API, the tests make a vhost per run.
+  local set=rmq_set_user
+  if rmq_ours_on_port; then
+    set=rmq_api_set_user
+  else
+    rmq_set_user "$RMQ_OPERATOR" "$(password "$RMQ_OPERATOR" generate)" administrator '.*' '.*' '.*'
+  fi
+  # A service's name may be a queue and an exchange at once (MassTransit binds an exchange of the queue's name to
+  # it): RabbitMQ checks names, so read on a queue's name is both consuming it and binding from its exchange.
+  local name permission
+  for name in "${SERVICES[@]}"; do
+    permission="$(rmq_permission "$name")"
+    $set "$name" "$(password "$name" generate)" '' "$permission" "$permission" "$permission" \
+      || fail "RabbitMQ: could not set user $name"
+  done
+  # No account keeps a default password: guest (the broker's) and pipeline (this script's before) go.
+  local user
+  for user in guest pipeline; do
+    if rmq_ctl -q list_users | awk '{print $1}' | grep -qx "$user"; then
+      log "RabbitMQ: deleting user $user (a default password)"
+      rmq_ctl -q delete_user "$user" >/dev/null
+    fi
+  done
 }
 
 rmq_up() {
@@ -172,17 +311,24 @@ rmq_up() {
   rm -f "$RMQ_DIR/reused"
   if rmq_node_alive; then
     log "RabbitMQ: node $RMQ_NODE already running (data $RMQ_DIR)"
-    rmq_ensure_user
+    rm -f "$INFRA_DIR/reused-from"
+    rmq_ensure_users
     return 0
   fi
   if port_open "$RMQ_PORT" || port_open "$RMQ_MGMT_PORT"; then
-    if rmq_ours_on_port; then
-      log "RabbitMQ: 127.0.0.1:$RMQ_PORT already served by a pipeline broker (pipeline/pipeline works; likely another checkout) — reusing it"
-      echo "127.0.0.1:$RMQ_PORT" > "$RMQ_DIR/reused"
-      return 0
-    fi
-    fail "RabbitMQ: port 127.0.0.1:$RMQ_PORT or :$RMQ_MGMT_PORT is in use by something that is not our broker (pipeline/pipeline rejected by http://127.0.0.1:$RMQ_MGMT_PORT/api/overview). Free it or set PIPELINE_RABBITMQ_PORT / PIPELINE_RABBITMQ_MGMT_PORT."
+    local checkout
+    while read -r checkout; do
+      [[ -n "$checkout" ]] || continue
+      if rmq_ours_on_port "$checkout/.infra/credentials"; then
+        log "RabbitMQ: 127.0.0.1:$RMQ_PORT is served by the broker of $checkout (its operator's password works) — reusing it and its credentials"
+        echo "$checkout" > "$INFRA_DIR/reused-from"
+        echo "127.0.0.1:$RMQ_PORT" > "$RMQ_DIR/reused"
+        return 0
+      fi
+    done < <(reuse_candidates)
+    fail "RabbitMQ: port 127.0.0.1:$RMQ_PORT or :$RMQ_MGMT_PORT is in use by a broker whose credentials this checkout does not have. To reuse servers another checkout started, set PIPELINE_INFRA_FROM=<that checkout>; else free the port or set PIPELINE_RABBITMQ_PORT / PIPELINE_RABBITMQ_MGMT_PORT."
   fi
+  rm -f "$INFRA_DIR/reused-from"
 
   rmq_write_config
   local startlog="$RMQ_DIR/log/startup.log"
@@ -210,11 +356,11 @@ rmq_up() {
   done
   rmq_diag -q check_port_connectivity >/dev/null 2>&1 \
     || fail "RabbitMQ: node started but its listeners do not answer; see $RMQ_DIR/log/"
-  rmq_ensure_user
+  rmq_ensure_users
   # The management listener may come up a moment after the node reports booted.
   deadline=$((SECONDS + 30))
   until rmq_ours_on_port; do
-    (( SECONDS < deadline )) || fail "RabbitMQ: management API http://127.0.0.1:$RMQ_MGMT_PORT does not answer for pipeline/pipeline; see $RMQ_DIR/log/"
+    (( SECONDS < deadline )) || fail "RabbitMQ: management API http://127.0.0.1:$RMQ_MGMT_PORT does not answer for the operator; see $RMQ_DIR/log/"
     sleep 1
   done
   log "RabbitMQ: up (node $RMQ_NODE)"
@@ -310,21 +456,126 @@ pg_running_ours() {
   as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1
 }
 
+# USER PASSWORD [DATABASE]: a password login over TCP works.
 pg_login_works() {
-  PGPASSWORD="$PG_PASS" PGCONNECT_TIMEOUT=5 "$(psql_bin)" -h 127.0.0.1 -p "$PG_PORT" -U "$PG_USER" -d "${1:-$PG_DB}" \
+  PGPASSWORD="$2" PGCONNECT_TIMEOUT=5 "$(psql_bin)" -h 127.0.0.1 -p "$PG_PORT" -U "$1" -d "${3:-$PG_DB}" \
     -XAtqc 'select 1' >/dev/null 2>&1
 }
 
-pg_ensure_db() {
-  # Over TCP with the password: works for our cluster and for a reused one.
-  local exists
-  exists="$(PGPASSWORD="$PG_PASS" "$(psql_bin)" -h 127.0.0.1 -p "$PG_PORT" -U "$PG_USER" -d postgres -XAtqc \
-    "select 1 from pg_database where datname = '$PG_DB'")" \
-    || fail "PostgreSQL: cannot log in as $PG_USER on 127.0.0.1:$PG_PORT; see $PG_LOG"
-  if [[ "$exists" != 1 ]]; then
-    log "PostgreSQL: creating database $PG_DB"
-    PGPASSWORD="$PG_PASS" "$(psql_bin)" -h 127.0.0.1 -p "$PG_PORT" -U "$PG_USER" -d postgres -Xqc "create database $PG_DB" >/dev/null
+# SQL as the superuser, over TCP with its password: DATABASE, then psql arguments.
+pg_admin() {
+  local db="$1"; shift
+  PGOPTIONS="-c client_min_messages=warning" PGPASSWORD="$(password "$PG_ADMIN")" "$(psql_bin)" -h "${PG_ADMIN_HOST:-127.0.0.1}" -p "$PG_PORT" -U "$PG_ADMIN" -d "$db" -X -q -v ON_ERROR_STOP=1 "$@"
+}
+
+# A cluster the old script made has the superuser pipeline/pipeline and trust on its socket: give it our superuser,
+# then require passwords everywhere.
+pg_adopt_legacy() {
+  [[ -s "$CRED_DIR/$PG_ADMIN" ]] && pg_login_works "$PG_ADMIN" "$(cat "$CRED_DIR/$PG_ADMIN")" postgres && return 0
+  pg_login_works pipeline pipeline postgres \
+    || fail "PostgreSQL: cannot log in as $PG_ADMIN (password in $CRED_DIR/$PG_ADMIN) on 127.0.0.1:$PG_PORT; see $PG_LOG"
+  log "PostgreSQL: converting a cluster made by the old script (superuser pipeline/pipeline) to per-service roles"
+  PGPASSWORD=pipeline "$(psql_bin)" -h 127.0.0.1 -p "$PG_PORT" -U pipeline -d postgres -X -q -v ON_ERROR_STOP=1 \
+    -v admin="$PG_ADMIN" -v pw="$(password "$PG_ADMIN" generate)" >/dev/null <<'SQL'
+select format('create role %I superuser login', :'admin') where not exists (select from pg_roles where rolname = :'admin') \gexec
+select format('alter role %I superuser login password %L', :'admin', :'pw') \gexec
+SQL
+}
+
+# No trust left in pg_hba.conf: every connection, the local socket included, proves its password.
+pg_require_passwords() {
+  local hba="$PG_DATA/pg_hba.conf"
+  if as_pg grep -Eq '^[^#]*[[:space:]]trust([[:space:]]|$)' "$hba"; then
+    log "PostgreSQL: replacing trust with scram-sha-256 in $hba"
+    as_pg sed -i -E '/^[^#]/ s/([[:space:]])trust([[:space:]]|$)/\1scram-sha-256\2/' "$hba"
+    as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" reload >/dev/null
   fi
+}
+
+# The body of pipeline_grant_privileges(): every declared table grant, revoking first what is no longer declared.
+pg_grant_function_sql() {
+  local name table access roles=() grants=()
+  for name in "${SERVICES[@]}"; do
+    [[ -n "${SVC_TABLES[$name]}" ]] || continue
+    roles+=("'$(pg_role "$name")'")
+    for table in ${SVC_TABLES[$name]}; do
+      access="${table##*:}"; table="${table%%:*}"
+      [[ "$access" == r || "$access" == rw ]] || fail "grant '$table:$access' of $name: access must be r or rw"
+      grants+=("['$(pg_role "$name")','$table','$access']")
+    done
+  done
+  local IFS=,
+  cat <<SQL
+create or replace function public.pipeline_grant_privileges() returns void language plpgsql as \$f\$
+declare
+  schema_name constant text := '$PG_SCHEMA';
+  role_name text;
+  g text[];
+  sequence_name regclass;
+begin
+  foreach role_name in array array[${roles[*]}]::text[] loop
+    execute format('revoke all on all tables in schema %I from %I', schema_name, role_name);
+    execute format('revoke all on all sequences in schema %I from %I', schema_name, role_name);
+  end loop;
+  foreach g slice 1 in array array[${grants[*]}]::text[] loop
+    continue when to_regclass(format('%I.%I', schema_name, g[2])) is null;  -- applied later, with the schema
+    execute format('grant %s on %I.%I to %I',
+      case g[3] when 'rw' then 'select, insert, update, delete' else 'select' end, schema_name, g[2], g[1]);
+    continue when g[3] <> 'rw';
+    for sequence_name in
+      select d.objid::regclass from pg_depend d join pg_class c on c.oid = d.objid and c.relkind = 'S'
+      where d.refobjid = format('%I.%I', schema_name, g[2])::regclass
+    loop
+      execute format('grant usage, select on sequence %s to %I', sequence_name, g[1]);
+    end loop;
+  end loop;
+end \$f\$;
+SQL
+}
+
+# The owner, a login role per service that uses the database (none for the others), the database and schema
+# owned by the owner, and the declared grants on whatever tables exist.
+pg_ensure_roles() {
+  local name sql=""
+  for name in "${SERVICES[@]}"; do
+    [[ -n "${SVC_TABLES[$name]}" ]] || continue
+    sql+="select 'create role $(pg_role "$name")' where not exists (select from pg_roles where rolname = '$(pg_role "$name")') \\gexec
+alter role $(pg_role "$name") login nosuperuser nocreatedb nocreaterole password '$(password "$name" generate)';
+"
+  done
+  pg_admin postgres >/dev/null <<SQL
+select 'create role $PG_OWNER' where not exists (select from pg_roles where rolname = '$PG_OWNER') \gexec
+alter role $PG_OWNER login nosuperuser nocreatedb nocreaterole password '$(password "$PG_OWNER" generate)';
+$sql
+select 'create database $PG_DB owner $PG_OWNER' where not exists (select from pg_database where datname = '$PG_DB') \gexec
+alter database $PG_DB owner to $PG_OWNER;
+revoke all on database $PG_DB from public;
+-- The old script's superuser keeps owning the system catalogs, so it stays, without a login.
+select 'alter role pipeline nologin password null' where exists (select from pg_roles where rolname = 'pipeline') \gexec
+SQL
+  local connect=""
+  for name in "${SERVICES[@]}"; do
+    [[ -n "${SVC_TABLES[$name]}" ]] || continue
+    connect+="grant connect on database $PG_DB to $(pg_role "$name");
+grant usage on schema $PG_SCHEMA to $(pg_role "$name");
+"
+  done
+  pg_admin "$PG_DB" >/dev/null <<SQL
+create schema if not exists $PG_SCHEMA authorization $PG_OWNER;
+alter schema $PG_SCHEMA owner to $PG_OWNER;
+-- What the old script's superuser created in the schema becomes the owner's.
+select format('alter table %I.%I owner to $PG_OWNER', n.nspname, c.relname)
+  from pg_class c join pg_namespace n on n.oid = c.relnamespace
+  where n.nspname = '$PG_SCHEMA' and c.relkind in ('r', 'p') and c.relowner <> '$PG_OWNER'::regrole \gexec
+select format('alter function %s owner to $PG_OWNER', p.oid::regprocedure)
+  from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+  where n.nspname = '$PG_SCHEMA' and p.proowner <> '$PG_OWNER'::regrole \gexec
+$connect
+$(pg_grant_function_sql)
+alter function public.pipeline_grant_privileges() owner to $PG_OWNER;
+revoke all on function public.pipeline_grant_privileges() from public;
+select public.pipeline_grant_privileges();
+SQL
 }
 
 pg_up() {
@@ -336,34 +587,45 @@ pg_up() {
 
   if pg_running_ours; then
     log "PostgreSQL: cluster $PG_DATA already running"
-    pg_ensure_db
+    pg_adopt_legacy
+    pg_require_passwords
+    pg_ensure_roles
     return 0
   fi
   if port_open "$PG_PORT"; then
-    if pg_login_works postgres || pg_login_works "$PG_DB"; then
-      log "PostgreSQL: 127.0.0.1:$PG_PORT already served by a pipeline server (pipeline/pipeline works; likely another checkout) — reusing it"
-      echo "127.0.0.1:$PG_PORT" > "$INFRA_DIR/postgres.reused"
-      pg_ensure_db
-      return 0
-    fi
-    fail "PostgreSQL: port 127.0.0.1:$PG_PORT is in use by a server that rejects pipeline/pipeline. Free it or set PIPELINE_POSTGRES_PORT."
+    local checkout
+    while read -r checkout; do
+      [[ -n "$checkout" && -s "$checkout/.infra/credentials/$PG_OWNER" ]] || continue
+      if pg_login_works "$PG_OWNER" "$(cat "$checkout/.infra/credentials/$PG_OWNER")"; then
+        if [[ -f "$INFRA_DIR/reused-from" && "$(cat "$INFRA_DIR/reused-from")" != "$checkout" ]]; then
+          fail "PostgreSQL: 127.0.0.1:$PG_PORT belongs to $checkout, RabbitMQ to $(cat "$INFRA_DIR/reused-from"): reuse both servers of one checkout"
+        fi
+        log "PostgreSQL: 127.0.0.1:$PG_PORT is served by the cluster of $checkout (its owner's password works) — reusing it and its credentials"
+        echo "$checkout" > "$INFRA_DIR/reused-from"
+        echo "127.0.0.1:$PG_PORT" > "$INFRA_DIR/postgres.reused"
+        return 0
+      fi
+    done < <(reuse_candidates)
+    fail "PostgreSQL: port 127.0.0.1:$PG_PORT is in use by a server whose credentials this checkout does not have. To reuse servers another checkout started, set PIPELINE_INFRA_FROM=<that checkout>; else free the port or set PIPELINE_POSTGRES_PORT."
   fi
+  [[ ! -f "$INFRA_DIR/reused-from" ]] \
+    || fail "PostgreSQL: RabbitMQ is reused from $(cat "$INFRA_DIR/reused-from") but its PostgreSQL does not answer on 127.0.0.1:$PG_PORT"
 
   mkdir -p "$PG_SOCK" "$(dirname "$PG_LOG")"
   chown "$u:" "$PG_SOCK" "$(dirname "$PG_LOG")"
   chmod 755 "$PG_SOCK"
   if [[ ! -f "$PG_DATA/PG_VERSION" ]]; then
-    log "PostgreSQL: initdb $PG_DATA (superuser $PG_USER, run as system user $u)"
+    log "PostgreSQL: initdb $PG_DATA (superuser $PG_ADMIN, run as system user $u)"
     rm -rf "$PG_DATA"
     mkdir -p "$PG_DATA"
     chown "$u:" "$PG_DATA"
     chmod 700 "$PG_DATA"
     local pwfile; pwfile="$(mktemp)"
-    printf '%s\n' "$PG_PASS" > "$pwfile"
+    password "$PG_ADMIN" generate > "$pwfile"
     chown "$u:" "$pwfile"
-    # TCP: scram-sha-256 with the password; unix socket (inside .infra): trust.
-    if ! as_pg "$PG_BIN/initdb" -D "$PG_DATA" -U "$PG_USER" --pwfile="$pwfile" \
-         --auth-host=scram-sha-256 --auth-local=trust -E UTF8 --locale=C.UTF-8 >"$PG_HOME/log/initdb.log" 2>&1; then
+    # A password on every connection: TCP and the unix socket alike.
+    if ! as_pg "$PG_BIN/initdb" -D "$PG_DATA" -U "$PG_ADMIN" --pwfile="$pwfile" \
+         --auth-host=scram-sha-256 --auth-local=scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$PG_HOME/log/initdb.log" 2>&1; then
       rm -f "$pwfile"
       fail "PostgreSQL: initdb failed; see $PG_HOME/log/initdb.log"
     fi
@@ -381,7 +643,9 @@ pg_up() {
     (( SECONDS < deadline )) || fail "PostgreSQL: not ready on 127.0.0.1:$PG_PORT after ${PG_WAIT_S}s; see $PG_LOG"
     sleep 1
   done
-  pg_ensure_db
+  pg_adopt_legacy
+  pg_require_passwords
+  pg_ensure_roles
   log "PostgreSQL: up ($PG_DATA)"
 }
 
@@ -389,7 +653,7 @@ pg_down() {
   pg_paths
   if [[ -f "$INFRA_DIR/postgres.reused" ]]; then
     log "PostgreSQL: $(cat "$INFRA_DIR/postgres.reused") belongs to another checkout; not stopping it"
-    rm -f "$INFRA_DIR/postgres.reused"
+    rm -f "$INFRA_DIR/postgres.reused" "$INFRA_DIR/reused-from"
     return 0
   fi
   if id -u "$(pg_user_name)" >/dev/null 2>&1 && pg_running_ours; then
@@ -408,7 +672,7 @@ pg_status() {
     echo "postgres: UP   127.0.0.1:$PG_PORT, database $PG_DB, data $PG_DATA, socket $PG_SOCK"
     return 0
   fi
-  if port_open "$PG_PORT" && pg_login_works "$PG_DB"; then
+  if port_open "$PG_PORT" && [[ -s "$(cred_dir)/$PG_OWNER" ]] && pg_login_works "$PG_OWNER" "$(cat "$(cred_dir)/$PG_OWNER")"; then
     echo "postgres: UP   127.0.0.1:$PG_PORT served by a pipeline server from another checkout (reused)"
     return 0
   fi
@@ -418,14 +682,58 @@ pg_status() {
 
 # ===================================================================== env ===
 print_env() {
+  local name upper
+  # Checked here, not inside $(...), where a missing password would only end a subshell and print an empty one.
+  for name in "$RMQ_OPERATOR" "$PG_OWNER" "${SERVICES[@]}"; do password "$name" >/dev/null; done
   cat <<EOF
 export PIPELINE_RABBITMQ_HOST=127.0.0.1
 export PIPELINE_RABBITMQ_PORT=$RMQ_PORT
-export PIPELINE_RABBITMQ_USER=$RMQ_USER
-export PIPELINE_RABBITMQ_PASSWORD=$RMQ_PASS
+export PIPELINE_RABBITMQ_USER=$RMQ_OPERATOR
+export PIPELINE_RABBITMQ_PASSWORD=$(password "$RMQ_OPERATOR")
 export PIPELINE_RABBITMQ_MANAGEMENT_URL=http://127.0.0.1:$RMQ_MGMT_PORT
-export PIPELINE_POSTGRES='Host=127.0.0.1;Port=$PG_PORT;Database=$PG_DB;Username=$PG_USER;Password=$PG_PASS'
+export PIPELINE_POSTGRES='$(pg_connection "$PG_OWNER" "$(password "$PG_OWNER")")'
 EOF
+  # Each service's own account, as the local runner hands it over (and the tests of the roles read it).
+  for name in "${SERVICES[@]}"; do
+    upper="${name^^}"
+    echo "export PIPELINE_${upper}_RABBITMQ_USER=$name"
+    echo "export PIPELINE_${upper}_RABBITMQ_PASSWORD=$(password "$name")"
+    if [[ -n "${SVC_TABLES[$name]}" ]]; then
+      echo "export PIPELINE_${upper}_POSTGRES='$(pg_connection "$(pg_role "$name")" "$(password "$name")")'"
+    fi
+  done
+}
+
+# ========================================================== docker-compose ===
+# The same accounts for docker-compose, passwords from .env (PIPELINE_PASSWORDS_FROM_ENV=1, <ACCOUNT>_PASSWORD).
+
+# The postgres image's first start runs this (docker-entrypoint-initdb.d) on its socket, as the superuser it made.
+compose_postgres() {
+  export PIPELINE_PASSWORDS_FROM_ENV=1
+  local name
+  for name in "$PG_ADMIN" "$PG_OWNER" "${SERVICES[@]}"; do password "$name" >/dev/null; done
+  PG_ADMIN_HOST=/var/run/postgresql PG_PORT=5432
+  pg_ensure_roles
+}
+
+# The rabbitmq image's entrypoint, wrapped: the users and permissions become definitions the node loads at boot.
+compose_rabbitmq() {
+  export PIPELINE_PASSWORDS_FROM_ENV=1
+  local name
+  for name in "$RMQ_OPERATOR" "${SERVICES[@]}"; do password "$name" >/dev/null; done
+  local users permissions regex
+  users="{\"name\":\"$RMQ_OPERATOR\",\"password\":$(json_string "$(password "$RMQ_OPERATOR")"),\"tags\":\"administrator\"}"
+  permissions="{\"user\":\"$RMQ_OPERATOR\",\"vhost\":\"/\",\"configure\":\".*\",\"write\":\".*\",\"read\":\".*\"}"
+  for name in "${SERVICES[@]}"; do
+    regex="$(json_string "$(rmq_permission "$name")")"
+    users+=",{\"name\":\"$name\",\"password\":$(json_string "$(password "$name")"),\"tags\":\"\"}"
+    permissions+=",{\"user\":\"$name\",\"vhost\":\"/\",\"configure\":$regex,\"write\":$regex,\"read\":$regex}"
+  done
+  (umask 027
+   echo "{\"users\":[$users],\"vhosts\":[{\"name\":\"/\"}],\"permissions\":[$permissions]}" > /etc/rabbitmq/definitions.json
+   echo 'load_definitions = /etc/rabbitmq/definitions.json' > /etc/rabbitmq/conf.d/20-pipeline-accounts.conf)
+  chown rabbitmq /etc/rabbitmq/definitions.json /etc/rabbitmq/conf.d/20-pipeline-accounts.conf
+  exec docker-entrypoint.sh rabbitmq-server
 }
 
 # ----------------------------------------------------------------- browser ---
@@ -439,7 +747,7 @@ browser_up() {
   log "chromium: $CHROMIUM"
 }
 
-usage() { echo "usage: $0 up|down|status|env|browser" >&2; exit 2; }
+usage() { echo "usage: $0 up|down|status|env|browser|permissions (docker-compose runs compose-postgres, compose-rabbitmq)" >&2; exit 2; }
 
 main() {
   [[ $# -eq 1 ]] || usage
@@ -450,6 +758,7 @@ main() {
       # One `up`/`down` at a time per checkout.
       exec 9>"$INFRA_DIR/.lock"
       flock -w 300 9 || fail "another scripts/infra.sh is running in $REPO_ROOT (lock $INFRA_DIR/.lock)"
+      declare_services
       rmq_up
       pg_up
       echo
@@ -471,8 +780,12 @@ main() {
       pg_status || rc=1
       return $rc
       ;;
-    env) print_env ;;
+    env) declare_services; print_env ;;
     browser) browser_up ;;
+    compose-postgres) declare_services; compose_postgres ;;
+    # Each service's RabbitMQ permission regex, tab-separated, for the tests that hold the queue names to it.
+    permissions) declare_services; for name in "${SERVICES[@]}"; do printf '%s\t%s\n' "$name" "$(rmq_permission "$name")"; done ;;
+    compose-rabbitmq) declare_services; compose_rabbitmq ;;
     *) usage ;;
   esac
 }

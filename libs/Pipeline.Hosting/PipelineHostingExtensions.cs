@@ -65,7 +65,7 @@ public static class PipelineHostingExtensions
             });
             bus.UsingRabbitMq((context, rabbit) =>
             {
-                var settings = context.GetRequiredService<IOptions<RabbitMqSettings>>().Value;
+                var settings = context.GetRequiredService<IOptions<RabbitMqSettings>>().Value.Validated();
                 rabbit.Host(settings.Host, settings.Port, settings.VirtualHost, host =>
                 {
                     host.Username(settings.Username);

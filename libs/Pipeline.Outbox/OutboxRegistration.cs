@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Pipeline.Hosting.Storage;
 
 namespace Pipeline.Outbox;
 
@@ -13,6 +14,7 @@ public static class OutboxRegistration
         services.Configure<OutboxSettings>(section);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<OutboxStore>();
+        services.AddSingleton<IStorageSchema>(provider => provider.GetRequiredService<OutboxStore>());
         services.AddSingleton<OutboxSignal>();
         services.AddSingleton<OutboxDelivery>();
         if (deliver && (section.Get<OutboxSettings>() ?? new OutboxSettings()).Deliver)

@@ -11,7 +11,7 @@ namespace Pipeline.Outbox;
 /// into them through its Marten session (one transaction); the relay reads and deletes outbox rows over its own
 /// connection, row-locked. The inbox remembers a message id per consumer.
 /// </summary>
-public sealed class OutboxStore(IDocumentStore store, IConfiguration configuration, IOptions<OutboxSettings> settings) : IAsyncDisposable
+public sealed class OutboxStore(IDocumentStore store, IConfiguration configuration, IOptions<OutboxSettings> settings) : IStorageSchema, IAsyncDisposable
 {
     private readonly SemaphoreSlim creating = new(1, 1);
     private volatile bool created;
@@ -31,7 +31,10 @@ public sealed class OutboxStore(IDocumentStore store, IConfiguration configurati
     /// <summary>The name a stored message's type is found by again: assembly-qualified without a version.</summary>
     public static string TypeName(Type type) => $"{type.FullName}, {type.Assembly.GetName().Name}";
 
-    /// <summary>Creates the tables once per process; replicas starting together serialise on an advisory lock.</summary>
+    /// <summary>
+    /// Creates the tables once per process where they are missing; replicas starting together serialise on an advisory
+    /// lock. Where they exist nothing is altered: a service's own role may use the tables, not create them.
+    /// </summary>
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
     {
         if (created)
@@ -47,35 +50,64 @@ public sealed class OutboxStore(IDocumentStore store, IConfiguration configurati
                 return;
             }
 
-            await using var connection = await DataSource.OpenConnectionAsync(cancellationToken);
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            await using var command = new NpgsqlCommand(
-                $"""
-                select pg_advisory_xact_lock(hashtext('pipeline-outbox'));
-                create schema if not exists "{Schema}";
-                create table if not exists {MessagesTable} (
-                    sequence bigserial primary key,
-                    message_id uuid not null,
-                    destination text not null,
-                    message_type text not null,
-                    body jsonb not null,
-                    enqueued_at timestamptz not null default now());
-                alter table {MessagesTable} add column if not exists claimed_until timestamptz not null default now();
-                create index if not exists outbox_messages_message_id on {MessagesTable} (message_id);
-                create table if not exists {InboxTable} (
-                    consumer text not null,
-                    message_id uuid not null,
-                    received_at timestamptz not null default now(),
-                    primary key (consumer, message_id));
-                """, connection, transaction);
-            await command.ExecuteNonQueryAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-            created = true;
+            created = await ExistAsync(cancellationToken);
+            if (!created)
+            {
+                await CreateAsync(cancellationToken);
+                created = true;
+            }
         }
         finally
         {
             creating.Release();
         }
+    }
+
+    /// <summary>As the schema's owner: creates or updates the tables (<c>apply-schema</c>).</summary>
+    public async Task ApplyAsync(CancellationToken cancellationToken)
+    {
+        await CreateAsync(cancellationToken);
+        created = true;
+    }
+
+    /// <summary>Both tables, with the newest column: what <see cref="CreateAsync"/> leaves.</summary>
+    private async Task<bool> ExistAsync(CancellationToken cancellationToken)
+    {
+        await using var command = DataSource.CreateCommand(
+            """
+            select to_regclass(format('%I.inbox_messages', $1)) is not null
+               and exists (select from information_schema.columns
+                           where table_schema = $1 and table_name = 'outbox_messages' and column_name = 'claimed_until')
+            """);
+        command.Parameters.AddWithValue(Schema);
+        return await command.ExecuteScalarAsync(cancellationToken) is true;
+    }
+
+    private async Task CreateAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await DataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(
+            $"""
+            select pg_advisory_xact_lock(hashtext('pipeline-outbox'));
+            create schema if not exists "{Schema}";
+            create table if not exists {MessagesTable} (
+                sequence bigserial primary key,
+                message_id uuid not null,
+                destination text not null,
+                message_type text not null,
+                body jsonb not null,
+                enqueued_at timestamptz not null default now());
+            alter table {MessagesTable} add column if not exists claimed_until timestamptz not null default now();
+            create index if not exists outbox_messages_message_id on {MessagesTable} (message_id);
+            create table if not exists {InboxTable} (
+                consumer text not null,
+                message_id uuid not null,
+                received_at timestamptz not null default now(),
+                primary key (consumer, message_id));
+            """, connection, transaction);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
     }
 
     /// <summary>Whether this consumer has already committed the effects of this message.</summary>

@@ -1,4 +1,5 @@
 using Pipeline.Contracts;
+using Pipeline.Hosting.Storage;
 using Pipeline.Orchestrator;
 using Pipeline.Orchestrator.Api;
 using Pipeline.Orchestrator.Dashboard;
@@ -12,10 +13,15 @@ builder.Services.ConfigureHttpJsonOptions(json => ContractJson.Configure(json.Se
 builder.Services.AddStatusApiSettings(builder.Configuration);
 
 var app = builder.Build();
+if (await app.ApplySchemaWhenAskedAsync(args))
+{
+    return;
+}
+
 app.RequireTokenBeyondLoopback();
 app.MapStatusApi();
 app.MapTrainingActions();
 app.MapQueues();
 app.MapSamples();
 app.MapDashboard();
-app.Run();
+await app.RunAsync();

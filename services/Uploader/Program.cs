@@ -21,4 +21,8 @@ builder.Services.AddSingleton<ModelRegistrar>();
 builder.Services.AddSingleton<ModelPromoter>();
 builder.Services.Configure<UploaderSettings>(builder.Configuration.GetSection(UploaderSettings.Section));
 builder.Services.AddSingleton<DetectionRecorder>();
-builder.Build().Run();
+var host = builder.Build();
+if (!await host.ApplySchemaWhenAskedAsync(args))
+{
+    await host.RunAsync();
+}

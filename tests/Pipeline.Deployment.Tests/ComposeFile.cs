@@ -100,7 +100,8 @@ public sealed partial class ComposeFile
         throw new InvalidOperationException($"No Pipeline.sln above {AppContext.BaseDirectory}.");
     }
 
-    [GeneratedRegex(@"\$\{([A-Z_][A-Z0-9_]*)")]
+    // $${NAME} is compose's escape for a literal ${NAME} (the container's shell reads it), not a substitution.
+    [GeneratedRegex(@"(?<!\$)\$\{([A-Z_][A-Z0-9_]*)")]
     private static partial Regex Substitution();
 
     [GeneratedRegex(@"(^|_)PASS(WD)?$|PASSWORD", RegexOptions.IgnoreCase)]

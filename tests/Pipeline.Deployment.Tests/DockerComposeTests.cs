@@ -63,6 +63,21 @@ public sealed class DockerComposeTests
     }
 
     [Fact]
+    public void An_escaped_variable_is_the_container_shell_s_not_one_the_env_example_must_hold()
+    {
+        var compose = ComposeFile.Parse("""
+            services:
+              db:
+                environment:
+                  PASSWORD: ${DB_PASSWORD:?set it}
+                healthcheck:
+                  test: ["CMD-SHELL", "pg_isready -U $${POSTGRES_USER}"]
+            """);
+
+        Assert.Equal(["DB_PASSWORD"], compose.Variables);
+    }
+
+    [Fact]
     public void No_credentials_are_written_into_the_compose_file()
     {
         Assert.DoesNotContain("guest", Compose.Text);
@@ -108,11 +123,46 @@ public sealed class DockerComposeTests
     [Fact]
     public void The_servers_have_health_checks_the_services_wait_for()
     {
-        Assert.All(["rabbitmq", "postgres"], server => Assert.True(Compose.Services[server].ContainsKey("healthcheck"), $"{server} has no health check."));
+        Assert.All(Servers, server => Assert.True(Compose.Services[server].ContainsKey("healthcheck"), $"{server} has no health check."));
         Assert.All(Compose.BuiltServices, service =>
         {
             var dependsOn = (Dictionary<object, object>)Compose.Services[service]["depends_on"];
-            Assert.All(dependsOn.Values, d => Assert.Equal("service_healthy", ((Dictionary<object, object>)d)["condition"]));
+            Assert.All(Servers, server => Assert.Equal("service_healthy", Condition(dependsOn, server)));
+            // Anything else it waits for is the schema's one-shot, which must have finished, not merely started.
+            Assert.All(dependsOn.Keys.Cast<string>().Except(Servers), oneShot =>
+            {
+                Assert.Equal("service_completed_successfully", Condition(dependsOn, oneShot));
+                Assert.Equal(["apply-schema"], ((List<object>)Compose.Services[oneShot]["command"]).Cast<string>());
+            });
         });
     }
+
+    [Fact]
+    public void Each_service_logs_in_with_its_own_account_the_one_scripts_infra_declares()
+    {
+        // The declaration local servers and docker-compose share: `service NAME QUEUES SENDS TABLES` in scripts/infra.sh.
+        var script = File.ReadAllText(Path.Combine(Compose.Root, "scripts", "infra.sh"));
+        var declared = Regex.Matches(script, @"^\s*service (\w+) ", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ToList();
+        Assert.Equal(Compose.BuiltServices.Order(), declared.Order());
+
+        Assert.All(Compose.BuiltServices, service =>
+        {
+            var environment = Compose.Environment(service);
+            var password = $"${{{service.ToUpperInvariant()}_PASSWORD:?";
+            Assert.Equal(service, environment["RabbitMq__Username"]);
+            Assert.StartsWith(password, environment["RabbitMq__Password"]);
+            if (environment.TryGetValue("ConnectionStrings__Postgres", out var postgres))
+            {
+                Assert.Contains($"Username=pipeline_{service};Password={password}", postgres);
+            }
+
+            // The owner's, the superuser's and the operator's passwords stay with the setup and the tools.
+            Assert.DoesNotContain(environment.Values, value => Regex.IsMatch(value, @"\$\{(PIPELINE_ADMIN|PIPELINE_OWNER|OPERATOR)_PASSWORD"));
+        });
+    }
+
+    private static readonly string[] Servers = ["rabbitmq", "postgres"];
+
+    private static string Condition(Dictionary<object, object> dependsOn, string service) =>
+        (string)((Dictionary<object, object>)dependsOn[service])["condition"];
 }

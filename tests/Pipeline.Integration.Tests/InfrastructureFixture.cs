@@ -98,8 +98,8 @@ public sealed class InfrastructureFixture : IAsyncLifetime
         {
             RabbitMqHost = rabbitHost;
             RabbitMqPort = ushort.Parse(Read("PIPELINE_RABBITMQ_PORT") ?? "5672");
-            RabbitMqUsername = Read("PIPELINE_RABBITMQ_USER") ?? "guest";
-            RabbitMqPassword = Read("PIPELINE_RABBITMQ_PASSWORD") ?? "guest";
+            RabbitMqUsername = Read("PIPELINE_RABBITMQ_USER") ?? throw new InvalidOperationException($"PIPELINE_RABBITMQ_USER is not set. {HowToStart}");
+            RabbitMqPassword = Read("PIPELINE_RABBITMQ_PASSWORD") ?? throw new InvalidOperationException($"PIPELINE_RABBITMQ_PASSWORD is not set. {HowToStart}");
             PostgresConnectionString = postgres;
             managementUrl = Read("PIPELINE_RABBITMQ_MANAGEMENT_URL") is { } url ? new Uri(url) : null;
             if (broker is not null)
@@ -227,6 +227,26 @@ public sealed class InfrastructureFixture : IAsyncLifetime
             managementUrl = null;
         }
     }
+
+    /// <summary>
+    /// Gives <paramref name="user"/> in this run's virtual host the permissions scripts/infra.sh gave it on the default
+    /// one (RabbitMQ checks names, the same in every virtual host), so a test can act as that service here.
+    /// </summary>
+    public async Task GrantAsOnDefaultVirtualHostAsync(string user)
+    {
+        if (managementUrl is null || RabbitMqVirtualHost == "/")
+        {
+            throw new InvalidOperationException("No management API: this run has no virtual host of its own to grant in.");
+        }
+
+        using var client = ManagementClient();
+        var permissions = await client.GetFromJsonAsync<VirtualHostPermissions>($"api/permissions/%2F/{Uri.EscapeDataString(user)}")
+            ?? throw new InvalidOperationException($"{user} has no permissions on the default virtual host.");
+        (await client.PutAsync($"api/permissions/{Uri.EscapeDataString(RabbitMqVirtualHost)}/{Uri.EscapeDataString(user)}", JsonContent.Create(permissions)))
+            .EnsureSuccessStatusCode();
+    }
+
+    private sealed record VirtualHostPermissions(string Configure, string Write, string Read);
 
     /// <summary>
     /// A queue's consumers and ready messages in this run's virtual host, read exactly by a passive declare over AMQP

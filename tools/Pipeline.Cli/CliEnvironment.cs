@@ -1,20 +1,33 @@
+using Pipeline.Cli.Runner;
 using Pipeline.Hosting.Messaging;
 
 namespace Pipeline.Cli;
 
 /// <summary>
-/// Where the servers are, read from the environment as <c>scripts/infra.sh env</c> prints it
-/// (PIPELINE_API, PIPELINE_RABBITMQ_*, PIPELINE_POSTGRES), with the local defaults.
+/// Where the servers are and the accounts to use, read from the environment as <c>scripts/infra.sh env</c> prints it
+/// (PIPELINE_API, PIPELINE_RABBITMQ_*, PIPELINE_POSTGRES, PIPELINE_&lt;SERVICE&gt;_*). What the environment leaves out
+/// of the servers' settings comes from <paramref name="servers"/>: for the process, the checkout's own
+/// <c>scripts/infra.sh env</c>, so no password is ever typed and none is a default.
 /// </summary>
-public sealed class CliEnvironment(Func<string, string?> variable, string workingDirectory)
+public sealed class CliEnvironment(Func<string, string?> variable, string workingDirectory, Func<string, string?>? servers = null)
 {
     public const string DefaultApi = "http://127.0.0.1:5080";
 
-    public static CliEnvironment FromProcess() => new(Environment.GetEnvironmentVariable, Directory.GetCurrentDirectory());
+    public static CliEnvironment FromProcess()
+    {
+        CliEnvironment? environment = null;
+        var script = new Lazy<InfraSettings>(() => new InfraSettings(environment!.RepositoryRoot), LazyThreadSafetyMode.PublicationOnly);
+        environment = new CliEnvironment(Environment.GetEnvironmentVariable, Directory.GetCurrentDirectory(), name => script.Value[name]);
+        return environment;
+    }
 
     public string WorkingDirectory { get; } = workingDirectory;
 
-    public string? this[string name] => variable(name) is { Length: > 0 } value ? value : null;
+    public string? this[string name] => variable(name) is { Length: > 0 } value ? value
+        : IsServerSetting(name) && servers?.Invoke(name) is { Length: > 0 } printed ? printed : null;
+
+    /// <summary>What scripts/infra.sh prints: the servers' addresses and accounts, never the status API's settings.</summary>
+    private static bool IsServerSetting(string name) => name.Contains("RABBITMQ", StringComparison.Ordinal) || name.Contains("POSTGRES", StringComparison.Ordinal);
 
     public Uri ApiUrl(string? option)
     {
@@ -32,13 +45,13 @@ public sealed class CliEnvironment(Func<string, string?> variable, string workin
         Host = this["PIPELINE_RABBITMQ_HOST"] ?? "127.0.0.1",
         Port = ushort.TryParse(this["PIPELINE_RABBITMQ_PORT"], out var port) ? port : (ushort)5672,
         VirtualHost = this["PIPELINE_RABBITMQ_VHOST"] ?? "/",
-        Username = this["PIPELINE_RABBITMQ_USER"] ?? "pipeline",
-        Password = this["PIPELINE_RABBITMQ_PASSWORD"] ?? "pipeline",
+        Username = this["PIPELINE_RABBITMQ_USER"] ?? "",
+        Password = this["PIPELINE_RABBITMQ_PASSWORD"] ?? "",
         ManagementUrl = this["PIPELINE_RABBITMQ_MANAGEMENT_URL"] ?? "http://127.0.0.1:15672",
     };
 
     public string PostgresConnectionString =>
-        this["PIPELINE_POSTGRES"] ?? "Host=127.0.0.1;Port=5432;Database=pipeline;Username=pipeline;Password=pipeline";
+        this["PIPELINE_POSTGRES"] ?? "Host=127.0.0.1;Port=5432;Database=pipeline";
 
     /// <summary>Host and port of the PostgreSQL server, to tell the user whether it answers.</summary>
     public (string Host, int Port) PostgresEndpoint
@@ -59,7 +72,7 @@ public sealed class CliEnvironment(Func<string, string?> variable, string workin
     {
         get
         {
-            if (this["PIPELINE_REPO"] is { } configured)
+            if (variable("PIPELINE_REPO") is { Length: > 0 } configured)
             {
                 return Path.GetFullPath(configured);
             }

@@ -17,15 +17,16 @@ public sealed class BenchInfrastructure : IAsyncDisposable
 
     private BenchInfrastructure(string runId)
     {
-        string Read(string name, string fallback) =>
-            Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : fallback;
+        string Read(string name, string? fallback = null) =>
+            Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value
+            : fallback ?? throw new InvalidOperationException($"{name} is not set: run 'eval \"$(scripts/infra.sh env)\"' (the accounts have no defaults).");
 
         RabbitMqHost = Read("PIPELINE_RABBITMQ_HOST", "127.0.0.1");
         RabbitMqPort = Read("PIPELINE_RABBITMQ_PORT", "5672");
-        RabbitMqUsername = Read("PIPELINE_RABBITMQ_USER", "pipeline");
-        RabbitMqPassword = Read("PIPELINE_RABBITMQ_PASSWORD", "pipeline");
+        RabbitMqUsername = Read("PIPELINE_RABBITMQ_USER");
+        RabbitMqPassword = Read("PIPELINE_RABBITMQ_PASSWORD");
         managementUrl = new Uri(Read("PIPELINE_RABBITMQ_MANAGEMENT_URL", $"http://{RabbitMqHost}:15672"));
-        PostgresConnectionString = Read("PIPELINE_POSTGRES", "Host=127.0.0.1;Port=5432;Database=pipeline;Username=pipeline;Password=pipeline");
+        PostgresConnectionString = Read("PIPELINE_POSTGRES");
         VirtualHost = $"pipeline-bench-{runId}";
         Schema = $"bench_orchestration_{runId}".Replace('-', '_');
     }

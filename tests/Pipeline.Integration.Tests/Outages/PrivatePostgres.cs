@@ -13,19 +13,22 @@ public sealed class PrivatePostgres : IAsyncDisposable
     private readonly string home = Directory.CreateTempSubdirectory("pipeline-private-pg-").FullName;
     private readonly int port = ServiceProcess.FreePort();
 
+    /// <summary>A cluster of this test's own: its password made here, as scripts/infra.sh makes its own.</summary>
+    private readonly string password = Guid.NewGuid().ToString("N");
+
     private string Data => Path.Combine(home, "data");
 
-    public string ConnectionString => $"Host=127.0.0.1;Port={port};Database=postgres;Username=pipeline;Password=pipeline";
+    public string ConnectionString => $"Host=127.0.0.1;Port={port};Database=postgres;Username=pipeline;Password={password}";
 
     public static async Task<PrivatePostgres> StartAsync()
     {
         var postgres = new PrivatePostgres();
         await Run("chown", SystemUser, postgres.home);
-        var password = Path.Combine(postgres.home, "password");
-        await File.WriteAllTextAsync(password, "pipeline\n");
-        await Run("chown", SystemUser, password);
-        await AsPostgres($"{Bin}/initdb", "-D", postgres.Data, "-U", "pipeline", $"--pwfile={password}", "--auth-host=scram-sha-256",
-            "--auth-local=trust", "-E", "UTF8", "--locale=C.UTF-8");
+        var passwordFile = Path.Combine(postgres.home, "password");
+        await File.WriteAllTextAsync(passwordFile, postgres.password + "\n");
+        await Run("chown", SystemUser, passwordFile);
+        await AsPostgres($"{Bin}/initdb", "-D", postgres.Data, "-U", "pipeline", $"--pwfile={passwordFile}", "--auth-host=scram-sha-256",
+            "--auth-local=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8");
         await postgres.StartAgainAsync();
         return postgres;
     }

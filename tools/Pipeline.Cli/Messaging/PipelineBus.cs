@@ -23,6 +23,13 @@ public sealed class PipelineBus : IAsyncDisposable
             throw RabbitMqDown(settings);
         }
 
+        if (settings.Username.Length == 0 || settings.Password.Length == 0)
+        {
+            throw new CliException(
+                "no RabbitMQ account: PIPELINE_RABBITMQ_USER / PIPELINE_RABBITMQ_PASSWORD are not set and 'scripts/infra.sh env' printed none " +
+                "(run 'scripts/infra.sh up' in the checkout, or 'pipeline up').", ExitCodes.ServerUnavailable);
+        }
+
         StageSendConventions.Map();
         var bus = Bus.Factory.CreateUsingRabbitMq(rabbit =>
         {

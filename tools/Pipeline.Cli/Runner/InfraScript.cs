@@ -18,29 +18,21 @@ public sealed class InfraScript(string repositoryRoot, IAnsiConsole console)
             throw new CliException($"'scripts/infra.sh env' failed: {output.Trim()}");
         }
 
-        var variables = new Dictionary<string, string>();
-        foreach (var line in output.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-        {
-            var assignment = line.StartsWith("export ", StringComparison.Ordinal) ? line["export ".Length..] : line;
-            var equals = assignment.IndexOf('=');
-            if (equals > 0)
-            {
-                variables[assignment[..equals]] = assignment[(equals + 1)..].Trim('\'', '"');
-            }
-        }
-
-        return variables;
+        return InfraSettings.Parse(output);
     }
 
-    /// <summary>Starts both servers when one of them does not answer; returns whether it had to.</summary>
+    /// <summary>
+    /// Runs <c>up</c> when a server does not answer, or when this checkout has no accounts on them yet (servers another
+    /// checkout started: <c>up</c> finds that checkout's credentials, or says how to name it); returns whether it had to.
+    /// </summary>
     public async Task<bool> EnsureUpAsync(CliEnvironment environment, CancellationToken cancellationToken)
     {
-        if (await ServersAnswerAsync(environment, cancellationToken))
+        if (await ServersAnswerAsync(environment, cancellationToken) && (await RunAsync("env", echo: false, cancellationToken)).ExitCode == 0)
         {
             return false;
         }
 
-        console.MarkupLine("[grey]RabbitMQ or PostgreSQL does not answer: running scripts/infra.sh up[/]");
+        console.MarkupLine("[grey]RabbitMQ or PostgreSQL does not answer, or this checkout has no accounts on them: running scripts/infra.sh up[/]");
         var (exitCode, output) = await RunAsync("up", echo: true, cancellationToken);
         if (exitCode != 0 || !await ServersAnswerAsync(environment, cancellationToken))
         {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Pipeline.Cli.StatusApi;
+using Pipeline.Hosting.Storage;
 using Spectre.Console;
 
 namespace Pipeline.Cli.Runner;
@@ -42,6 +43,7 @@ public sealed partial class LocalRunner(string root, CliEnvironment environment,
 
         var variables = await ServiceEnvironmentAsync(cancellationToken);
         var running = List().Where(instance => instance.IsRunning).ToList();
+        await ApplySchemasAsync(services.Where(service => variables[service].ContainsKey(PostgresSetting)), cancellationToken);
         var started = new List<ServiceInstance>();
         Directory.CreateDirectory(PidFolder);
         Directory.CreateDirectory(LogFolder);
@@ -54,7 +56,7 @@ public sealed partial class LocalRunner(string root, CliEnvironment environment,
                     continue;
                 }
 
-                var instance = await StartAsync(service, replica, variables, cancellationToken);
+                var instance = await StartAsync(service, replica, variables[service], cancellationToken);
                 console.MarkupLineInterpolated($"started [bold]{instance.Name}[/] (pid {instance.ProcessId}), log {Path.GetRelativePath(root, instance.LogFile)}");
                 started.Add(instance);
             }
@@ -171,20 +173,23 @@ public sealed partial class LocalRunner(string root, CliEnvironment environment,
         }
     }
 
-    /// <summary>scripts/infra.sh's settings in the names the services read (their appsettings sections).</summary>
-    public async Task<IReadOnlyDictionary<string, string>> ServiceEnvironmentAsync(CancellationToken cancellationToken)
+    private const string PostgresSetting = "ConnectionStrings__Postgres";
+
+    /// <summary>
+    /// scripts/infra.sh's settings in the names the services read (their appsettings sections), per service: each logs
+    /// in with its own account (PIPELINE_&lt;SERVICE&gt;_RABBITMQ_USER/_PASSWORD, PIPELINE_&lt;SERVICE&gt;_POSTGRES), and a
+    /// service the script gives no database login gets no connection string.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<PipelineService, IReadOnlyDictionary<string, string>>> ServiceEnvironmentAsync(CancellationToken cancellationToken)
     {
         var infra = await Infra.ReadEnvironmentAsync(cancellationToken);
-        string Get(string name, string fallback) => environment[name] ?? infra.GetValueOrDefault(name) ?? fallback;
+        string? Get(string name) => environment[name] ?? infra.GetValueOrDefault(name);
         var rabbit = environment.RabbitMq;
-        var variables = new Dictionary<string, string>
+        var shared = new Dictionary<string, string>
         {
-            ["RabbitMq__Host"] = Get("PIPELINE_RABBITMQ_HOST", rabbit.Host),
-            ["RabbitMq__Port"] = Get("PIPELINE_RABBITMQ_PORT", rabbit.Port.ToString()),
-            ["RabbitMq__Username"] = Get("PIPELINE_RABBITMQ_USER", rabbit.Username),
-            ["RabbitMq__Password"] = Get("PIPELINE_RABBITMQ_PASSWORD", rabbit.Password),
-            ["RabbitMq__ManagementUrl"] = Get("PIPELINE_RABBITMQ_MANAGEMENT_URL", rabbit.ManagementUrl),
-            ["ConnectionStrings__Postgres"] = Get("PIPELINE_POSTGRES", environment.PostgresConnectionString),
+            ["RabbitMq__Host"] = Get("PIPELINE_RABBITMQ_HOST") ?? rabbit.Host,
+            ["RabbitMq__Port"] = Get("PIPELINE_RABBITMQ_PORT") ?? rabbit.Port.ToString(),
+            ["RabbitMq__ManagementUrl"] = Get("PIPELINE_RABBITMQ_MANAGEMENT_URL") ?? rabbit.ManagementUrl,
             ["Artifacts__Root"] = ArtifactRoot,
             ["Logs__Folder"] = LogFolder,
         };
@@ -196,11 +201,58 @@ public sealed partial class LocalRunner(string root, CliEnvironment environment,
             var roots = new[] { Environment.CurrentDirectory, root }.Select(Path.GetFullPath).Distinct().ToList();
             for (var i = 0; i < roots.Count; i++)
             {
-                variables[$"Downloader__AllowedRoots__{i}"] = roots[i];
+                shared[$"Downloader__AllowedRoots__{i}"] = roots[i];
             }
         }
 
-        return variables;
+        var services = new Dictionary<PipelineService, IReadOnlyDictionary<string, string>>();
+        foreach (var service in PipelineService.All)
+        {
+            var prefix = $"PIPELINE_{service.Name.ToUpperInvariant()}_";
+            var variables = new Dictionary<string, string>(shared)
+            {
+                ["RabbitMq__Username"] = Get(prefix + "RABBITMQ_USER")
+                    ?? throw new CliException($"no RabbitMQ account for {service.Name}: {prefix}RABBITMQ_USER is not in 'scripts/infra.sh env'; run 'scripts/infra.sh up'."),
+                ["RabbitMq__Password"] = Get(prefix + "RABBITMQ_PASSWORD")
+                    ?? throw new CliException($"no RabbitMQ password for {service.Name}: {prefix}RABBITMQ_PASSWORD is not in 'scripts/infra.sh env'; run 'scripts/infra.sh up'."),
+            };
+            if (Get(prefix + "POSTGRES") is { } postgres)
+            {
+                variables[PostgresSetting] = postgres;
+            }
+
+            services[service] = variables;
+        }
+
+        return services;
+    }
+
+    /// <summary>
+    /// The schema's owner (PIPELINE_POSTGRES) creates or updates the tables of each service that uses the database and
+    /// renews the grants (<c>dotnet Pipeline.X.dll apply-schema</c>), before the services start with roles that may not.
+    /// </summary>
+    private async Task ApplySchemasAsync(IEnumerable<PipelineService> services, CancellationToken cancellationToken)
+    {
+        var owner = environment["PIPELINE_POSTGRES"]
+            ?? throw new CliException("PIPELINE_POSTGRES (the schema owner's connection) is not in 'scripts/infra.sh env'; run 'scripts/infra.sh up'.");
+        foreach (var service in services)
+        {
+            var start = new ProcessStartInfo("dotnet")
+            {
+                WorkingDirectory = service.OutputFolder(root), RedirectStandardOutput = true, RedirectStandardError = true,
+            };
+            start.ArgumentList.Add(service.OutputAssembly(root));
+            start.ArgumentList.Add(SchemaApplication.Verb);
+            start.Environment[PostgresSetting] = owner;
+            using var process = Process.Start(start) ?? throw new CliException($"cannot start {service.Name} to apply its schema");
+            var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
+            var errors = process.StandardError.ReadToEndAsync(cancellationToken);
+            await process.WaitForExitAsync(cancellationToken);
+            if (process.ExitCode != 0)
+            {
+                throw new CliException($"applying {service.Name}'s schema failed:\n{InfraScript.Tail(await output + await errors, 20)}");
+            }
+        }
     }
 
     private async Task<ServiceInstance> StartAsync(

@@ -1,0 +1,63 @@
+using Marten;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Pipeline.Hosting.Storage;
+
+/// <summary>Tables a service keeps beside Marten's documents (the outbox's), created when the schema is applied.</summary>
+public interface IStorageSchema
+{
+    Task ApplyAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// <c>dotnet Pipeline.X.dll apply-schema</c>: creates or updates every table the service stores into, then grants each
+/// service's role what scripts/infra.sh declares, and exits. Run with the schema owner's connection string (the local
+/// runner and docker-compose do, before the services start): the services' own roles may read and write their tables,
+/// never create or alter them.
+/// </summary>
+public static class SchemaApplication
+{
+    public const string Verb = "apply-schema";
+
+    /// <summary>Defined by scripts/infra.sh (and docker-compose's database setup) from its one declaration of grants.</summary>
+    public const string GrantFunction = "public.pipeline_grant_privileges";
+
+    /// <summary>Applies the schema and returns true when the command line asks for it; returns false otherwise.</summary>
+    public static async Task<bool> ApplySchemaWhenAskedAsync(this IHost host, string[] args)
+    {
+        if (!args.Contains(Verb))
+        {
+            return false;
+        }
+
+        var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SchemaApplication));
+        var store = host.Services.GetRequiredService<IDocumentStore>();
+        await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+        foreach (var schema in host.Services.GetServices<IStorageSchema>())
+        {
+            await schema.ApplyAsync(CancellationToken.None);
+        }
+
+        var configuration = host.Services.GetRequiredService<IConfiguration>();
+        await using var connection = new NpgsqlConnection(configuration.GetConnectionString(MartenConfiguration.ConnectionStringName));
+        await connection.OpenAsync();
+        await using var find = new NpgsqlCommand($"select to_regprocedure('{GrantFunction}()') is not null", connection);
+        if (await find.ExecuteScalarAsync() is true)
+        {
+            await using var grant = new NpgsqlCommand($"select {GrantFunction}()", connection);
+            await grant.ExecuteNonQueryAsync();
+            logger.LogInformation("Schema {Schema} applied; grants renewed", store.Options.DatabaseSchemaName);
+        }
+        else
+        {
+            logger.LogWarning("Schema {Schema} applied; no {Function}() in this database, so no service role was granted anything",
+                store.Options.DatabaseSchemaName, GrantFunction);
+        }
+
+        return true;
+    }
+}
