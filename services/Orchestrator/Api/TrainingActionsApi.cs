@@ -112,6 +112,12 @@ public static class TrainingActionsApi
         {
             return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "RabbitMQ does not answer", detail: e.Message);
         }
+        catch (ReplayInterruptedException e)
+        {
+            // Nothing is lost (a message leaves _error only once its copy is confirmed); the same request moves the rest.
+            return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "RabbitMQ went away during the replay",
+                detail: $"{e.Message}; none was lost. Replay again once RabbitMQ is back.");
+        }
 
         if (result.Moved == 0)
         {
