@@ -111,7 +111,7 @@ declare_services() {
   # detector-node-<name>, or detector-node-<machine>-<id> for a node without a name: every node hears every promotion.
   service detectornode "detector-node-[0-9a-z.-]+" '' ''
   service uploader "$(q UploadModel)|$(q UploadDetections)|$(q PromoteModel)" '' \
-    'mt_doc_modelversion:rw mt_doc_projectmodelcounter:rw mt_doc_storeddetections:rw outbox_messages:rw inbox_messages:rw'
+    'mt_doc_modelversion:rw mt_doc_currentmodelalias:rw mt_doc_projectmodelcounter:rw mt_doc_storeddetections:rw outbox_messages:rw inbox_messages:rw'
 }
 
 # ============================================================= credentials ===

@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using Npgsql;
+using Pipeline.Hosting.Storage;
 using Pipeline.Integration.Tests.Outages;
 using Testcontainers.PostgreSql;
 using Testcontainers.RabbitMq;
@@ -61,6 +62,8 @@ public sealed class InfrastructureFixture : IAsyncLifetime
         ["RabbitMq:Password"] = RabbitMqPassword,
         ["RabbitMq:VirtualHost"] = RabbitMqVirtualHost,
         ["ConnectionStrings:Postgres"] = PostgresConnectionString,
+        // Each test's schema is new and the services run as its owner: they create their tables on first use.
+        [MartenConfiguration.AutoCreateSetting] = "CreateOrUpdate",
         // Every test writes its datasets under the temp folder; the Downloader reads file:// only under named roots.
         ["Downloader:AllowedRoots:0"] = Path.GetTempPath(),
     };

@@ -27,6 +27,7 @@ var artifacts = Path.Combine(work, "artifacts");
 
 var settings = infrastructure.ServiceSettings();
 settings["ConnectionStrings:Postgres"] = postgres.ConnectionString;
+settings["Marten:AutoCreate"] = "CreateOrUpdate";
 settings["Artifacts:Root"] = artifacts;
 // The dataset is written under the run's work folder; the Downloader reads file:// only under named roots.
 settings["Downloader:AllowedRoots:0"] = work;

@@ -50,6 +50,7 @@ public sealed class BenchInfrastructure : IAsyncDisposable
         ["RabbitMq:VirtualHost"] = VirtualHost,
         ["RabbitMq:ManagementUrl"] = managementUrl.ToString(),
         ["ConnectionStrings:Postgres"] = PostgresConnectionString,
+        ["Marten:AutoCreate"] = "CreateOrUpdate",
     };
 
     public static async Task<BenchInfrastructure> CreateAsync()

@@ -21,10 +21,13 @@ public sealed class CurrentModelAlias
 
     public static string IdFor(string organization, string project) => $"{organization}/{project}";
 
-    /// <summary>The project's current model, or null when it has none yet.</summary>
-    public static async Task<ModelVersion?> FindCurrentAsync(IQuerySession session, string organization, string project, CancellationToken cancellationToken)
-    {
-        var alias = await session.LoadAsync<CurrentModelAlias>(IdFor(organization, project), cancellationToken);
-        return alias is null ? null : await session.LoadAsync<ModelVersion>(alias.ModelId, cancellationToken);
-    }
+    /// <summary>
+    /// The project's current model, or null when it has none yet. Read through the ModelVersions' IsCurrent flag, which
+    /// moves in the alias's own transaction: a reader (the Orchestrator, whose role may only read the versions) never
+    /// touches the alias's table.
+    /// </summary>
+    public static Task<ModelVersion?> FindCurrentAsync(IQuerySession session, string organization, string project, CancellationToken cancellationToken) =>
+        session.Query<ModelVersion>()
+            .Where(model => model.Organization == organization && model.Project == project && model.IsCurrent)
+            .FirstOrDefaultAsync(cancellationToken);
 }

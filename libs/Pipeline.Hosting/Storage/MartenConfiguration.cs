@@ -12,6 +12,9 @@ public static class MartenConfiguration
     public const string DefaultSchema = "pipeline";
 
     /// <summary>Marten on the <c>ConnectionStrings:Postgres</c> database; each service adds the documents it owns.</summary>
+    /// <summary>Whether a service creates or alters its tables itself (None by default: the schema owner applies them).</summary>
+    public const string AutoCreateSetting = "Marten:AutoCreate";
+
     public static MartenServiceCollectionExtensions.MartenConfigurationExpression AddPipelineMarten(
         this IHostApplicationBuilder builder, Action<StoreOptions> configure)
     {
@@ -23,8 +26,11 @@ public static class MartenConfiguration
             options.Connection(connectionString);
             // A schema per deployment (or per test run) keeps their documents apart in one database.
             options.DatabaseSchemaName = builder.Configuration["Marten:Schema"] ?? DefaultSchema;
-            // Each service creates the tables it owns on first use; no separate migration step to forget.
-            options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
+            // The schema's owner applies it ('apply-schema', run by the local runner and docker-compose) and a service's own
+            // role may only read and write: a service that compared tables on first use would see, through a read-only
+            // grant, a table "unlike" its mapping and try to alter it (42501). Tests on schemas of their own set
+            // CreateOrUpdate, running as the owner.
+            options.AutoCreateSchemaObjects = builder.Configuration.GetValue(AutoCreateSetting, AutoCreate.None);
             configure(options);
         }).UseLightweightSessions();
     }

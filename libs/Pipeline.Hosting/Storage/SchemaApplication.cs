@@ -1,3 +1,4 @@
+using JasperFx;
 using Marten;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -36,7 +37,7 @@ public static class SchemaApplication
 
         var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SchemaApplication));
         var store = host.Services.GetRequiredService<IDocumentStore>();
-        await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+        await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync(AutoCreate.CreateOrUpdate);
         foreach (var schema in host.Services.GetServices<IStorageSchema>())
         {
             await schema.ApplyAsync(CancellationToken.None);

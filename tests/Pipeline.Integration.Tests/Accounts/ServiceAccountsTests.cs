@@ -1,4 +1,9 @@
 using System.Diagnostics;
+using Marten;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Pipeline.Orchestrator;
 using Npgsql;
 using Pipeline.Contracts;
 using Pipeline.Hosting.Storage;
@@ -66,6 +71,27 @@ public sealed class ServiceAccountsTests(InfrastructureFixture infrastructure)
             () => ExecuteAsync(orchestrator, $"delete from {Schema}.mt_doc_modelversion where false"));
 
         Assert.Equal(InsufficientPrivilege, refused.SqlState);
+    }
+
+    [Fact]
+    public async Task The_Orchestrators_account_reads_a_projects_current_model_as_the_Orchestrator_does()
+    {
+        await ApplyDeploymentSchemaAsync();
+        // Marten set up as the Orchestrator sets it up (its defaults, its mapping), logged in as its role: a service that
+        // compared tables on first use would see, through its read-only grant, the registry's table unlike its mapping
+        // and try to alter it (42501, must be owner), as the Orchestrator did before the owner alone applied the schema.
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Postgres"] = Postgres("orchestrator") });
+        builder.AddPipelineMarten(options =>
+        {
+            Pipeline.Orchestrator.Persistence.TrainingStateDocument.Configure(options);
+            ModelRegistryDocuments.Configure(options);
+        });
+        using var host = builder.Build();
+        await using var session = host.Services.GetRequiredService<IDocumentStore>().QuerySession();
+
+        Assert.Null(await CurrentModelAlias.FindCurrentAsync(session, "accounts-test", $"no-model-{Guid.NewGuid():N}", CancellationToken.None));
+        Assert.Equal(0, await session.Query<TrainingState>().CountAsync(training => training.Project == "accounts-test"));
     }
 
     [Fact]
