@@ -194,7 +194,6 @@ public sealed class RunningPipelineFixture : IAsyncLifetime
             DatasetSha256 = options.DatasetSha256,
             Hyperparameters = new Hyperparameters { Iterations = options.Iterations, Resolution = options.Resolution },
             BaseModelId = options.BaseModelId,
-            IncludeInbox = options.IncludeInbox,
         });
         return trainingId;
     }
@@ -262,8 +261,5 @@ public sealed class BeginTrainingOptions
     public string? DatasetSha256 { get; set; }
     public int Iterations { get; set; } = 10;
     public int Resolution { get; set; } = 48;
-
-    /// <summary>Train on the project's inbox too (what detector nodes sent back), as <c>pipeline begin --include-inbox</c>.</summary>
-    public bool IncludeInbox { get; set; }
     public Guid? BaseModelId { get; set; }
 }
