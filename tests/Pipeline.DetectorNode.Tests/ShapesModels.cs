@@ -65,10 +65,11 @@ public sealed class ShapesModels : IDisposable
         };
     }
 
-    public static ModelPromoted Promotion(ModelVersion model) => new()
+    /// <summary>The Uploader's announcement that <paramref name="model"/> is current, made at <paramref name="promotedAt"/> (default now).</summary>
+    public static ModelPromoted Promotion(ModelVersion model, DateTimeOffset? promotedAt = null) => new()
     {
         Organization = model.Organization, Project = model.Project, ModelId = model.Id, Version = model.Version, ModelKey = model.ModelKey,
-        Reason = "promoted by the test", PromotedAt = DateTimeOffset.UtcNow,
+        Reason = "promoted by the test", PromotedAt = promotedAt ?? DateTimeOffset.UtcNow,
     };
 
     public void Dispose() => Directory.Delete(Root, recursive: true);

@@ -46,7 +46,12 @@ public sealed class StatusApiStandIn : IAsyncDisposable
         registered.Add(model);
         if (makeCurrent)
         {
-            current[(model.Organization, model.Project)] = model;
+            // As the registry answers: the current model says when and why it was promoted.
+            current[(model.Organization, model.Project)] = model with
+            {
+                IsCurrent = true,
+                Promotion = new PromotionDecision { Promoted = true, Reason = "current in the test", DecidedAt = DateTimeOffset.UtcNow },
+            };
         }
     }
 

@@ -60,7 +60,7 @@ public sealed class When_a_model_is_promoted(NodeFixture fixture)
     }
 
     [Fact]
-    public async Task A_promotion_of_another_project_or_of_an_older_version_changes_nothing()
+    public async Task A_promotion_of_another_project_or_one_made_before_the_served_models_changes_nothing()
     {
         var (organization, project) = NodeFixture.NewProject();
         var versions = fixture.Register(organization, project, 3, lastIsCurrent: false);
@@ -71,14 +71,30 @@ public sealed class When_a_model_is_promoted(NodeFixture fixture)
         await node.WaitUntilServingAsync(2);
         var consumed = PromotionsConsumed.On(node);
 
-        var older = ShapesModels.Promotion(versions[0]);
+        // Version 3's promotion was made before version 2's and arrives late (redelivered): version 2 stays.
+        var stale = ShapesModels.Promotion(versions[2], node.Models.Current!.PromotedAt!.Value.AddMinutes(-1));
         var elsewhere = ShapesModels.Promotion(other);
-        await node.PublishAsync(older);
+        await node.PublishAsync(stale);
         await node.PublishAsync(elsewhere);
-        await consumed.WaitForAsync(older);
+        await consumed.WaitForAsync(stale);
         await consumed.WaitForAsync(elsewhere);
 
         Assert.Equal((versions[1].Id, 2), (node.Models.Current!.ModelId, node.Models.Current.Version));
+    }
+
+    [Fact]
+    public async Task A_rollback_that_promotes_an_older_version_later_is_followed()
+    {
+        var (organization, project) = NodeFixture.NewProject();
+        var versions = fixture.Register(organization, project, 2);
+        await using var node = await fixture.StartNodeAsync(organization, project);
+        await node.WaitUntilServingAsync(2);
+
+        // What `pipeline promote <version 1>` announces: an older version, promoted after the served one.
+        await node.PublishAsync(ShapesModels.Promotion(versions[0]));
+
+        await node.WaitUntilServingAsync(1);
+        Assert.Equal(versions[0].Id, node.Models.Current!.ModelId);
     }
 
     [Fact]

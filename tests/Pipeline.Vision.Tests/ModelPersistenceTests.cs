@@ -33,20 +33,29 @@ public sealed class ModelPersistenceTests : IDisposable
         var restored = loaded.Network.state_dict();
         Assert.Equal(saved.Keys.Order(), restored.Keys.Order());
         Assert.All(saved, entry => Assert.True(entry.Value.allclose(restored[entry.Key], rtol: 0, atol: 0), $"{entry.Key} differs after loading"));
-        // The outputs agree to float32 precision: two forward passes on a loaded CPU are not always bit-identical
-        // (seen once in a clean-clone run), so the default atol of 1e-8 is below the arithmetic's noise.
+        // The outputs agree to float32 precision. Two forward passes over the same weights are not always bit-identical
+        // on a CPU shared with parallel tests (libtorch's reductions may split differently), and an output near zero is
+        // the difference of large sums, so the noise scales with the head's largest value, not with the element: a
+        // fixed atol of 1e-6 failed twice in clean-clone runs. A wrong mode or layout differs by orders more than this.
         var expected = model.Network.forward(input);
         var actual = loaded.Network.forward(input);
-        Assert.True(expected.Heatmap.allclose(actual.Heatmap, rtol: 1e-4, atol: 1e-6));
-        Assert.True(expected.Size.allclose(actual.Size, rtol: 1e-4, atol: 1e-6));
-        Assert.True(expected.Offset.allclose(actual.Offset, rtol: 1e-4, atol: 1e-6));
-        Assert.True(expected.Classes.allclose(actual.Classes, rtol: 1e-4, atol: 1e-6));
+        AssertAgreeToFloat32Precision(expected.Heatmap, actual.Heatmap, "heatmap");
+        AssertAgreeToFloat32Precision(expected.Size, actual.Size, "size");
+        AssertAgreeToFloat32Precision(expected.Offset, actual.Offset, "offset");
+        AssertAgreeToFloat32Precision(expected.Classes, actual.Classes, "classes");
         Assert.Equal(Categories, loaded.Categories);
         Assert.Equal((4, 32, 7), (loaded.Width, loaded.Resolution, loaded.Hyperparameters!.Iterations));
         var description = DetectorModel.ReadDescription(folder);
         Assert.Equal($"{CenterNet.ArchitectureName}-w4", description.Architecture);
         var weights = Assert.Single(description.Files);
         Assert.Equal((DetectorModel.WeightsFile, 64, new FileInfo(Path.Combine(folder, DetectorModel.WeightsFile)).Length), (weights.Name, weights.Sha256.Length, weights.Length));
+    }
+
+    private static void AssertAgreeToFloat32Precision(torch.Tensor expected, torch.Tensor actual, string head)
+    {
+        var scale = Math.Max(1.0, expected.abs().max().ToDouble());
+        var difference = (expected - actual).abs().max().ToDouble();
+        Assert.True(difference <= 1e-5 * scale, $"the {head} head differs by {difference} (largest value {scale})");
     }
 
     [Fact]

@@ -14,4 +14,7 @@ public sealed record NodeModel
     public required string ModelKey { get; init; }
     public required IReadOnlyList<Category> Categories { get; init; }
     public required DateTimeOffset LoadedAt { get; init; }
+
+    /// <summary>When the project's <c>current</c> alias moved to this model; null for a pinned version or one never promoted.</summary>
+    public DateTimeOffset? PromotedAt { get; init; }
 }

@@ -15,7 +15,7 @@ public sealed class ModelFollower(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        // A promotion that arrives while this asks is no matter: whichever is newer is served.
+        // A promotion that arrives while this asks is no matter: whichever was promoted last is served.
         while (!stoppingToken.IsCancellationRequested && served.Current is null)
         {
             try
@@ -49,7 +49,7 @@ public sealed class ModelFollower(
         }
     }
 
-    /// <summary>Serves a promoted model of this node's project, unless the node is pinned or serves that version or a newer one.</summary>
+    /// <summary>Serves a promoted model of this node's project, unless the node is pinned or serves that model or one promoted after it.</summary>
     public async Task PromotedAsync(ModelPromoted promoted, CancellationToken cancellationToken)
     {
         if (promoted.Organization != Settings.Organization || promoted.Project != Settings.Project)

@@ -7,7 +7,7 @@ using Pipeline.Vision.Models;
 namespace Pipeline.DetectorNode.Models;
 
 /// <summary>
-/// The model the node serves now. A newer one is loaded beside it (its files checked against model.json's sha256) and
+/// The model the node serves now. The next one is loaded beside it (its files checked against model.json's sha256) and
 /// then put in its place in one step: a request holds the model it started on until it finishes, so none fails or
 /// mixes two models during a swap.
 /// </summary>
@@ -40,16 +40,19 @@ public sealed class ServedModels(IArtifactStore store, IOptions<DetectorNodeSett
         return null;
     }
 
-    /// <summary>Loads <paramref name="version"/> and serves it, unless the node serves that version or a newer one already. Returns whether it swapped.</summary>
+    /// <summary>
+    /// Loads <paramref name="version"/> and serves it, unless the node serves that model already or one promoted after it
+    /// (a promotion redelivered late, or one that crossed the status API's answer at start). Returns whether it swapped.
+    /// </summary>
     public async Task<bool> OfferAsync(ModelOffer version, CancellationToken cancellationToken)
     {
         await loading.WaitAsync(cancellationToken);
         try
         {
-            if (Current is { } serving && serving.Version >= version.Version)
+            if (Current is { } serving && (serving.ModelId == version.Id || serving.PromotedAt > version.PromotedAt))
             {
-                logger.LogInformation("Keeping model version {Version} ({ModelId}) of {Organization}/{Project}: version {Offered} is not newer",
-                    serving.Version, serving.ModelId, version.Organization, version.Project, version.Version);
+                logger.LogInformation("Keeping model version {Version} ({ModelId}) of {Organization}/{Project}, promoted at {PromotedAt}: version {Offered} was promoted at {OfferedAt}",
+                    serving.Version, serving.ModelId, version.Organization, version.Project, serving.PromotedAt, version.Version, version.PromotedAt);
                 return false;
             }
 
@@ -75,7 +78,7 @@ public sealed class ServedModels(IArtifactStore store, IOptions<DetectorNodeSett
         {
             Organization = version.Organization, Project = version.Project, PinnedVersion = options.Value.ModelVersion,
             ModelId = version.Id, Version = version.Version, ModelKey = version.ModelKey, Categories = model.Categories,
-            LoadedAt = DateTimeOffset.UtcNow,
+            LoadedAt = DateTimeOffset.UtcNow, PromotedAt = version.PromotedAt,
         });
     }
 
