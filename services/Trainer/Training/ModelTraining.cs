@@ -263,14 +263,9 @@ public sealed class ModelTraining(IArtifactStore store, TrainingDevice device, I
         {
             return DetectorModel.Load(store.GetLocalPath(modelKey), device.Device);
         }
-        catch (ChecksumMismatchException e)
+        catch (Exception e) when (ModelLoadFailure.Reason(e, $"Base model at '{modelKey}'") is { } reason)
         {
-            throw new StageInputException(
-                $"Base model file '{Path.GetFileName(e.File)}' at '{modelKey}' has sha256 {e.Actual}, but its model.json says {e.Expected}.", e);
-        }
-        catch (Exception e) when (e is FileNotFoundException or InvalidDataException)
-        {
-            throw new StageInputException($"Base model at '{modelKey}' does not load: {e.Message}", e);
+            throw new StageInputException(reason, e);
         }
     }
 
