@@ -22,8 +22,6 @@ namespace Pipeline.Trainer.Training;
 /// </summary>
 public sealed class ModelTraining(IArtifactStore store, TrainingDevice device, IOptions<TrainerSettings> options, ILogger<ModelTraining> logger)
 {
-    private const string CheckpointFolderPrefix = "iteration-";
-    private const string BestMetricsFile = "best-metrics.json";
     private readonly TrainerSettings settings = options.Value;
 
     public async Task<TrainingResult> RunAsync(TrainModel command, ITrainingEvents events, CancellationToken stop, CancellationToken cancellationToken)
@@ -44,7 +42,7 @@ public sealed class ModelTraining(IArtifactStore store, TrainingDevice device, I
         using var owned = baseModel;
         using var trainer = resumed?.Trainer ?? NewTrainer(dataset, hyperparameters, baseModel);
         var startIteration = trainer.Iteration;
-        var best = checkpoint is null ? null : ReadBestMetrics(checkpoint.Folder);
+        var best = checkpoint?.ReadBest();
         if (checkpoint is not null)
         {
             logger.LogInformation("Resuming training {TrainingId} from its checkpoint at iteration {Iteration} of {TotalIterations}",
@@ -105,7 +103,7 @@ public sealed class ModelTraining(IArtifactStore store, TrainingDevice device, I
 
             if (improved || step.Iteration % Math.Max(1, settings.CheckpointEvery) == 0)
             {
-                await SaveCheckpointAsync(command.TrainingId, trainer, best, cancellationToken);
+                SaveCheckpoint(command.TrainingId, trainer, best);
             }
 
             if (ending && step.Iteration < step.Iterations)
@@ -286,32 +284,28 @@ public sealed class ModelTraining(IArtifactStore store, TrainingDevice device, I
     private static TrainingMetrics Evaluate(DetectorTrainer trainer, IReadOnlyList<DatasetImage> images, int iteration, double loss) =>
         trainer.Evaluate(images).ToTrainingMetrics(iteration, loss);
 
-    private sealed record Checkpoint(string Folder, TrainingCheckpoint Content);
-
     /// <summary>
     /// The trainer of the newest checkpoint that loads, or null to start afresh. A folder without checkpoint.json is
     /// half-written (it is written last) and skipped; a damaged one (a file that does not match its hash) is deleted
     /// and the one before it tried: a checkpoint is scratch, and retrying the same damaged files would fail forever.
     /// </summary>
-    private (DetectorTrainer Trainer, Checkpoint From)? Resume(Guid trainingId, VisionDataset dataset, Hyperparameters hyperparameters)
+    private (DetectorTrainer Trainer, CheckpointFolder From)? Resume(Guid trainingId, VisionDataset dataset, Hyperparameters hyperparameters)
     {
         var candidates = store.List(ArtifactKeys.Checkpoints(trainingId))
-            .Where(key => key.EndsWith($"/{DetectorTrainer.CheckpointFile}", StringComparison.Ordinal))
+            .Where(key => key.EndsWith($"/{CheckpointFolder.ContentFile}", StringComparison.Ordinal))
             .OrderDescending(StringComparer.Ordinal)
             .ToList();
         foreach (var key in candidates)
         {
-            var path = store.GetLocalPath(key);
+            var checkpoint = new CheckpointFolder(Path.GetDirectoryName(store.GetLocalPath(key))!);
             try
             {
-                var content = JsonSerializer.Deserialize<TrainingCheckpoint>(File.ReadAllText(path), ContractJson.Files);
-                if (content is null)
+                if (checkpoint.Read() is null)
                 {
                     continue;
                 }
 
-                var checkpoint = new Checkpoint(Path.GetDirectoryName(path)!, content);
-                return (DetectorTrainer.Resume(checkpoint.Folder, dataset, device.Device, hyperparameters), checkpoint);
+                return (checkpoint.Resume(dataset, device.Device, hyperparameters), checkpoint);
             }
             catch (Exception e) when (e is JsonException or IOException)
             {
@@ -324,26 +318,15 @@ public sealed class ModelTraining(IArtifactStore store, TrainingDevice device, I
         return null;
     }
 
-    private static TrainingMetrics? ReadBestMetrics(string folder)
-    {
-        var path = Path.Combine(folder, BestMetricsFile);
-        return File.Exists(path) ? JsonSerializer.Deserialize<TrainingMetrics>(File.ReadAllText(path), ContractJson.Files) : null;
-    }
-
-    private async Task SaveCheckpointAsync(Guid trainingId, DetectorTrainer trainer, TrainingMetrics? best, CancellationToken cancellationToken)
+    private void SaveCheckpoint(Guid trainingId, DetectorTrainer trainer, TrainingMetrics? best)
     {
         var root = ArtifactKeys.Checkpoints(trainingId);
-        var key = $"{root}/{CheckpointFolderPrefix}{trainer.Iteration:D8}";
+        var key = $"{root}/{CheckpointFolder.NameOf(trainer.Iteration)}";
         store.Delete(key);
-        if (best is not null)
-        {
-            await store.WriteJsonAsync($"{key}/{BestMetricsFile}", best, cancellationToken);
-        }
-
-        // Vision writes checkpoint.json last, through a rename: until then the previous folder stays the newest complete one.
-        trainer.SaveCheckpoint(store.GetLocalPath(key));
+        // checkpoint.json goes last: until it is written, the previous folder stays the newest complete one.
+        new CheckpointFolder(store.GetLocalPath(key)).Write(trainer, best);
         var checkpoints = store.List(root).Select(k => k[..k.LastIndexOf('/')]).Distinct()
-            .Where(k => k[(k.LastIndexOf('/') + 1)..].StartsWith(CheckpointFolderPrefix, StringComparison.Ordinal));
+            .Where(k => CheckpointFolder.IsCheckpointName(k[(k.LastIndexOf('/') + 1)..]));
         foreach (var older in checkpoints.Where(k => string.CompareOrdinal(k, key) < 0))
         {
             store.Delete(older);
