@@ -33,9 +33,9 @@ public sealed class DetectorTrainerTests(SmallShapesFixture shapes) : IClassFixt
         using (var first = new DetectorTrainer(shapes.Dataset, SmallShapesFixture.Quick(12), options: SmallShapesFixture.Options))
         {
             first.Iterate().Take(6).ToList();
-            first.SaveCheckpoint(checkpoints);
+            new CheckpointFolder(checkpoints).Write(first);
         }
-        using var resumed = DetectorTrainer.Resume(checkpoints, shapes.Dataset);
+        using var resumed = new CheckpointFolder(checkpoints).Resume(shapes.Dataset);
         Assert.Equal(6, resumed.Iteration);
         var rest = resumed.Iterate().ToList();
 

@@ -1,7 +1,6 @@
 using Pipeline.Contracts;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using System.Text.Json;
 using Pipeline.Vision.Data;
 using Pipeline.Datasets.Evaluation;
 using Pipeline.Vision.Evaluation;
@@ -14,13 +13,11 @@ namespace Pipeline.Vision.Training;
 /// <summary>
 /// Trains a <see cref="DetectorModel"/> on a dataset's train split, one iteration per <see cref="Step"/>,
 /// in the spirit of DaCapo's Trainer.iterate: <see cref="Iterate"/> yields a <see cref="TrainingStep"/> per
-/// iteration until <see cref="Hyperparameters.Iterations"/>. A checkpoint (weights, optimizer state, iteration)
-/// lets a training continue where it stopped, counting on from the same iteration.
+/// iteration until <see cref="Hyperparameters.Iterations"/>. A checkpoint (<see cref="CheckpointFolder"/>: weights,
+/// optimizer state, iteration) lets a training continue where it stopped, counting on from the same iteration.
 /// </summary>
 public sealed class DetectorTrainer : IDisposable
 {
-    public const string CheckpointFile = "checkpoint.json";
-    public const string OptimizerFile = "optimizer.bin";
     private const int WarmupIterations = 50;
 
     private readonly DetectorOptimizer optimizer;
@@ -131,42 +128,18 @@ public sealed class DetectorTrainer : IDisposable
         return result;
     }
 
-    /// <summary>Writes weights, optimizer state and the iteration count, with checksums, into <paramref name="directory"/>.</summary>
-    public void SaveCheckpoint(string directory)
+    // A checkpoint's state; CheckpointFolder owns the files it goes into and their checksums.
+    internal void SaveState(string weightsPath, string optimizerPath)
     {
-        Directory.CreateDirectory(directory);
-        var weights = Path.Combine(directory, DetectorModel.WeightsFile);
-        var optimizerState = Path.Combine(directory, OptimizerFile);
-        Model.Network.save(weights);
-        optimizer.Save(optimizerState);
-        var checkpoint = new TrainingCheckpoint
-        {
-            Iteration = Iteration,
-            Hyperparameters = Hyperparameters,
-            Options = Options,
-            Model = Model.Describe([FileHashes.Describe(directory, DetectorModel.WeightsFile), FileHashes.Describe(directory, OptimizerFile)]),
-        };
-        // checkpoint.json last, through a rename: a checkpoint folder is either complete or still the previous one.
-        var path = Path.Combine(directory, CheckpointFile);
-        File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(checkpoint, ContractJson.Files));
-        File.Move(path + ".tmp", path, overwrite: true);
+        Model.Network.save(weightsPath);
+        optimizer.Save(optimizerPath);
     }
 
-    /// <summary>Continues a training from a checkpoint folder: same weights, optimizer state, and iteration count.</summary>
-    /// <param name="hyperparameters">Null keeps the checkpoint's; otherwise e.g. more iterations.</param>
-    public static DetectorTrainer Resume(string checkpointDirectory, VisionDataset dataset, Device? device = null, Hyperparameters? hyperparameters = null)
+    internal void LoadState(string weightsPath, string optimizerPath, int iteration)
     {
-        var path = Path.Combine(checkpointDirectory, CheckpointFile);
-        var checkpoint = JsonSerializer.Deserialize<TrainingCheckpoint>(File.ReadAllText(path), ContractJson.Files)
-            ?? throw new InvalidDataException($"{path} is empty");
-        FileHashes.Verify(checkpointDirectory, checkpoint.Model.Files);
-        if (!checkpoint.Model.Categories.SequenceEqual(dataset.Categories))
-            throw new InvalidDataException($"{path}: the checkpoint's categories differ from the dataset's");
-        var trainer = new DetectorTrainer(dataset, hyperparameters ?? checkpoint.Hyperparameters, device, options: checkpoint.Options);
-        trainer.Model.Network.load(Path.Combine(checkpointDirectory, DetectorModel.WeightsFile));
-        trainer.optimizer.Load(Path.Combine(checkpointDirectory, OptimizerFile));
-        trainer.Iteration = checkpoint.Iteration;
-        return trainer;
+        Model.Network.load(weightsPath);
+        optimizer.Load(optimizerPath);
+        Iteration = iteration;
     }
 
     public void Dispose()
@@ -176,12 +149,4 @@ public sealed class DetectorTrainer : IDisposable
         // glibc's arenas still hold the last step's freed tensors (see NativeHeap): a finished training gives them back.
         NativeHeap.Trim();
     }
-}
-
-public sealed record TrainingCheckpoint
-{
-    public required int Iteration { get; init; }
-    public required Hyperparameters Hyperparameters { get; init; }
-    public TrainingOptions Options { get; init; } = new();
-    public required ModelDescription Model { get; init; }
 }

@@ -55,14 +55,9 @@ public sealed class ModelCache(IArtifactStore store, DetectionDevice device, IOp
                 modelId, modelKey, description.Architecture, description.Resolution, description.Categories.Count, device.Device.type);
             return new LoadedModel(modelId, model);
         }
-        catch (ChecksumMismatchException e)
+        catch (Exception e) when (ModelLoadFailure.Reason(e, $"Model {modelId} at '{modelKey}'") is { } reason)
         {
-            throw new StageInputException(
-                $"Model file '{Path.GetFileName(e.File)}' of model {modelId} at '{modelKey}' has sha256 {e.Actual}, but its model.json says {e.Expected}.", e);
-        }
-        catch (Exception e) when (e is FileNotFoundException or InvalidDataException)
-        {
-            throw new StageInputException($"Model {modelId} at '{modelKey}' does not load: {e.Message}", e);
+            throw new StageInputException(reason, e);
         }
     }
 

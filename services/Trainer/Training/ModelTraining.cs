@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -18,12 +17,12 @@ namespace Pipeline.Trainer.Training;
 /// One training, start to end, without a bus: reads and checks the dataset (and base model), resumes from the
 /// newest checkpoint when there is one, trains, reports progress and every new best mAP, checkpoints, keeps the best
 /// evaluation's weights, and hands those over as the model folder (weights + model.json with the sha256 of every
-/// file and the metrics, which name their iteration). A stop request ends it after the current iteration.
+/// file and the metrics, which name their iteration). A stop request ends it after the current iteration. The loop's
+/// parts are types of their own: <see cref="TrainingCheckpoints"/> (resume, checkpoints), <see cref="TrainingEvaluation"/>
+/// (periodic evaluation, the best model, the handover) and <see cref="ProgressReporter"/>.
 /// </summary>
 public sealed class ModelTraining(IArtifactStore store, TrainingDevice device, IOptions<TrainerSettings> options, ILogger<ModelTraining> logger)
 {
-    private const string CheckpointFolderPrefix = "iteration-";
-    private const string BestMetricsFile = "best-metrics.json";
     private readonly TrainerSettings settings = options.Value;
 
     public async Task<TrainingResult> RunAsync(TrainModel command, ITrainingEvents events, CancellationToken stop, CancellationToken cancellationToken)
@@ -33,79 +32,30 @@ public sealed class ModelTraining(IArtifactStore store, TrainingDevice device, I
         var categories = baseDescription?.Categories.Select(d => command.Categories.First(c => c.Id == d.Id)).ToList() ?? command.Categories;
         var dataset = await ReadDatasetAsync(command, categories, cancellationToken);
         var hyperparameters = Validate(command.Hyperparameters);
-        var resumed = Resume(command.TrainingId, dataset, hyperparameters);
-        var checkpoint = resumed?.From;
-        DetectorModel? baseModel = null;
-        if (checkpoint is null && baseDescription is not null)
-        {
-            baseModel = LoadBaseModel(command.BaseModelKey!);
-        }
 
-        using var owned = baseModel;
+        // The newest checkpoint that loads, else the base model, else random weights.
+        var checkpoints = new TrainingCheckpoints(store, device, settings.CheckpointEvery, logger);
+        var resumed = checkpoints.ResumeNewest(command.TrainingId, dataset, hyperparameters);
+        using var baseModel = resumed is null && baseDescription is not null ? LoadBaseModel(command.BaseModelKey!) : null;
         using var trainer = resumed?.Trainer ?? NewTrainer(dataset, hyperparameters, baseModel);
         var startIteration = trainer.Iteration;
-        var best = checkpoint is null ? null : ReadBestMetrics(checkpoint.Folder);
-        if (checkpoint is not null)
-        {
-            logger.LogInformation("Resuming training {TrainingId} from its checkpoint at iteration {Iteration} of {TotalIterations}",
-                command.TrainingId, startIteration, hyperparameters.Iterations);
-        }
-        else
-        {
-            logger.LogInformation("Training {TrainingId} from {Start}: {TrainImages} train and {TestImages} test images, {Iterations} iterations on {Device}",
-                command.TrainingId, baseModel is null ? "scratch" : command.BaseModelKey, dataset.Train.Count, dataset.Test.Count,
-                hyperparameters.Iterations, device.Device.type);
-        }
+        LogStart(command, resumed is not null, baseModel is not null, startIteration, dataset, hyperparameters);
 
         var evaluationImages = dataset.EvaluationImages;
-        var clock = Stopwatch.StartNew();
-        TimeSpan? lastReport = null;
-        var (lossSum, lossCount, lastLoss) = (0.0, 0, 0.0);
-        TrainingMetrics? last = null;
+        var evaluation = new TrainingEvaluation(command, evaluationImages, settings.EvaluateEvery, resumed?.Best, store, events, logger);
+        var progress = new ProgressReporter(command, events, settings.ProgressInterval, startIteration, logger);
+        TrainingStep? lastStep = null;
         int? stoppedAt = null;
         await foreach (var step in trainer.IterateAsync(cancellationToken))
         {
-            (lossSum, lossCount, lastLoss) = (lossSum + step.Loss, lossCount + 1, step.Loss);
+            lastStep = step;
             // A stopped training ends here as if this were its last iteration: evaluated, reported, handed over.
             var ending = step.Iteration == step.Iterations || stop.IsCancellationRequested;
-            var improved = false;
-            TrainingMetrics? evaluated = null;
-            if (step.Iteration % Math.Max(1, settings.EvaluateEvery) == 0 || ending)
+            var evaluated = await evaluation.AfterStepAsync(trainer, step, ending, cancellationToken);
+            await progress.AfterStepAsync(step, evaluated?.Metrics, ending, cancellationToken);
+            if (checkpoints.IsDue(step.Iteration, newBest: evaluated?.IsNewBest == true))
             {
-                evaluated = last = Evaluate(trainer, evaluationImages, step.Iteration, step.Loss);
-                if (best is null || last.MeanAveragePrecision > best.MeanAveragePrecision)
-                {
-                    best = last;
-                    improved = true;
-                    logger.LogInformation("Training {TrainingId} improved to mAP@0.5 {MeanAveragePrecision:F3} at iteration {Iteration}",
-                        command.TrainingId, last.MeanAveragePrecision, step.Iteration);
-                    // Before the checkpoint that records it as the best: a checkpoint never names a best it does not hold.
-                    await WriteModelAsync(ArtifactKeys.BestModel(command.TrainingId), trainer.Model, best, cancellationToken);
-                    await events.MetricsImprovedAsync(
-                        new TrainingMetricsImproved { TrainingId = command.TrainingId, Attempt = command.Attempt, Metrics = last }, cancellationToken);
-                }
-            }
-
-            // Every evaluation is reported with the progress, whatever the interval: the mAP curve needs each point.
-            if (evaluated is not null || lastReport is null || clock.Elapsed - lastReport >= settings.ProgressInterval || ending)
-            {
-                lastReport = clock.Elapsed;
-                var done = step.Iteration - startIteration;
-                var left = TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds / done * (step.Iterations - step.Iteration));
-                logger.LogInformation("Training {TrainingId} at iteration {Iteration} of {TotalIterations}, loss {Loss:F4}",
-                    command.TrainingId, step.Iteration, step.Iterations, lossSum / lossCount);
-                await events.ProgressedAsync(new TrainingProgressed
-                {
-                    TrainingId = command.TrainingId, Attempt = command.Attempt, Iteration = step.Iteration, TotalIterations = step.Iterations,
-                    Loss = lossSum / lossCount, ImagesPerSecond = step.ImagesPerSecond, EstimatedTimeLeft = left,
-                    MeanAveragePrecision = evaluated?.MeanAveragePrecision,
-                }, cancellationToken);
-                (lossSum, lossCount) = (0, 0);
-            }
-
-            if (improved || step.Iteration % Math.Max(1, settings.CheckpointEvery) == 0)
-            {
-                await SaveCheckpointAsync(command.TrainingId, trainer, best, cancellationToken);
+                checkpoints.Save(command.TrainingId, trainer, evaluation.Best);
             }
 
             if (ending && step.Iteration < step.Iterations)
@@ -117,13 +67,7 @@ public sealed class ModelTraining(IArtifactStore store, TrainingDevice device, I
             }
         }
 
-        // A training resumed from its very last checkpoint has no iteration left, but its model still needs metrics.
-        if (last is null || last.Iteration != trainer.Iteration)
-        {
-            last = Evaluate(trainer, evaluationImages, trainer.Iteration, lastLoss);
-        }
-
-        var (modelKey, metrics) = await HandOverAsync(command, trainer.Model, last, cancellationToken);
+        var (modelKey, metrics) = await evaluation.HandOverAsync(trainer, lastStep?.Loss ?? 0, cancellationToken);
         logger.LogInformation(
             "Training {TrainingId} finished at iteration {Iteration}: the model is iteration {ModelIteration}'s, mAP@0.5 {MeanAveragePrecision:F3}, in {ModelKey}",
             command.TrainingId, trainer.Iteration, metrics.Iteration, metrics.MeanAveragePrecision, modelKey);
@@ -131,24 +75,19 @@ public sealed class ModelTraining(IArtifactStore store, TrainingDevice device, I
         return new TrainingResult(modelKey, metrics, startIteration, stoppedAt, current);
     }
 
-    /// <summary>
-    /// The best evaluation's weights become the model, with their metrics; the final weights when they are as good (on
-    /// a tie they are the more trained), or when no best was kept (a checkpoint from before best models were kept).
-    /// </summary>
-    private async Task<(string ModelKey, TrainingMetrics Metrics)> HandOverAsync(
-        TrainModel command, DetectorModel final, TrainingMetrics last, CancellationToken cancellationToken)
+    private void LogStart(TrainModel command, bool resumed, bool fromBaseModel, int startIteration, VisionDataset dataset, Hyperparameters hyperparameters)
     {
-        var modelKey = ArtifactKeys.TrainedModel(command.TrainingId, command.Attempt);
-        var bestKey = ArtifactKeys.BestModel(command.TrainingId);
-        var best = store.Exists(ModelArtifacts.DescriptionKey(bestKey)) ? (await store.ReadDescriptionAsync(bestKey, cancellationToken)).Metrics : null;
-        if (best is not null && best.MeanAveragePrecision > last.MeanAveragePrecision)
+        if (resumed)
         {
-            await store.CopyVerifiedModelAsync(bestKey, modelKey, cancellationToken);
-            return (modelKey, best);
+            logger.LogInformation("Resuming training {TrainingId} from its checkpoint at iteration {Iteration} of {TotalIterations}",
+                command.TrainingId, startIteration, hyperparameters.Iterations);
         }
-
-        await WriteModelAsync(modelKey, final, last, cancellationToken);
-        return (modelKey, last);
+        else
+        {
+            logger.LogInformation("Training {TrainingId} from {Start}: {TrainImages} train and {TestImages} test images, {Iterations} iterations on {Device}",
+                command.TrainingId, fromBaseModel ? command.BaseModelKey : "scratch", dataset.Train.Count, dataset.Test.Count,
+                hyperparameters.Iterations, device.Device.type);
+        }
     }
 
     /// <summary>
@@ -263,14 +202,9 @@ public sealed class ModelTraining(IArtifactStore store, TrainingDevice device, I
         {
             return DetectorModel.Load(store.GetLocalPath(modelKey), device.Device);
         }
-        catch (ChecksumMismatchException e)
+        catch (Exception e) when (ModelLoadFailure.Reason(e, $"Base model at '{modelKey}'") is { } reason)
         {
-            throw new StageInputException(
-                $"Base model file '{Path.GetFileName(e.File)}' at '{modelKey}' has sha256 {e.Actual}, but its model.json says {e.Expected}.", e);
-        }
-        catch (Exception e) when (e is FileNotFoundException or InvalidDataException)
-        {
-            throw new StageInputException($"Base model at '{modelKey}' does not load: {e.Message}", e);
+            throw new StageInputException(reason, e);
         }
     }
 
@@ -287,92 +221,4 @@ public sealed class ModelTraining(IArtifactStore store, TrainingDevice device, I
     }
 
     private static string Join(IEnumerable<string> items) => items.Any() ? string.Join(", ", items) : "none";
-
-    private static TrainingMetrics Evaluate(DetectorTrainer trainer, IReadOnlyList<DatasetImage> images, int iteration, double loss) =>
-        trainer.Evaluate(images).ToTrainingMetrics(iteration, loss);
-
-    private sealed record Checkpoint(string Folder, TrainingCheckpoint Content);
-
-    /// <summary>
-    /// The trainer of the newest checkpoint that loads, or null to start afresh. A folder without checkpoint.json is
-    /// half-written (it is written last) and skipped; a damaged one (a file that does not match its hash) is deleted
-    /// and the one before it tried: a checkpoint is scratch, and retrying the same damaged files would fail forever.
-    /// </summary>
-    private (DetectorTrainer Trainer, Checkpoint From)? Resume(Guid trainingId, VisionDataset dataset, Hyperparameters hyperparameters)
-    {
-        var candidates = store.List(ArtifactKeys.Checkpoints(trainingId))
-            .Where(key => key.EndsWith($"/{DetectorTrainer.CheckpointFile}", StringComparison.Ordinal))
-            .OrderDescending(StringComparer.Ordinal)
-            .ToList();
-        foreach (var key in candidates)
-        {
-            var path = store.GetLocalPath(key);
-            try
-            {
-                var content = JsonSerializer.Deserialize<TrainingCheckpoint>(File.ReadAllText(path), ContractJson.Files);
-                if (content is null)
-                {
-                    continue;
-                }
-
-                var checkpoint = new Checkpoint(Path.GetDirectoryName(path)!, content);
-                return (DetectorTrainer.Resume(checkpoint.Folder, dataset, device.Device, hyperparameters), checkpoint);
-            }
-            catch (Exception e) when (e is JsonException or IOException)
-            {
-                // ChecksumMismatchException is an IOException: the folder cannot be trusted, so it goes.
-                logger.LogWarning("Skipping the unreadable or damaged checkpoint {CheckpointKey} of {TrainingId}: {Reason}", key, trainingId, e.Message);
-                store.Delete(key[..key.LastIndexOf('/')]);
-            }
-        }
-
-        return null;
-    }
-
-    private static TrainingMetrics? ReadBestMetrics(string folder)
-    {
-        var path = Path.Combine(folder, BestMetricsFile);
-        return File.Exists(path) ? JsonSerializer.Deserialize<TrainingMetrics>(File.ReadAllText(path), ContractJson.Files) : null;
-    }
-
-    private async Task SaveCheckpointAsync(Guid trainingId, DetectorTrainer trainer, TrainingMetrics? best, CancellationToken cancellationToken)
-    {
-        var root = ArtifactKeys.Checkpoints(trainingId);
-        var key = $"{root}/{CheckpointFolderPrefix}{trainer.Iteration:D8}";
-        store.Delete(key);
-        if (best is not null)
-        {
-            await store.WriteJsonAsync($"{key}/{BestMetricsFile}", best, cancellationToken);
-        }
-
-        // Vision writes checkpoint.json last, through a rename: until then the previous folder stays the newest complete one.
-        trainer.SaveCheckpoint(store.GetLocalPath(key));
-        var checkpoints = store.List(root).Select(k => k[..k.LastIndexOf('/')]).Distinct()
-            .Where(k => k[(k.LastIndexOf('/') + 1)..].StartsWith(CheckpointFolderPrefix, StringComparison.Ordinal));
-        foreach (var older in checkpoints.Where(k => string.CompareOrdinal(k, key) < 0))
-        {
-            store.Delete(older);
-        }
-    }
-
-    private async Task WriteModelAsync(string modelKey, DetectorModel model, TrainingMetrics metrics, CancellationToken cancellationToken)
-    {
-        var scratch = Directory.CreateTempSubdirectory("trainer-model-").FullName;
-        try
-        {
-            model.Metrics = metrics;
-            var description = model.Save(scratch);
-            store.Delete(modelKey);
-            // Every file model.json lists, then model.json itself: a reader that finds model.json finds the whole model.
-            foreach (var name in description.Files.Select(f => f.Name).Append(ModelDescription.FileName))
-            {
-                await using var content = File.OpenRead(Path.Combine(scratch, name));
-                await store.WriteAsync($"{modelKey}/{name}", content, cancellationToken);
-            }
-        }
-        finally
-        {
-            Directory.Delete(scratch, recursive: true);
-        }
-    }
 }

@@ -246,7 +246,7 @@ public sealed class WorkerServicesTests(InfrastructureFixture infrastructure) : 
         RunningPipelineFixture.WaitUntil($"{process.Name} logs '{text}'", () => Task.FromResult(process.Output.Contains(text)), Timeout);
 
     private int NewestCheckpointIteration(Guid trainingId) => Store.List(ArtifactKeys.Checkpoints(trainingId))
-        .Where(key => key.EndsWith($"/{DetectorTrainer.CheckpointFile}", StringComparison.Ordinal))
+        .Where(key => key.EndsWith($"/{CheckpointFolder.ContentFile}", StringComparison.Ordinal))
         .Select(key => JsonSerializer.Deserialize<TrainingCheckpoint>(File.ReadAllText(Store.GetLocalPath(key)), ContractJson.Files)!.Iteration)
         .Max();
 
