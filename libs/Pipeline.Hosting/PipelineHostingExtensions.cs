@@ -5,9 +5,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Trace;
-using Pipeline.Hosting.Artifacts;
+using Pipeline.Artifacts;
 using Pipeline.Hosting.Logging;
 using Pipeline.Hosting.Messaging;
+using Pipeline.Messaging;
 using Serilog;
 using Serilog.Events;
 

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Pipeline.Hosting.Storage;
+using Pipeline.Storage;
 
 namespace Pipeline.Outbox;
 

@@ -2,7 +2,7 @@ using Marten;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using Pipeline.Hosting.Storage;
+using Pipeline.Storage;
 
 namespace Pipeline.Outbox;
 

@@ -1,5 +1,5 @@
 using Pipeline.Contracts;
-using Pipeline.Hosting.Storage;
+using Pipeline.Storage;
 using Pipeline.Orchestrator;
 using Pipeline.Orchestrator.Api;
 using Pipeline.Orchestrator.Dashboard;

@@ -1,6 +1,6 @@
 using Marten;
 using MassTransit;
-using Pipeline.Hosting.Storage;
+using Pipeline.Registry;
 using Microsoft.Extensions.Options;
 using Pipeline.Contracts;
 using Pipeline.Outbox;

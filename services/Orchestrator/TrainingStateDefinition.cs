@@ -2,7 +2,7 @@ using System.Reflection;
 using Pipeline.Contracts;
 using MassTransit;
 using Pipeline.Hosting.Messaging;
-using Pipeline.Hosting.Storage;
+using Pipeline.Storage;
 using Pipeline.Orchestrator.Persistence;
 
 namespace Pipeline.Orchestrator;

@@ -1,6 +1,6 @@
 using MassTransit;
 using Pipeline.Hosting;
-using Pipeline.Hosting.Storage;
+using Pipeline.Storage;
 using Pipeline.Outbox;
 using Pipeline.Uploader;
 using Pipeline.Uploader.Consumers;

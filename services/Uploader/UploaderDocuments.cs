@@ -1,5 +1,5 @@
 using Marten;
-using Pipeline.Hosting.Storage;
+using Pipeline.Registry;
 using Pipeline.Uploader.Detections;
 using Pipeline.Uploader.Registry;
 

@@ -1,6 +1,6 @@
 using MassTransit;
 using Pipeline.Contracts;
-using Pipeline.Hosting.Messaging;
+using Pipeline.Messaging;
 using RabbitMQ.Client;
 
 namespace Pipeline.Cli.Tests;

@@ -1,5 +1,5 @@
 using System.Text;
-using Pipeline.Hosting.Messaging;
+using Pipeline.Messaging;
 
 namespace Pipeline.Cli.Tests;
 

@@ -1,5 +1,5 @@
 using Pipeline.Datasets;
-using Pipeline.Hosting.Artifacts;
+using Pipeline.Artifacts;
 using Pipeline.Vision.Models;
 using Pipeline.Vision.Training;
 

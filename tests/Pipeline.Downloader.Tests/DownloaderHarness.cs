@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 using Pipeline.Contracts;
 using Pipeline.Downloader.Datasets;
 using Pipeline.Downloader.Http;
-using Pipeline.Hosting.Artifacts;
+using Pipeline.Artifacts;
 
 namespace Pipeline.Downloader.Tests;
 

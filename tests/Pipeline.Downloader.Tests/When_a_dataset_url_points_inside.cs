@@ -1,6 +1,6 @@
 using System.Net;
 using Pipeline.Downloader.Http;
-using Pipeline.Hosting.Messaging;
+using Pipeline.Artifacts;
 
 namespace Pipeline.Downloader.Tests;
 

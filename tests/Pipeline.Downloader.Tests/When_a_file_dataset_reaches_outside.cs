@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Pipeline.Hosting.Messaging;
+using Pipeline.Artifacts;
 
 namespace Pipeline.Downloader.Tests;
 

@@ -1,6 +1,6 @@
 using Pipeline.Contracts;
 using Pipeline.Downloader.Datasets;
-using Pipeline.Hosting.Artifacts;
+using Pipeline.Artifacts;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 using Pipeline.Contracts;
 using Pipeline.Downloader.Consumers;
 using Pipeline.Downloader.Datasets;
-using Pipeline.Hosting.Artifacts;
+using Pipeline.Artifacts;
 using Pipeline.Hosting.Messaging;
 
 namespace Pipeline.Downloader.Tests;

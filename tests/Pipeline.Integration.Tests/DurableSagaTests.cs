@@ -6,7 +6,6 @@ using Microsoft.Extensions.Hosting;
 using Npgsql;
 using Pipeline.Contracts;
 using Pipeline.Hosting;
-using Pipeline.Hosting.Messaging;
 using Pipeline.Integration.Tests.EndToEnd;
 using Pipeline.Orchestrator;
 using Pipeline.Orchestrator.Persistence;

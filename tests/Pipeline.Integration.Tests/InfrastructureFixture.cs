@@ -2,7 +2,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using Npgsql;
-using Pipeline.Hosting.Storage;
+using Pipeline.Storage;
 using Pipeline.Integration.Tests.Outages;
 using Testcontainers.PostgreSql;
 using Testcontainers.RabbitMq;

@@ -4,6 +4,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Pipeline.Contracts;
 using Pipeline.Hosting.Messaging;
+using Pipeline.Messaging;
+using Pipeline.Artifacts;
 
 namespace Pipeline.Orchestrator.Tests;
 

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using Pipeline.Hosting.Storage;
+using Pipeline.Storage;
 using Pipeline.Outbox;
 
 namespace Pipeline.Uploader.Tests;

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Pipeline.Contracts;
-using Pipeline.Hosting.Artifacts;
+using Pipeline.Artifacts;
 
 namespace Pipeline.Uploader.Tests;
 

@@ -1,7 +1,7 @@
 using Marten;
 using Microsoft.Extensions.Logging.Abstractions;
 using Pipeline.Contracts;
-using Pipeline.Hosting.Storage;
+using Pipeline.Registry;
 using Pipeline.Uploader.Registry;
 
 namespace Pipeline.Uploader.Tests;

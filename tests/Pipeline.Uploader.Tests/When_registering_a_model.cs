@@ -1,8 +1,7 @@
 using Marten;
 using Microsoft.Extensions.Logging.Abstractions;
 using Pipeline.Contracts;
-using Pipeline.Hosting.Artifacts;
-using Pipeline.Hosting.Messaging;
+using Pipeline.Artifacts;
 using Pipeline.Outbox;
 using Pipeline.Uploader.Registry;
 

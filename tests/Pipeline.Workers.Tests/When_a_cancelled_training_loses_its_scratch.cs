@@ -2,7 +2,7 @@ using MassTransit;
 using MassTransit.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Pipeline.Contracts;
-using Pipeline.Hosting.Artifacts;
+using Pipeline.Artifacts;
 using Pipeline.Hosting.Messaging;
 using Pipeline.Trainer.Consumers;
 using Pipeline.Trainer.Training;

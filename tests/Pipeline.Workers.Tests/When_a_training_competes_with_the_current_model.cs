@@ -1,5 +1,5 @@
 using Pipeline.Contracts;
-using Pipeline.Hosting.Artifacts;
+using Pipeline.Artifacts;
 
 namespace Pipeline.Workers.Tests;
 

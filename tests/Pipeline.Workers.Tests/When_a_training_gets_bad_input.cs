@@ -1,6 +1,5 @@
 using Pipeline.Contracts;
-using Pipeline.Hosting.Artifacts;
-using Pipeline.Hosting.Messaging;
+using Pipeline.Artifacts;
 
 namespace Pipeline.Workers.Tests;
 

@@ -1,7 +1,6 @@
 using Pipeline.Contracts;
 using Pipeline.Detector;
-using Pipeline.Hosting.Artifacts;
-using Pipeline.Hosting.Messaging;
+using Pipeline.Artifacts;
 
 namespace Pipeline.Workers.Tests;
 

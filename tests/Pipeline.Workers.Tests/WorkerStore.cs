@@ -4,7 +4,7 @@ using Pipeline.Contracts;
 using Pipeline.Datasets;
 using Pipeline.Detector;
 using Pipeline.Detector.Detection;
-using Pipeline.Hosting.Artifacts;
+using Pipeline.Artifacts;
 using Pipeline.Trainer;
 using Pipeline.Trainer.Training;
 using TorchSharp;

@@ -1,5 +1,5 @@
 using Pipeline.Cli.Runner;
-using Pipeline.Hosting.Messaging;
+using Pipeline.Messaging;
 
 namespace Pipeline.Cli;
 

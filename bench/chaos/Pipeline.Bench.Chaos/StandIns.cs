@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using MassTransit;
 using Pipeline.Contracts;
-using Pipeline.Hosting.Artifacts;
+using Pipeline.Artifacts;
 using Pipeline.Hosting.Messaging;
 using Pipeline.Integration.Tests.EndToEnd;
 

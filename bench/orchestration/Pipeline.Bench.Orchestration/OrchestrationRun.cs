@@ -8,6 +8,7 @@ using Pipeline.Bench.Orchestration.Measuring;
 using Pipeline.Bench.Orchestration.Messaging;
 using Pipeline.Contracts;
 using Pipeline.Hosting.Messaging;
+using Pipeline.Messaging;
 using Pipeline.Orchestrator;
 using Pipeline.Outbox;
 

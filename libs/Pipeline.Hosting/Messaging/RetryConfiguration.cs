@@ -1,3 +1,4 @@
+using Pipeline.Artifacts;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;

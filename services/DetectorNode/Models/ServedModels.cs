@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 using Pipeline.Contracts;
-using Pipeline.Hosting.Artifacts;
+using Pipeline.Artifacts;
 using Pipeline.Vision;
 using Pipeline.Vision.Models;
 

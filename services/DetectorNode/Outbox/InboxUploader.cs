@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Options;
-using Pipeline.Hosting.Artifacts;
+using Pipeline.Artifacts;
 
 namespace Pipeline.DetectorNode.Outbox;
 

@@ -1,6 +1,6 @@
 using System.Formats.Tar;
 using System.IO.Compression;
-using Pipeline.Hosting.Messaging;
+using Pipeline.Artifacts;
 
 namespace Pipeline.Downloader.Datasets;
 

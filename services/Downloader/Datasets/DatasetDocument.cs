@@ -1,8 +1,7 @@
 using System.Text.Json;
 using Pipeline.Contracts;
 using Pipeline.Datasets;
-using Pipeline.Hosting.Artifacts;
-using Pipeline.Hosting.Messaging;
+using Pipeline.Artifacts;
 
 namespace Pipeline.Downloader.Datasets;
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Pipeline.Contracts;
-using Pipeline.Hosting.Artifacts;
+using Pipeline.Artifacts;
 
 namespace Pipeline.Downloader.Datasets;
 

@@ -1,7 +1,6 @@
 using Pipeline.Contracts;
 using Microsoft.Extensions.Logging;
-using Pipeline.Hosting.Artifacts;
-using Pipeline.Hosting.Messaging;
+using Pipeline.Artifacts;
 
 namespace Pipeline.Downloader.Models;
 

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 using Pipeline.Contracts;
-using Pipeline.Hosting.Messaging;
+using Pipeline.Messaging;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 

@@ -1,6 +1,6 @@
 using Marten;
 using Pipeline.Contracts;
-using Pipeline.Hosting.Artifacts;
+using Pipeline.Artifacts;
 
 namespace Pipeline.Orchestrator.Api;
 

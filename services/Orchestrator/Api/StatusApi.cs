@@ -1,7 +1,7 @@
 using Marten;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Pipeline.Contracts;
-using Pipeline.Hosting.Storage;
+using Pipeline.Registry;
 
 namespace Pipeline.Orchestrator.Api;
 

@@ -4,7 +4,7 @@ using MassTransit;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 using Pipeline.Contracts;
-using Pipeline.Hosting.Messaging;
+using Pipeline.Messaging;
 using RabbitMQ.Client.Exceptions;
 
 namespace Pipeline.Orchestrator.Api;

@@ -1,7 +1,6 @@
 using Pipeline.Contracts;
 using Marten;
 using Pipeline.Outbox;
-using Pipeline.Hosting.Messaging;
 
 namespace Pipeline.Orchestrator.Outbox;
 

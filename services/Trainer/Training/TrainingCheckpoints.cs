@@ -2,7 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Pipeline.Contracts;
 using Pipeline.Datasets;
-using Pipeline.Hosting.Artifacts;
+using Pipeline.Artifacts;
 using Pipeline.Vision.Training;
 
 namespace Pipeline.Trainer.Training;

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Pipeline.Contracts;
 using Pipeline.Datasets;
-using Pipeline.Hosting.Artifacts;
+using Pipeline.Artifacts;
 using Pipeline.Vision.Models;
 using Pipeline.Vision.Training;
 

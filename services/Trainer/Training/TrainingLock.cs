@@ -1,4 +1,4 @@
-using Pipeline.Hosting.Artifacts;
+using Pipeline.Artifacts;
 
 namespace Pipeline.Trainer.Training;
 

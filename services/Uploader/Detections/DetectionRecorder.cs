@@ -3,8 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Pipeline.Contracts;
 using Pipeline.Datasets;
-using Pipeline.Hosting.Artifacts;
-using Pipeline.Hosting.Messaging;
+using Pipeline.Artifacts;
 using Pipeline.Outbox;
 
 namespace Pipeline.Uploader.Detections;

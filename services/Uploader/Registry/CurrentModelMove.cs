@@ -1,6 +1,6 @@
 using Marten;
 using Pipeline.Contracts;
-using Pipeline.Hosting.Storage;
+using Pipeline.Registry;
 
 namespace Pipeline.Uploader.Registry;
 

@@ -1,8 +1,8 @@
 using Marten;
 using Microsoft.Extensions.Logging;
 using Pipeline.Contracts;
-using Pipeline.Hosting.Messaging;
-using Pipeline.Hosting.Storage;
+using Pipeline.Artifacts;
+using Pipeline.Storage;
 using Pipeline.Outbox;
 
 namespace Pipeline.Uploader.Registry;

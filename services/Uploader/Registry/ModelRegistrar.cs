@@ -3,9 +3,8 @@ using System.Text;
 using Marten;
 using Microsoft.Extensions.Logging;
 using Pipeline.Contracts;
-using Pipeline.Hosting.Artifacts;
-using Pipeline.Hosting.Messaging;
-using Pipeline.Hosting.Storage;
+using Pipeline.Artifacts;
+using Pipeline.Storage;
 using Pipeline.Outbox;
 
 namespace Pipeline.Uploader.Registry;

@@ -6,7 +6,8 @@ using Microsoft.Extensions.Hosting;
 using Pipeline.Orchestrator;
 using Npgsql;
 using Pipeline.Contracts;
-using Pipeline.Hosting.Storage;
+using Pipeline.Storage;
+using Pipeline.Registry;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 

@@ -5,7 +5,7 @@ using System.Text.Json;
 using Microsoft.Playwright;
 using Pipeline.Contracts;
 using Pipeline.Datasets;
-using Pipeline.Hosting.Artifacts;
+using Pipeline.Artifacts;
 using Pipeline.Integration.Tests.EndToEnd;
 
 namespace Pipeline.Integration.Tests.Dashboard;

@@ -1,6 +1,5 @@
 using Pipeline.Contracts;
 using System.Security.Cryptography;
-using Pipeline.Hosting.Messaging;
 
 namespace Pipeline.Integration.Tests.EndToEnd;
 

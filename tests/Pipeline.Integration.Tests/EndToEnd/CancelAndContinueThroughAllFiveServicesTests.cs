@@ -1,7 +1,7 @@
 using System.Net.Http.Json;
 using Pipeline.Contracts;
 using Pipeline.Datasets;
-using Pipeline.Hosting.Artifacts;
+using Pipeline.Artifacts;
 
 namespace Pipeline.Integration.Tests.EndToEnd;
 

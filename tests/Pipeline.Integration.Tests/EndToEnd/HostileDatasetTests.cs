@@ -3,7 +3,7 @@ using System.IO.Compression;
 using Pipeline.Contracts;
 using Pipeline.Datasets.Tests;
 using Pipeline.Downloader.Tests;
-using Pipeline.Hosting.Artifacts;
+using Pipeline.Artifacts;
 
 namespace Pipeline.Integration.Tests.EndToEnd;
 

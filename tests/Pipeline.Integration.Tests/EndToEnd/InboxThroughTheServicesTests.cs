@@ -4,7 +4,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Pipeline.Contracts;
-using Pipeline.Hosting.Artifacts;
+using Pipeline.Artifacts;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 

@@ -1,7 +1,7 @@
 using System.Text;
 using MassTransit;
 using Pipeline.Contracts;
-using Pipeline.Hosting.Artifacts;
+using Pipeline.Artifacts;
 
 namespace Pipeline.Integration.Tests.EndToEnd;
 

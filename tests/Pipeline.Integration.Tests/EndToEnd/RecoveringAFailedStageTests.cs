@@ -5,8 +5,7 @@ using Microsoft.Playwright;
 using Pipeline.Contracts;
 using MassTransit;
 using Pipeline.Integration.Tests.Dashboard;
-using Pipeline.Hosting.Artifacts;
-using Pipeline.Hosting.Messaging;
+using Pipeline.Artifacts;
 
 namespace Pipeline.Integration.Tests.EndToEnd;
 

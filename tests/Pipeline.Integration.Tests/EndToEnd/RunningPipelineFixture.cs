@@ -7,8 +7,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Pipeline.Contracts;
 using Pipeline.Hosting;
-using Pipeline.Hosting.Artifacts;
-using Pipeline.Hosting.Messaging;
+using Pipeline.Artifacts;
+using Pipeline.Messaging;
 using Pipeline.Integration.Tests.Outages;
 
 namespace Pipeline.Integration.Tests.EndToEnd;

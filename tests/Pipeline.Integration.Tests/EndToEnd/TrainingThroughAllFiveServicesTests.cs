@@ -2,7 +2,7 @@ using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using Pipeline.Contracts;
 using Pipeline.Datasets;
-using Pipeline.Hosting.Artifacts;
+using Pipeline.Artifacts;
 using Xunit.Abstractions;
 
 namespace Pipeline.Integration.Tests.EndToEnd;

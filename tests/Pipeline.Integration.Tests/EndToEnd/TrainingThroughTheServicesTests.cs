@@ -1,6 +1,6 @@
 using System.Net.Http.Json;
 using Pipeline.Contracts;
-using Pipeline.Hosting.Artifacts;
+using Pipeline.Artifacts;
 
 namespace Pipeline.Integration.Tests.EndToEnd;
 

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Pipeline.Contracts;
 using Pipeline.Downloader.Tests;
 using Pipeline.Hosting;
-using Pipeline.Hosting.Messaging;
+using Pipeline.Artifacts;
 using Pipeline.Integration.Tests.EndToEnd;
 
 namespace Pipeline.Integration.Tests.Workers;

@@ -1,6 +1,6 @@
 using Pipeline.Contracts;
 using Pipeline.Datasets;
-using Pipeline.Hosting.Artifacts;
+using Pipeline.Artifacts;
 using Pipeline.Vision.Models;
 
 namespace Pipeline.Integration.Tests.Workers;

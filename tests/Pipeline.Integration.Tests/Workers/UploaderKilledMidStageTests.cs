@@ -5,8 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Npgsql;
 using Pipeline.Contracts;
 using Pipeline.Hosting;
-using Pipeline.Hosting.Artifacts;
-using Pipeline.Hosting.Messaging;
+using Pipeline.Artifacts;
 using Pipeline.Integration.Tests.EndToEnd;
 using Xunit.Abstractions;
 

@@ -5,7 +5,7 @@ using Pipeline.Cli.StatusApi;
 using Pipeline.Cli.Watching;
 using Pipeline.Contracts;
 using Pipeline.Datasets;
-using Pipeline.Hosting.Artifacts;
+using Pipeline.Artifacts;
 using Spectre.Console;
 using Spectre.Console.Cli;
 

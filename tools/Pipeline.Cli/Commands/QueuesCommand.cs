@@ -1,7 +1,6 @@
 using Pipeline.Contracts;
 using System.ComponentModel;
 using Pipeline.Cli.Messaging;
-using Pipeline.Hosting.Messaging;
 using Spectre.Console;
 using Spectre.Console.Cli;
 

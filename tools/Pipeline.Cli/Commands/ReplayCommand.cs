@@ -1,6 +1,6 @@
 using System.ComponentModel;
 using Pipeline.Cli.Messaging;
-using Pipeline.Hosting.Messaging;
+using Pipeline.Messaging;
 using RabbitMQ.Client.Exceptions;
 using Spectre.Console;
 using Spectre.Console.Cli;

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
-using Pipeline.Hosting.Messaging;
+using Pipeline.Messaging;
 
 namespace Pipeline.Cli.Messaging;
 

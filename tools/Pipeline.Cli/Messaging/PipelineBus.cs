@@ -1,7 +1,7 @@
 using Pipeline.Contracts;
 using MassTransit;
 using Pipeline.Cli.Infrastructure;
-using Pipeline.Hosting.Messaging;
+using Pipeline.Messaging;
 
 namespace Pipeline.Cli.Messaging;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Pipeline.Cli.StatusApi;
-using Pipeline.Hosting.Storage;
+using Pipeline.Contracts;
 using Spectre.Console;
 
 namespace Pipeline.Cli.Runner;
@@ -242,7 +242,7 @@ public sealed partial class LocalRunner(string root, CliEnvironment environment,
                 WorkingDirectory = service.OutputFolder(root), RedirectStandardOutput = true, RedirectStandardError = true,
             };
             start.ArgumentList.Add(service.OutputAssembly(root));
-            start.ArgumentList.Add(SchemaApplication.Verb);
+            start.ArgumentList.Add(ServiceVerbs.ApplySchema);
             start.Environment[PostgresSetting] = owner;
             using var process = Process.Start(start) ?? throw new CliException($"cannot start {service.Name} to apply its schema");
             var output = process.StandardOutput.ReadToEndAsync(cancellationToken);

@@ -1,7 +1,6 @@
 using MassTransit;
 using Pipeline.Contracts;
-using Pipeline.Hosting.Artifacts;
-using Pipeline.Hosting.Messaging;
+using Pipeline.Artifacts;
 
 namespace Pipeline.Bench.Orchestration.Workers;
 

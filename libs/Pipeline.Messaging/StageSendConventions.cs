@@ -1,7 +1,7 @@
 using MassTransit;
 using Pipeline.Contracts;
 
-namespace Pipeline.Hosting.Messaging;
+namespace Pipeline.Messaging;
 
 /// <summary>Lets <c>Send</c> find each command's queue: every stage's command goes to its declared queue, the user's commands to the saga's (a promotion to the Uploader's).</summary>
 public static class StageSendConventions

@@ -1,4 +1,4 @@
-namespace Pipeline.Hosting.Messaging;
+namespace Pipeline.Messaging;
 
 /// <summary>The queue a replay would move messages back into does not exist: nothing has consumed it yet.</summary>
 public sealed class ReplayTargetMissingException(string queue)

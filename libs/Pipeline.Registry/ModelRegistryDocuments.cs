@@ -2,7 +2,7 @@ using Marten;
 using Marten.Schema;
 using Pipeline.Contracts;
 
-namespace Pipeline.Hosting.Storage;
+namespace Pipeline.Registry;
 
 /// <summary>
 /// The model registry's mapping, one for every service that touches it: the Uploader writes it, the

@@ -1,7 +1,7 @@
 using JasperFx;
 using Npgsql;
 
-namespace Pipeline.Hosting.Storage;
+namespace Pipeline.Storage;
 
 /// <summary>
 /// A Marten write that lost a race: to a concurrent update of the same document, or to another copy of the same

@@ -1,4 +1,4 @@
-namespace Pipeline.Hosting.Artifacts;
+namespace Pipeline.Artifacts;
 
 /// <summary>
 /// Files shared between stages (datasets, checkpoints, models, detections), addressed by a relative key

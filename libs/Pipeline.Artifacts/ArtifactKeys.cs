@@ -1,4 +1,4 @@
-namespace Pipeline.Hosting.Artifacts;
+namespace Pipeline.Artifacts;
 
 /// <summary>
 /// Where each stage puts its files. A training's scratch lives under <c>trainings/{id}/</c> and is dropped

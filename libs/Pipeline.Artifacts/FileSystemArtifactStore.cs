@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
 
-namespace Pipeline.Hosting.Artifacts;
+namespace Pipeline.Artifacts;
 
 public sealed class FileSystemArtifactStore : IArtifactStore
 {

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
-namespace Pipeline.Hosting.Storage;
+namespace Pipeline.Storage;
 
 public static class MartenConfiguration
 {

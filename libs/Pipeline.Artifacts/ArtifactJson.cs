@@ -1,8 +1,7 @@
 using System.Text.Json;
 using Pipeline.Contracts;
-using Pipeline.Hosting.Messaging;
 
-namespace Pipeline.Hosting.Artifacts;
+namespace Pipeline.Artifacts;
 
 /// <summary>The JSON every service writes into the artifact store, as <see cref="ContractJson.Files"/> says.</summary>
 public static class ArtifactJson

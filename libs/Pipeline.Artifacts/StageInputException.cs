@@ -1,4 +1,4 @@
-namespace Pipeline.Hosting.Messaging;
+namespace Pipeline.Artifacts;
 
 /// <summary>
 /// Input that no retry can fix (a bad dataset, a checksum mismatch, hyperparameters out of range).

@@ -1,7 +1,6 @@
 using Pipeline.Contracts;
-using Pipeline.Hosting.Messaging;
 
-namespace Pipeline.Hosting.Artifacts;
+namespace Pipeline.Artifacts;
 
 /// <summary>A model folder (weights + model.json listing every file's sha256), copied only when every file checks out.</summary>
 public static class ModelArtifacts

@@ -1,4 +1,4 @@
-namespace Pipeline.Hosting.Messaging;
+namespace Pipeline.Messaging;
 
 public sealed class RabbitMqSettings
 {

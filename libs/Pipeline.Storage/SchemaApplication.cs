@@ -5,8 +5,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using Pipeline.Contracts;
 
-namespace Pipeline.Hosting.Storage;
+namespace Pipeline.Storage;
 
 /// <summary>Tables a service keeps beside Marten's documents (the outbox's), created when the schema is applied.</summary>
 public interface IStorageSchema
@@ -22,7 +23,7 @@ public interface IStorageSchema
 /// </summary>
 public static class SchemaApplication
 {
-    public const string Verb = "apply-schema";
+    public const string Verb = ServiceVerbs.ApplySchema;
 
     /// <summary>Defined by scripts/infra.sh (and docker-compose's database setup) from its one declaration of grants.</summary>
     public const string GrantFunction = "public.pipeline_grant_privileges";

@@ -3,7 +3,7 @@ using System.Text.Json;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 
-namespace Pipeline.Hosting.Messaging;
+namespace Pipeline.Messaging;
 
 public sealed record ReplayRequest(string Queue, Guid? TrainingId = null, int? Max = null, bool DryRun = false)
 {

@@ -1,4 +1,4 @@
-namespace Pipeline.Hosting.Artifacts;
+namespace Pipeline.Artifacts;
 
 public sealed class ArtifactStoreSettings
 {

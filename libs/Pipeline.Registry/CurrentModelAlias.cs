@@ -2,7 +2,7 @@ using Marten;
 using Marten.Schema;
 using Pipeline.Contracts;
 
-namespace Pipeline.Hosting.Storage;
+namespace Pipeline.Registry;
 
 /// <summary>
 /// A project's <c>current</c> alias (MLflow's champion): the model a detector node that follows the project loads. Moved

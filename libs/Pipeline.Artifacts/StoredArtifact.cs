@@ -1,3 +1,3 @@
-namespace Pipeline.Hosting.Artifacts;
+namespace Pipeline.Artifacts;
 
 public sealed record StoredArtifact(string Key, string Sha256, long Length);
