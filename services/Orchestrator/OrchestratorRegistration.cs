@@ -33,6 +33,7 @@ public static class OrchestratorRegistration
             ModelRegistryDocuments.Configure(options);
             configureMarten?.Invoke(options);
         });
+        builder.Services.AddSingleton<ModelRegistryReader>();
         builder.Services.AddTrainingSagaServices(builder.Configuration);
         builder.Services.AddSagaOutbox(builder.Configuration);
         builder.Services.AddHostedService<StageWatchdog>();

@@ -1,4 +1,3 @@
-using Marten;
 using MassTransit;
 using Pipeline.Registry;
 using Microsoft.Extensions.Options;
@@ -16,7 +15,7 @@ namespace Pipeline.Orchestrator;
 /// in-memory tests) no project has a current model.
 /// </param>
 public sealed class StageDispatcher(
-    IOptions<StageSettings> stages, IOptions<DetectionSettings> detection, TimeProvider clock, IDocumentStore? registry = null)
+    IOptions<StageSettings> stages, IOptions<DetectionSettings> detection, TimeProvider clock, ModelRegistryReader? registry = null)
 {
     public StageSettings Stages => stages.Value;
 
@@ -91,8 +90,7 @@ public sealed class StageDispatcher(
             return null;
         }
 
-        await using var query = registry.QuerySession();
-        var current = await CurrentModelAlias.FindCurrentAsync(query, training.Organization, training.Project, cancellationToken);
+        var current = await registry.FindCurrentAsync(training.Organization, training.Project, cancellationToken);
         return current is null ? null : new CurrentModel { ModelId = current.Id, Version = current.Version, ModelKey = current.ModelKey };
     }
 

@@ -75,24 +75,11 @@ public static class StatusApi
         return training is null ? UnknownTraining(id) : Results.Ok(training.Series);
     }
 
-    private static async Task<IResult> ListModels(IQuerySession session, string? organization, string? project, CancellationToken cancellationToken)
-    {
-        var query = session.Query<ModelVersion>().AsQueryable();
-        if (!string.IsNullOrWhiteSpace(organization))
-        {
-            query = query.Where(x => x.Organization == organization);
-        }
-
-        if (!string.IsNullOrWhiteSpace(project))
-        {
-            query = query.Where(x => x.Project == project);
-        }
-
-        return Results.Ok(await query.OrderByDescending(x => x.CreatedAt).ToListAsync(cancellationToken));
-    }
+    private static async Task<IResult> ListModels(ModelRegistryReader registry, string? organization, string? project, CancellationToken cancellationToken) =>
+        Results.Ok(await registry.ListAsync(organization, project, cancellationToken));
 
     /// <summary>The project's current model (its <c>current</c> alias), or 404 with a problem when it has none.</summary>
-    private static async Task<IResult> GetCurrentModel(IQuerySession session, string? organization, string? project, CancellationToken cancellationToken)
+    private static async Task<IResult> GetCurrentModel(ModelRegistryReader registry, string? organization, string? project, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(organization) || string.IsNullOrWhiteSpace(project))
         {
@@ -100,7 +87,7 @@ public static class StatusApi
                 detail: "Name the project: GET /models/current?organization=...&project=...");
         }
 
-        return await CurrentModelAlias.FindCurrentAsync(session, organization, project, cancellationToken) is { } current
+        return await registry.FindCurrentAsync(organization, project, cancellationToken) is { } current
             ? Results.Ok(current)
             : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No current model",
                 detail: $"{organization}/{project} has no current model: none of its models has been registered and promoted yet. " +
