@@ -11,10 +11,10 @@ public sealed class StageLinesTests
         var training = new TrainingDetails
         {
             Id = Guid.NewGuid(), Organization = "org", Project = "project", State = "TrainingRunning", Errors = new Dictionary<string, string>(),
-            Dataset = new DatasetStatus("file:///data", null, [], 10, 2, 12, 0),
-            Training = new TrainingRunStatus(null, new TrainingProgress { Iteration = 120, TotalIterations = 300, Loss = 0.5, EstimatedTimeLeft = TimeSpan.FromSeconds(90) }, null, null),
-            Model = new ModelStatus(null, null, null),
-            Detection = new DetectionStatus(DetectionScope.AllImages, 0, 0, 0, null),
+            Dataset = new DatasetStatus { Uri = "file:///data", Key = null, Categories = [], TrainImageCount = 10, TestImageCount = 2, DetectionImageCount = 12, SkippedImageCount = 0 },
+            Training = new TrainingRunStatus { BaseModelId = null, BestMetrics = null, TrainedModelKey = null, Progress = new TrainingProgress { Iteration = 120, TotalIterations = 300, Loss = 0.5, EstimatedTimeLeft = TimeSpan.FromSeconds(90) } },
+            Model = new ModelStatus { ModelId = null, Version = null, ModelKey = null },
+            Detection = new DetectionStatus { DetectOn = DetectionScope.AllImages, BatchCount = 0, BatchesDetected = 0, DetectionCount = 0, ExportKey = null },
             History =
             [
                 new StateTransition { From = "Initialized", To = "DataDownloading", At = DateTimeOffset.UnixEpoch },
@@ -40,10 +40,10 @@ public sealed class StageLinesTests
         var training = new TrainingDetails
         {
             Id = Guid.NewGuid(), Organization = "org", Project = "project", State = "TrainingRunning", Errors = new Dictionary<string, string>(),
-            Dataset = new DatasetStatus("file:///data", null, [], 12, 2, 14, 0, InboxImageCount: 2, InboxSkippedCount: 1),
-            Training = new TrainingRunStatus(null, null, null, null),
-            Model = new ModelStatus(null, null, null),
-            Detection = new DetectionStatus(DetectionScope.AllImages, 0, 0, 0, null),
+            Dataset = new DatasetStatus { Uri = "file:///data", Key = null, Categories = [], TrainImageCount = 12, TestImageCount = 2, DetectionImageCount = 14, SkippedImageCount = 0, InboxImageCount = 2, InboxSkippedCount = 1 },
+            Training = new TrainingRunStatus { BaseModelId = null, Progress = null, BestMetrics = null, TrainedModelKey = null },
+            Model = new ModelStatus { ModelId = null, Version = null, ModelKey = null },
+            Detection = new DetectionStatus { DetectOn = DetectionScope.AllImages, BatchCount = 0, BatchesDetected = 0, DetectionCount = 0, ExportKey = null },
             History =
             [
                 new StateTransition { From = "Initialized", To = "DataDownloading", At = DateTimeOffset.UnixEpoch },

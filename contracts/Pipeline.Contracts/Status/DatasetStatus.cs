@@ -1,6 +1,16 @@
 namespace Pipeline.Contracts;
 
-public sealed record DatasetStatus(
-    string Uri, string? Key, IReadOnlyList<Category> Categories,
-    int TrainImageCount, int TestImageCount, int DetectionImageCount, int SkippedImageCount, int HeldOutImageCount = 0,
-    string? TestUri = null, int InboxImageCount = 0, int InboxSkippedCount = 0);
+public sealed record DatasetStatus
+{
+    public required string Uri { get; init; }
+    public required string? Key { get; init; }
+    public required IReadOnlyList<Category> Categories { get; init; }
+    public required int TrainImageCount { get; init; }
+    public required int TestImageCount { get; init; }
+    public required int DetectionImageCount { get; init; }
+    public required int SkippedImageCount { get; init; }
+    public int HeldOutImageCount { get; init; }
+    public string? TestUri { get; init; }
+    public int InboxImageCount { get; init; }
+    public int InboxSkippedCount { get; init; }
+}

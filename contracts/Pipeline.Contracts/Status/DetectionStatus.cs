@@ -1,7 +1,13 @@
 namespace Pipeline.Contracts;
 
-public sealed record DetectionStatus(DetectionScope DetectOn, int BatchCount, int BatchesDetected, int DetectionCount, string? ExportKey)
+public sealed record DetectionStatus
 {
+    public required DetectionScope DetectOn { get; init; }
+    public required int BatchCount { get; init; }
+    public required int BatchesDetected { get; init; }
+    public required int DetectionCount { get; init; }
+    public required string? ExportKey { get; init; }
+
     /// <summary>Every detection down to the evaluation's own threshold, as COCO results: what the exported mAP is computed from.</summary>
     public string? FullExportKey { get; init; }
 

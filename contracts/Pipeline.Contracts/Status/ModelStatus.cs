@@ -1,3 +1,8 @@
 namespace Pipeline.Contracts;
 
-public sealed record ModelStatus(Guid? ModelId, int? Version, string? ModelKey);
+public sealed record ModelStatus
+{
+    public required Guid? ModelId { get; init; }
+    public required int? Version { get; init; }
+    public required string? ModelKey { get; init; }
+}

@@ -34,7 +34,7 @@ public static class QueuesApi
             {
                 var (ready, consumers) = await CountAsync(connection, queue, cancellationToken) ?? (0, 0);
                 var (failed, _) = await CountAsync(connection, $"{queue}_error", cancellationToken) ?? (0, 0);
-                queues.Add(new QueueStatus(queue, ready, consumers, failed));
+                queues.Add(new QueueStatus { Queue = queue, Ready = ready, Consumers = consumers, Failed = failed });
             }
 
             return Results.Ok(queues);

@@ -5,8 +5,11 @@ namespace Pipeline.Orchestrator.Api;
 /// <summary>The saga's state as the status API shows it (the records live in the contracts, read back by the tool).</summary>
 public static class TrainingViews
 {
-    public static TrainingSummary ToSummary(this TrainingState training) =>
-        new(training.CorrelationId, training.Organization, training.Project, training.CurrentState, training.Attempt, training.UpdatedAt);
+    public static TrainingSummary ToSummary(this TrainingState training) => new()
+    {
+        Id = training.CorrelationId, Organization = training.Organization, Project = training.Project, State = training.CurrentState,
+        Attempt = training.Attempt, Updated = training.UpdatedAt,
+    };
 
     public static TrainingDetails ToDetails(this TrainingState training) => new()
     {
@@ -19,16 +22,26 @@ public static class TrainingViews
         FailedStage = training.FailedStage,
         Errors = training.Errors,
         StageDeadline = training.StageDeadline,
-        Dataset = new DatasetStatus(training.DatasetUri, training.DatasetKey, training.Categories,
-            training.TrainImageCount, training.TestImageCount, training.DetectionImageCount, training.SkippedImageCount,
-            training.HeldOutImageCount, training.TestDatasetUri, training.InboxImageCount, training.InboxSkippedCount),
-        Hyperparameters = training.Hyperparameters,
-        Training = new TrainingRunStatus(training.BaseModelId, training.Progress, training.BestMetrics, training.TrainedModelKey,
-            training.StopRequestedForAttempt == training.Attempt, training.StoppedAtIteration),
-        Model = new ModelStatus(training.ModelId, training.ModelVersion, training.RegisteredModelKey),
-        Detection = new DetectionStatus(training.DetectOn, training.BatchCount, training.DetectedBatches.Count,
-            training.DetectionCount, training.ExportKey)
+        Dataset = new DatasetStatus
         {
+            Uri = training.DatasetUri, Key = training.DatasetKey, Categories = training.Categories,
+            TrainImageCount = training.TrainImageCount, TestImageCount = training.TestImageCount,
+            DetectionImageCount = training.DetectionImageCount, SkippedImageCount = training.SkippedImageCount,
+            HeldOutImageCount = training.HeldOutImageCount, TestUri = training.TestDatasetUri,
+            InboxImageCount = training.InboxImageCount, InboxSkippedCount = training.InboxSkippedCount,
+        },
+        Hyperparameters = training.Hyperparameters,
+        Training = new TrainingRunStatus
+        {
+            BaseModelId = training.BaseModelId, Progress = training.Progress, BestMetrics = training.BestMetrics,
+            TrainedModelKey = training.TrainedModelKey, StopRequested = training.StopRequestedForAttempt == training.Attempt,
+            StoppedAtIteration = training.StoppedAtIteration,
+        },
+        Model = new ModelStatus { ModelId = training.ModelId, Version = training.ModelVersion, ModelKey = training.RegisteredModelKey },
+        Detection = new DetectionStatus
+        {
+            DetectOn = training.DetectOn, BatchCount = training.BatchCount, BatchesDetected = training.DetectedBatches.Count,
+            DetectionCount = training.DetectionCount, ExportKey = training.ExportKey,
             FullExportKey = training.FullExportKey, GroundTruthKey = training.GroundTruthKey,
             ExportedMeanAveragePrecision = training.ExportedMeanAveragePrecision,
         },
