@@ -41,8 +41,16 @@ public static class ShapesDataset
             new() { Id = SquareId, Name = "square", Type = CategoryType.Box },
             new() { Id = TriangleId, Name = "triangle", Type = CategoryType.Box },
         };
-        if (options.IncludePointCategory) categories.Add(new Category { Id = CrossId, Name = "cross", Type = CategoryType.Point });
-        if (options.IncludeClassificationCategory) categories.Add(new Category { Id = DarkId, Name = "dark", Type = CategoryType.Classification });
+        if (options.IncludePointCategory)
+        {
+            categories.Add(new Category { Id = CrossId, Name = "cross", Type = CategoryType.Point });
+        }
+
+        if (options.IncludeClassificationCategory)
+        {
+            categories.Add(new Category { Id = DarkId, Name = "dark", Type = CategoryType.Classification });
+        }
+
         return categories;
     }
 
@@ -50,9 +58,16 @@ public static class ShapesDataset
     public static VisionDataset Generate(string folder, ShapesDatasetOptions? options = null)
     {
         options ??= new ShapesDatasetOptions();
-        if (options.Size < 32) throw new ArgumentException("Size must be at least 32", nameof(options));
+        if (options.Size < 32)
+        {
+            throw new ArgumentException("Size must be at least 32", nameof(options));
+        }
+
         if (options.MaxShapeSize * 2 > options.Size || options.MinShapeSize < 4 || options.MinShapeSize > options.MaxShapeSize)
+        {
             throw new ArgumentException("shape sizes must satisfy 4 <= MinShapeSize <= MaxShapeSize <= Size/2", nameof(options));
+        }
+
         Directory.CreateDirectory(Path.Combine(folder, "images"));
         var random = new Random(options.Seed);
         var images = new List<DatasetImage>();
@@ -65,7 +80,10 @@ public static class ShapesDataset
             // One Random per image, seeded from the sequence: an image does not depend on how the others were drawn.
             var (pixels, annotations) = Draw(new Random(random.Next()), options);
             using (var image = Image.LoadPixelData<Rgb24>(pixels, options.Size, options.Size))
+            {
                 image.SaveAsPng(path);
+            }
+
             images.Add(new DatasetImage(id, path, options.Size, options.Size, split, annotations));
         }
         var dataset = new VisionDataset(CategoriesFor(options), images);
@@ -80,7 +98,10 @@ public static class ShapesDataset
         var dark = options.IncludeClassificationCategory ? random.NextDouble() < 0.4 : random.NextDouble() < 0.3;
         var canvas = Background(random, size, dark);
         var annotations = new List<Annotation>();
-        if (options.IncludeClassificationCategory && dark) annotations.Add(new Annotation(DarkId));
+        if (options.IncludeClassificationCategory && dark)
+        {
+            annotations.Add(new Annotation(DarkId));
+        }
 
         var placed = new List<Box>();
         var count = random.Next(options.MinShapes, options.MaxShapes + 1);
@@ -88,14 +109,14 @@ public static class ShapesDataset
         {
             var kinds = options.IncludePointCategory ? 4 : 3;
             var kind = random.Next(kinds) + 1;
-            var s = random.Next(options.MinShapeSize, options.MaxShapeSize + 1);
-            var x = random.Next(1, size - s - 1);
-            var y = random.Next(1, size - s - 1);
-            var box = new Box(x, y, s, s);
-            // Neither on another shape nor within 2 pixels of one (the inflated box covers the overlap itself).
-            if (placed.Any(p => Inflate(p, 2).Overlaps(box))) continue;
+            if (RandomFreeSquare(random, options, size, placed) is not { } box)
+            {
+                continue;
+            }
+
+            var (x, y, s) = ((int)box.X, (int)box.Y, (int)box.Width);
             var colour = ContrastingColour(random, canvas, size, box);
-            Func<float, float, bool> inside = kind switch
+            var inside = kind switch
             {
                 Circle => (px, py) => Sq(px - (x + s / 2f)) + Sq(py - (y + s / 2f)) <= Sq(s / 2f),
                 Square => (px, py) => px >= x && px < x + s && py >= y && py < y + s,
@@ -115,11 +136,12 @@ public static class ShapesDataset
         var distractors = random.Next(0, options.MaxDistractors + 1);
         for (var attempt = 0; distractors > 0 && attempt < 30; attempt++)
         {
-            var s = random.Next(options.MinShapeSize, options.MaxShapeSize + 1);
-            var x = random.Next(1, size - s - 1);
-            var y = random.Next(1, size - s - 1);
-            var box = new Box(x, y, s, s);
-            if (placed.Any(p => Inflate(p, 2).Overlaps(box))) continue;
+            if (RandomFreeSquare(random, options, size, placed) is not { } box)
+            {
+                continue;
+            }
+
+            var (x, y, s) = ((int)box.X, (int)box.Y, (int)box.Width);
             var colour = ContrastingColour(random, canvas, size, box);
             var (cx, cy, r) = (x + s / 2f, y + s / 2f, s / 2f);
             var thickness = Math.Max(1.5f, s / 8f);
@@ -133,10 +155,16 @@ public static class ShapesDataset
 
         var noise = 4 + random.NextDouble() * 12;
         for (var i = 0; i < canvas.Length; i++)
+        {
             canvas[i] = Clamp(canvas[i] + (float)(Gaussian(random) * noise));
+        }
+
         var pixels = new Rgb24[size * size];
         for (var i = 0; i < pixels.Length; i++)
+        {
             pixels[i] = new Rgb24((byte)canvas[3 * i], (byte)canvas[3 * i + 1], (byte)canvas[3 * i + 2]);
+        }
+
         return (pixels, annotations);
     }
 
@@ -155,13 +183,18 @@ public static class ShapesDataset
         var amplitude = random.Next(0, 25);
         var canvas = new float[size * size * 3];
         for (var y = 0; y < size; y++)
-        for (var x = 0; x < size; x++)
+        {
+            for (var x = 0; x < size; x++)
         {
             var t = Math.Clamp(((x - size / 2f) * dx + (y - size / 2f) * dy) / size + 0.5f, 0, 1);
             var wave = amplitude * (float)(Math.Sin(x * fx) * Math.Cos(y * fy));
             for (var c = 0; c < 3; c++)
-                canvas[(y * size + x) * 3 + c] = Clamp(a[c] * (1 - t) + b[c] * t + wave);
+                {
+                    canvas[(y * size + x) * 3 + c] = Clamp(a[c] * (1 - t) + b[c] * t + wave);
+                }
+            }
         }
+
         return canvas;
     }
 
@@ -170,14 +203,29 @@ public static class ShapesDataset
         var mean = new float[3];
         var n = 0;
         for (var y = (int)box.Y; y < (int)box.Bottom; y++)
-        for (var x = (int)box.X; x < (int)box.Right; x++, n++)
-            for (var c = 0; c < 3; c++) mean[c] += canvas[(y * size + x) * 3 + c];
-        for (var c = 0; c < 3; c++) mean[c] /= Math.Max(1, n);
+        {
+            for (var x = (int)box.X; x < (int)box.Right; x++, n++)
+            {
+                for (var c = 0; c < 3; c++)
+                {
+                    mean[c] += canvas[(y * size + x) * 3 + c];
+                }
+            }
+        }
+
+        for (var c = 0; c < 3; c++)
+        {
+            mean[c] /= Math.Max(1, n);
+        }
+
         for (var attempt = 0; ; attempt++)
         {
             float[] colour = [random.Next(256), random.Next(256), random.Next(256)];
             var distance = Math.Sqrt(Sq(colour[0] - mean[0]) + Sq(colour[1] - mean[1]) + Sq(colour[2] - mean[2]));
-            if (distance > 90 || attempt > 100) return colour;
+            if (distance > 90 || attempt > 100)
+            {
+                return colour;
+            }
         }
     }
 
@@ -185,20 +233,38 @@ public static class ShapesDataset
     {
         // 4 samples per pixel: soft edges, so the box is not given away by aliasing.
         for (var y = (int)box.Y - 1; y <= (int)box.Bottom; y++)
-        for (var x = (int)box.X - 1; x <= (int)box.Right; x++)
         {
-            if (x < 0 || y < 0 || x >= size || y >= size) continue;
-            var hits = 0;
+            for (var x = (int)box.X - 1; x <= (int)box.Right; x++)
+        {
+            if (x < 0 || y < 0 || x >= size || y >= size)
+                {
+                    continue;
+                }
+
+                var hits = 0;
             for (var sy = 0; sy < 2; sy++)
-            for (var sx = 0; sx < 2; sx++)
-                if (inside(x + 0.25f + 0.5f * sx, y + 0.25f + 0.5f * sy)) hits++;
-            if (hits == 0) continue;
-            var alpha = hits / 4f;
+                {
+                    for (var sx = 0; sx < 2; sx++)
+                    {
+                        if (inside(x + 0.25f + 0.5f * sx, y + 0.25f + 0.5f * sy))
+                        {
+                            hits++;
+                        }
+                    }
+                }
+
+                if (hits == 0)
+                {
+                    continue;
+                }
+
+                var alpha = hits / 4f;
             for (var c = 0; c < 3; c++)
             {
                 ref var v = ref canvas[(y * size + x) * 3 + c];
                 v = v * (1 - alpha) + colour[c] * alpha;
             }
+        }
         }
     }
 
@@ -219,6 +285,19 @@ public static class ShapesDataset
         var cx = x + s / 2f;
         var cy = y + s / 2f;
         return (px, py) => (Math.Abs(px - cx) <= t / 2 && py >= y && py < y + s) || (Math.Abs(py - cy) <= t / 2 && px >= x && px < x + s);
+    }
+
+    /// <summary>
+    /// A square of a random size at a random place, or null where it would lie on a placed shape or within 2 pixels of
+    /// one (the caller draws again). Its draws from <paramref name="random"/> are part of what a seed generates.
+    /// </summary>
+    private static Box? RandomFreeSquare(Random random, ShapesDatasetOptions options, int size, List<Box> placed)
+    {
+        var s = random.Next(options.MinShapeSize, options.MaxShapeSize + 1);
+        var x = random.Next(1, size - s - 1);
+        var y = random.Next(1, size - s - 1);
+        var box = new Box(x, y, s, s);
+        return placed.Any(p => Inflate(p, 2).Overlaps(box)) ? null : box;
     }
 
     private static Box Inflate(Box b, float by) => new(b.X - by, b.Y - by, b.Width + 2 * by, b.Height + 2 * by);
