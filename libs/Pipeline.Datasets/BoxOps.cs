@@ -7,7 +7,11 @@ public static class BoxOps
     {
         var w = Math.Min(a.Right, b.Right) - Math.Max(a.X, b.X);
         var h = Math.Min(a.Bottom, b.Bottom) - Math.Max(a.Y, b.Y);
-        if (w <= 0 || h <= 0) return 0;
+        if (w <= 0 || h <= 0)
+        {
+            return 0;
+        }
+
         var intersection = w * h;
         var union = a.Area + b.Area - intersection;
         return union <= 0 ? 0 : intersection / union;
@@ -24,7 +28,10 @@ public static class BoxOps
         foreach (var d in detections.OrderByDescending(d => d.Confidence))
         {
             if (d.Box is { } box && kept.Any(k => k.CategoryId == d.CategoryId && k.Box is { } other && IoU(box, other) > iouThreshold))
+            {
                 continue;
+            }
+
             kept.Add(d);
         }
         return kept;

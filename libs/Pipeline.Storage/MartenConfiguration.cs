@@ -1,7 +1,6 @@
 using JasperFx;
 using Marten;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace Pipeline.Storage;

@@ -25,7 +25,11 @@ public static class NativeHeap
     /// </summary>
     public static bool Trim()
     {
-        if (!OperatingSystem.IsLinux()) return false;
+        if (!OperatingSystem.IsLinux())
+        {
+            return false;
+        }
+
         try
         {
             malloc_trim(0);

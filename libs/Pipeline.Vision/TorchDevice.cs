@@ -12,13 +12,24 @@ public static class TorchDevice
     public static torch.Device Select(string? preference)
     {
         var choice = string.IsNullOrWhiteSpace(preference) ? "auto" : preference.Trim().ToLowerInvariant();
-        if (choice == "auto") return torch.cuda.is_available() ? torch.CUDA : torch.CPU;
-        if (choice == "cpu") return torch.CPU;
+        if (choice == "auto")
+        {
+            return torch.cuda.is_available() ? torch.CUDA : torch.CPU;
+        }
+
+        if (choice == "cpu")
+        {
+            return torch.CPU;
+        }
+
         if (choice == "cuda" || choice.StartsWith("cuda:", StringComparison.Ordinal))
         {
             if (!torch.cuda.is_available())
+            {
                 throw new InvalidOperationException(
                     $"Device '{preference}' was asked for, but libtorch sees no CUDA device (is this a -p:TorchBackend=cuda build on a GPU host?)");
+            }
+
             return torch.device(choice);
         }
         throw new ArgumentException($"Unknown device '{preference}': use auto, cpu or cuda", nameof(preference));
@@ -27,6 +38,9 @@ public static class TorchDevice
     /// <summary>Sets libtorch's intra-op thread count (0 leaves libtorch's default, one per core).</summary>
     public static void SetThreads(int threads)
     {
-        if (threads > 0) torch.set_num_threads(threads);
+        if (threads > 0)
+        {
+            torch.set_num_threads(threads);
+        }
     }
 }

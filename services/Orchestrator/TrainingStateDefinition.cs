@@ -3,7 +3,6 @@ using Pipeline.Contracts;
 using MassTransit;
 using Pipeline.Hosting.Messaging;
 using Pipeline.Storage;
-using Pipeline.Orchestrator.Persistence;
 
 namespace Pipeline.Orchestrator;
 

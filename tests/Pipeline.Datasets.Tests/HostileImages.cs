@@ -12,7 +12,10 @@ public static class HostileImages
     {
         using var stream = new MemoryStream();
         using (var image = new Image<Rgb24>(1, 1))
+        {
             image.SaveAsPng(stream);
+        }
+
         var png = stream.ToArray();
         // Signature (8), then IHDR: length (4), "IHDR" (4), width (4), height (4), ... and a CRC over type and data.
         BinaryPrimitives.WriteInt32BigEndian(png.AsSpan(16), width);
@@ -29,8 +32,13 @@ public static class HostileImages
         using (var image = new Image<Rgb24>(size, size))
         {
             for (var y = 0; y < size; y++)
+            {
                 for (var x = 0; x < size; x++)
+                {
                     image[x, y] = new Rgb24((byte)random.Next(256), (byte)random.Next(256), (byte)random.Next(256));
+                }
+            }
+
             image.SaveAsJpeg(stream);
         }
 
@@ -48,7 +56,9 @@ public static class HostileImages
         {
             crc ^= b;
             for (var bit = 0; bit < 8; bit++)
+            {
                 crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320u : crc >> 1;
+            }
         }
 
         return crc ^ 0xFFFFFFFFu;

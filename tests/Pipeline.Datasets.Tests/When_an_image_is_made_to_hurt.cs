@@ -69,7 +69,9 @@ public sealed class When_an_image_is_made_to_hurt
     {
         using var stream = new MemoryStream();
         using (var image = new Image<Rgb24>(3, 2, new Rgb24(200, 100, 50)))
+        {
             image.SaveAsPng(stream);
+        }
 
         using var decoded = BoundedImageDecoder.Decode(stream.ToArray(), new ImageLimits());
 

@@ -3,7 +3,6 @@ using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Pipeline.Contracts;
-using Pipeline.Artifacts;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 

@@ -4,7 +4,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Pipeline.Contracts;
 using Pipeline.Downloader.Consumers;
-using Pipeline.Downloader.Datasets;
 using Pipeline.Artifacts;
 using Pipeline.Hosting.Messaging;
 

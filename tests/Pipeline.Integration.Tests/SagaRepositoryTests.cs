@@ -1,8 +1,5 @@
 using JasperFx;
 using Marten;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Pipeline.Orchestrator;
 using Pipeline.Orchestrator.Persistence;
 

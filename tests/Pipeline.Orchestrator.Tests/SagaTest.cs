@@ -3,7 +3,6 @@ using MassTransit.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Pipeline.Contracts;
-using Pipeline.Hosting.Messaging;
 using Pipeline.Messaging;
 using Pipeline.Artifacts;
 

@@ -1,4 +1,3 @@
-using Marten;
 using Microsoft.Extensions.Logging.Abstractions;
 using Pipeline.Contracts;
 using Pipeline.Registry;

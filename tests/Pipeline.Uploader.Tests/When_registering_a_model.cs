@@ -2,7 +2,6 @@ using Marten;
 using Microsoft.Extensions.Logging.Abstractions;
 using Pipeline.Contracts;
 using Pipeline.Artifacts;
-using Pipeline.Outbox;
 using Pipeline.Uploader.Registry;
 
 namespace Pipeline.Uploader.Tests;

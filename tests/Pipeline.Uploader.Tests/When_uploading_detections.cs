@@ -4,7 +4,6 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Pipeline.Contracts;
 using Pipeline.Artifacts;
-using Pipeline.Outbox;
 using Pipeline.Uploader.Detections;
 
 namespace Pipeline.Uploader.Tests;

@@ -35,7 +35,13 @@ public sealed class AugmentationTests
         const int size = 8;
         var chw = new byte[3 * size * size];
         foreach (var x in new[] { 1, 2 })
-            for (var c = 0; c < 3; c++) chw[c * size * size + 5 * size + x] = 255;
+        {
+            for (var c = 0; c < 3; c++)
+            {
+                chw[c * size * size + 5 * size + x] = 255;
+            }
+        }
+
         var flipped = new float[chw.Length];
 
         Augmentation.CopyNormalised(chw, flipped, size, flipRl: true, flipUd: true);

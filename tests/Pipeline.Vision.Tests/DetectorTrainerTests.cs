@@ -28,7 +28,9 @@ public sealed class DetectorTrainerTests(SmallShapesFixture shapes) : IClassFixt
     {
         List<TrainingStep> straight;
         using (var trainer = new DetectorTrainer(shapes.Dataset, SmallShapesFixture.Quick(12), options: SmallShapesFixture.Options))
+        {
             straight = trainer.Iterate().ToList();
+        }
 
         using (var first = new DetectorTrainer(shapes.Dataset, SmallShapesFixture.Quick(12), options: SmallShapesFixture.Options))
         {
@@ -41,7 +43,9 @@ public sealed class DetectorTrainerTests(SmallShapesFixture shapes) : IClassFixt
 
         Assert.Equal(Enumerable.Range(7, 6), rest.Select(s => s.Iteration));
         for (var i = 0; i < rest.Count; i++)
+        {
             Assert.Equal(straight[6 + i].Loss, rest[i].Loss, 3);
+        }
     }
 
     [Fact]
@@ -53,7 +57,12 @@ public sealed class DetectorTrainerTests(SmallShapesFixture shapes) : IClassFixt
         Assert.Throws<OperationCanceledException>(() =>
         {
             foreach (var step in trainer.Iterate(cancellation.Token))
-                if (step.Iteration == 3) cancellation.Cancel();
+            {
+                if (step.Iteration == 3)
+                {
+                    cancellation.Cancel();
+                }
+            }
         });
         Assert.Equal(3, trainer.Iteration);
     }
@@ -64,7 +73,10 @@ public sealed class DetectorTrainerTests(SmallShapesFixture shapes) : IClassFixt
         using var trainer = new DetectorTrainer(shapes.Dataset, SmallShapesFixture.Quick(4), options: SmallShapesFixture.Options);
         var iterations = new List<int>();
         await foreach (var step in trainer.IterateAsync())
+        {
             iterations.Add(step.Iteration);
+        }
+
         Assert.Equal([1, 2, 3, 4], iterations);
     }
 

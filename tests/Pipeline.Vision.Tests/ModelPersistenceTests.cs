@@ -1,4 +1,3 @@
-using Pipeline.Contracts;
 using Pipeline.Vision.Models;
 using TorchSharp;
 
@@ -85,7 +84,10 @@ public sealed class ModelPersistenceTests : IDisposable
     public void Loading_a_model_whose_model_json_names_a_path_outside_its_folder_throws_naming_it(string name)
     {
         using (var model = DetectorModel.Create(Categories, width: 4, resolution: 32))
+        {
             model.Save(folder);
+        }
+
         var description = DetectorModel.ReadDescription(folder);
         var hostile = description with { Files = [.. description.Files, new ModelFile { Name = name, Sha256 = new string('0', 64) }] };
         File.WriteAllText(Path.Combine(folder, ModelDescription.FileName), System.Text.Json.JsonSerializer.Serialize(hostile, ContractJson.Files));
@@ -99,7 +101,10 @@ public sealed class ModelPersistenceTests : IDisposable
     public void Loading_a_model_whose_weights_changed_throws_naming_the_file()
     {
         using (var model = DetectorModel.Create(Categories, width: 4, resolution: 32))
+        {
             model.Save(folder);
+        }
+
         var weights = Path.Combine(folder, DetectorModel.WeightsFile);
         var bytes = File.ReadAllBytes(weights);
         bytes[^1] ^= 0xFF;
@@ -146,6 +151,9 @@ public sealed class ModelPersistenceTests : IDisposable
         Assert.Equal(torch.cuda.is_available() ? DeviceType.CUDA : DeviceType.CPU, TorchDevice.Select("auto").type);
         Assert.Equal(TorchDevice.Select("auto").type, TorchDevice.Select(null).type);
         Assert.Throws<ArgumentException>(() => TorchDevice.Select("tpu"));
-        if (!torch.cuda.is_available()) Assert.Throws<InvalidOperationException>(() => TorchDevice.Select("cuda"));
+        if (!torch.cuda.is_available())
+        {
+            Assert.Throws<InvalidOperationException>(() => TorchDevice.Select("cuda"));
+        }
     }
 }

@@ -15,14 +15,24 @@ foreach (var format in new[] { "jpeg", "png" })
     {
         using var image = new Image<Rgb24>(options.Width, options.Height);
         for (var y = 0; y < options.Height; y++)
+        {
             for (var x = 0; x < options.Width; x++)
             {
                 var noise = random.Next(40);
                 image[x, y] = new Rgb24((byte)(x * 255 / options.Width / 2 + noise), (byte)(y * 255 / options.Height / 2 + noise), (byte)(noise * 3));
             }
+        }
 
         using var stream = new MemoryStream();
-        if (format == "jpeg") image.SaveAsJpeg(stream); else image.SaveAsPng(stream);
+        if (format == "jpeg")
+        {
+            image.SaveAsJpeg(stream);
+        }
+        else
+        {
+            image.SaveAsPng(stream);
+        }
+
         images.Add((format, stream.ToArray()));
     }
 }
@@ -53,7 +63,11 @@ foreach (var format in new[] { "jpeg", "png" })
 static double Time(List<byte[]> set, Action<byte[]> decode)
 {
     var clock = Stopwatch.StartNew();
-    foreach (var bytes in set) decode(bytes);
+    foreach (var bytes in set)
+    {
+        decode(bytes);
+    }
+
     return clock.Elapsed.TotalMilliseconds / set.Count;
 }
 

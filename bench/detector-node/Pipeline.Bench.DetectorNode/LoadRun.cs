@@ -81,8 +81,14 @@ public sealed class LoadRun(NodeHost node, IReadOnlyList<byte[]> images, BenchOp
                 var version = await send(uploads, client);
                 if (started >= warmup && clock.Elapsed <= warmup + measured)
                 {
-                    if (version is null) Interlocked.Increment(ref failed);
-                    else latencies.Add((clock.Elapsed - started).TotalMilliseconds);
+                    if (version is null)
+                    {
+                        Interlocked.Increment(ref failed);
+                    }
+                    else
+                    {
+                        latencies.Add((clock.Elapsed - started).TotalMilliseconds);
+                    }
                 }
             }
         })).ToList();
@@ -99,7 +105,11 @@ public sealed class LoadRun(NodeHost node, IReadOnlyList<byte[]> images, BenchOp
         }
 
         using var response = await node.Client.PostAsync(uploads.Length == 1 ? "/detect" : "/detect/batch", form);
-        if (!response.IsSuccessStatusCode) return null;
+        if (!response.IsSuccessStatusCode)
+        {
+            return null;
+        }
+
         return uploads.Length == 1
             ? (await NodeHost.ReadAsync<NodeDetections>(response)).ModelVersion
             : (await NodeHost.ReadAsync<NodeDetectionBatch>(response)).ModelVersion;
@@ -109,7 +119,11 @@ public sealed class LoadRun(NodeHost node, IReadOnlyList<byte[]> images, BenchOp
     {
         using var form = new MultipartFormDataContent { { NodeHost.ImageContent(image), "image", "image.png" } };
         using var response = await node.Client.PostAsync("/detect", form);
-        if (!response.IsSuccessStatusCode) throw new HttpRequestException($"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException($"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        }
+
         var answer = await NodeHost.ReadAsync<NodeDetections>(response);
         return (answer.ModelVersion, answer.ModelId);
     }
@@ -128,7 +142,11 @@ public sealed record Figures(IReadOnlyList<double> Latencies, int Batch, double 
 
     public static double Percentile(IReadOnlyList<double> values, double p)
     {
-        if (values.Count == 0) return double.NaN;
+        if (values.Count == 0)
+        {
+            return double.NaN;
+        }
+
         var sorted = values.Order().ToList();
         return sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
     }

@@ -1,9 +1,7 @@
-using System.Diagnostics;
 using Marten;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Pipeline.Bench.Orchestration.Measuring;
 using Pipeline.Bench.Orchestration.Messaging;
 using Pipeline.Contracts;

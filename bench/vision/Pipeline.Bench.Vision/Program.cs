@@ -22,7 +22,11 @@ Console.WriteLine($"device {device.type}, libtorch threads {torch.get_num_thread
 
 // 1. Dataset.
 var watch = Stopwatch.StartNew();
-if (Directory.Exists(options.DataDirectory)) Directory.Delete(options.DataDirectory, recursive: true);
+if (Directory.Exists(options.DataDirectory))
+{
+    Directory.Delete(options.DataDirectory, recursive: true);
+}
+
 var dataset = ShapesDataset.Generate(options.DataDirectory, new ShapesDatasetOptions
 {
     Seed = options.Seed, TrainImages = options.TrainImages, TestImages = options.TestImages, Size = options.Resolution,
@@ -47,21 +51,40 @@ using (var trainer = new DetectorTrainer(dataset, hp, device, options: training)
     foreach (var step in trainer.Iterate())
     {
         losses.Add(step.Loss);
-        if (options.Verbose) Console.WriteLine($"    step {step.Iteration} {step.Duration.TotalMilliseconds:F0} ms loss {step.Loss:F3}");
+        if (options.Verbose)
+        {
+            Console.WriteLine($"    step {step.Iteration} {step.Duration.TotalMilliseconds:F0} ms loss {step.Loss:F3}");
+        }
+
         if (step.Iteration == 200 || step.Iteration == hp.Iterations || (options.MemoryEvery > 0 && step.Iteration % options.MemoryEvery == 0))
         {
             var memory = Memory.Read();
             Console.WriteLine($"  memory at {step.Iteration,5}: {memory}");
-            if (step.Iteration == 200) rssAt200 = memory.ResidentMiB;
-            if (step.Iteration == hp.Iterations) rssAtEnd = memory.ResidentMiB;
+            if (step.Iteration == 200)
+            {
+                rssAt200 = memory.ResidentMiB;
+            }
+
+            if (step.Iteration == hp.Iterations)
+            {
+                rssAtEnd = memory.ResidentMiB;
+            }
         }
         var evaluate = step.Iteration % options.EvalEvery == 0 || step.Iteration == hp.Iterations;
-        if (!evaluate) continue;
+        if (!evaluate)
+        {
+            continue;
+        }
+
         stepWatch.Stop();
         trainSeconds = stepWatch.Elapsed.TotalSeconds;
         var metrics = trainer.Evaluate();
         finalMap = metrics.MeanAveragePrecision;
-        if (secondsToTarget is null && metrics.MeanAveragePrecision >= options.TargetMap) secondsToTarget = trainSeconds;
+        if (secondsToTarget is null && metrics.MeanAveragePrecision >= options.TargetMap)
+        {
+            secondsToTarget = trainSeconds;
+        }
+
         Console.WriteLine(
             $"  iteration {step.Iteration,5}  train {trainSeconds,6:F1}s  loss {losses.TakeLast(50).Average(),6:F3}  mAP@0.5 {metrics.MeanAveragePrecision:F3}  " +
             $"tp {metrics.TruePositives} fp {metrics.FalsePositives} fn {metrics.FalseNegatives}  " +
@@ -80,7 +103,10 @@ var pyTorchRuns = new List<(double StepMs, double ImagesPerSecond)>();
 for (var round = 0; round < options.Rounds; round++)
 {
     torchSharpRuns.Add(TimeTorchSharp(dataset, hp, training, batchDirectory, options, device));
-    if (options.Python is { } python) pyTorchRuns.Add(TimePyTorch(python, batchDirectory, options));
+    if (options.Python is { } python)
+    {
+        pyTorchRuns.Add(TimePyTorch(python, batchDirectory, options));
+    }
 }
 
 // 4. Report.
@@ -100,9 +126,16 @@ if (pyTorchRuns.Count > 0)
     Console.WriteLine($"  PyTorch detect            {py.ImagesPerSecond:F0} images/s");
     Console.WriteLine($"  detect time ratio TS/PT   {py.ImagesPerSecond / ts.ImagesPerSecond:F2}x");
 }
-else Console.WriteLine($"  TorchSharp detect         {ts.ImagesPerSecond:F0} images/s   (PyTorch side skipped)");
+else
+{
+    Console.WriteLine($"  TorchSharp detect         {ts.ImagesPerSecond:F0} images/s   (PyTorch side skipped)");
+}
+
 if (rssAt200 > 0)
+{
     Console.WriteLine($"  resident memory           {rssAt200:F0} MiB after 200, {rssAtEnd:F0} MiB after {hp.Iterations} iterations (evaluations every {options.EvalEvery} included): growth {100 * (rssAtEnd - rssAt200) / rssAt200:F1}%");
+}
+
 return 0;
 
 
@@ -157,14 +190,21 @@ static (double StepMs, double ImagesPerSecond) TimeTorchSharp(VisionDataset data
             optimizer.Step();
             _ = loss.Total.item<float>();
         }
-        if (i >= options.WarmupSteps) times.Add(watch.Elapsed.TotalMilliseconds);
+        if (i >= options.WarmupSteps)
+        {
+            times.Add(watch.Elapsed.TotalMilliseconds);
+        }
     }
     model.Network.eval();
     var sizes = Enumerable.Repeat((hp.Resolution, hp.Resolution), hp.BatchSize).ToList();
     var detectWatch = new Stopwatch();
     for (var i = 0; i < options.WarmupSteps + options.TimedSteps; i++)
     {
-        if (i == options.WarmupSteps) detectWatch.Start();
+        if (i == options.WarmupSteps)
+        {
+            detectWatch.Start();
+        }
+
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var output = model.Network.forward(input);
@@ -186,7 +226,11 @@ static (double StepMs, double ImagesPerSecond) TimePyTorch(string python, string
     var output = process.StandardOutput.ReadToEnd();
     var error = process.StandardError.ReadToEnd();
     process.WaitForExit();
-    if (process.ExitCode != 0) throw new InvalidOperationException($"{python} {script} failed ({process.ExitCode}): {error}");
+    if (process.ExitCode != 0)
+    {
+        throw new InvalidOperationException($"{python} {script} failed ({process.ExitCode}): {error}");
+    }
+
     using var json = JsonDocument.Parse(output.Trim().Split('\n')[^1]);
     return (json.RootElement.GetProperty("step_ms").GetDouble(), json.RootElement.GetProperty("detect_images_per_s").GetDouble());
 }

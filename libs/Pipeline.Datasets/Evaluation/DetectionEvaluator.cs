@@ -52,7 +52,10 @@ public static class DetectionEvaluator
                 groundTruth += truths.Count;
                 var mine = detections.Where(d => d.CategoryId == category.Id).OrderByDescending(d => d.Confidence).ToList();
                 var matchedAll = Match(category.Type, truth, truths, mine, iouThreshold, pointRadius);
-                for (var i = 0; i < mine.Count; i++) ranked.Add((mine[i].Confidence, matchedAll[i]));
+                for (var i = 0; i < mine.Count; i++)
+                {
+                    ranked.Add((mine[i].Confidence, matchedAll[i]));
+                }
 
                 var confident = mine.Where(d => d.Confidence >= confidenceThreshold).ToList();
                 var matchedConfident = Match(category.Type, truth, truths, confident, iouThreshold, pointRadius);
@@ -84,7 +87,11 @@ public static class DetectionEvaluator
             var bestScore = 0f;
             for (var t = 0; t < truths.Count; t++)
             {
-                if (used[t]) continue;
+                if (used[t])
+                {
+                    continue;
+                }
+
                 var score = type switch
                 {
                     CategoryType.Box when detections[d].Box is { } db && truths[t].Box is { } tb => BoxOps.IoU(db, tb),
@@ -117,14 +124,26 @@ public static class DetectionEvaluator
     /// <summary>VOC all-points AP: area under the precision envelope over every recall step.</summary>
     public static double AveragePrecision(IReadOnlyList<(float Confidence, bool TruePositive)> detections, int groundTruth)
     {
-        if (groundTruth == 0) return 0;
+        if (groundTruth == 0)
+        {
+            return 0;
+        }
+
         var ordered = detections.OrderByDescending(d => d.Confidence).ToList();
         var recall = new double[ordered.Count + 2];
         var precision = new double[ordered.Count + 2];
         int tp = 0, fp = 0;
         for (var i = 0; i < ordered.Count; i++)
         {
-            if (ordered[i].TruePositive) tp++; else fp++;
+            if (ordered[i].TruePositive)
+            {
+                tp++;
+            }
+            else
+            {
+                fp++;
+            }
+
             recall[i + 1] = (double)tp / groundTruth;
             precision[i + 1] = (double)tp / (tp + fp);
         }
@@ -132,9 +151,17 @@ public static class DetectionEvaluator
         precision[^1] = 0;
         recall[0] = 0;
         precision[0] = 0;
-        for (var i = precision.Length - 2; i >= 0; i--) precision[i] = Math.Max(precision[i], precision[i + 1]);
+        for (var i = precision.Length - 2; i >= 0; i--)
+        {
+            precision[i] = Math.Max(precision[i], precision[i + 1]);
+        }
+
         double ap = 0;
-        for (var i = 1; i < recall.Length; i++) ap += (recall[i] - recall[i - 1]) * precision[i];
+        for (var i = 1; i < recall.Length; i++)
+        {
+            ap += (recall[i] - recall[i - 1]) * precision[i];
+        }
+
         return ap;
     }
 }

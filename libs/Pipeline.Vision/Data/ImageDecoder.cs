@@ -25,7 +25,11 @@ public static class ImageDecoder
         using var image = BoundedImageDecoder.Decode(path);
         originalWidth = image.Width;
         originalHeight = image.Height;
-        if (image.Width == size && image.Height == size) return ToChw(image, size, chw);
+        if (image.Width == size && image.Height == size)
+        {
+            return ToChw(image, size, chw);
+        }
+
         using var resized = image.Resize(new SKImageInfo(size, size, SKColorType.Rgba8888, SKAlphaType.Unpremul), Sampling)
             ?? throw new InvalidDataException($"{path} could not be resized to {size}x{size}");
         return ToChw(resized, size, chw);
@@ -40,7 +44,11 @@ public static class ImageDecoder
     {
         using var image = BoundedImageDecoder.Decode(encoded);
         var chw = new byte[3 * size * size];
-        if (image.Width == size && image.Height == size) return new ResizedImage(id, ToChw(image, size, chw), image.Width, image.Height);
+        if (image.Width == size && image.Height == size)
+        {
+            return new ResizedImage(id, ToChw(image, size, chw), image.Width, image.Height);
+        }
+
         using var resized = image.Resize(new SKImageInfo(size, size, SKColorType.Rgba8888, SKAlphaType.Unpremul), Sampling)
             ?? throw new InvalidDataException($"could not be resized to {size}x{size}");
         return new ResizedImage(id, ToChw(resized, size, chw), image.Width, image.Height);

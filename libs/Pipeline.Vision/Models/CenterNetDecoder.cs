@@ -1,5 +1,4 @@
 using TorchSharp;
-using Pipeline.Vision.Data;
 using static TorchSharp.torch;
 
 namespace Pipeline.Vision.Models;
@@ -44,9 +43,17 @@ public static class CenterNetDecoder
             for (var j = 0; j < k; j++)
             {
                 var score = s[i * k + j];
-                if (score < minConfidence) break; // topk is sorted
+                if (score < minConfidence)
+                {
+                    break; // topk is sorted
+                }
+
                 var c = (int)ch[i * k + j];
-                if (c >= layout.Spatial.Count) continue;
+                if (c >= layout.Spatial.Count)
+                {
+                    continue;
+                }
+
                 var category = layout.Spatial[c];
                 var gx = ce[i * k + j] % w;
                 var gy = ce[i * k + j] / w;
@@ -65,7 +72,11 @@ public static class CenterNetDecoder
             for (var c = 0; c < layout.Classification.Count; c++)
             {
                 var confidence = cl[i * classCount + c];
-                if (confidence < minConfidence) continue;
+                if (confidence < minConfidence)
+                {
+                    continue;
+                }
+
                 var category = layout.Classification[c];
                 detections.Add(new Detection(category.Id, category.Name, category.Type, confidence));
             }

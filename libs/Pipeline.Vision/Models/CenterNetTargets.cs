@@ -1,6 +1,5 @@
 using TorchSharp;
 using System.Runtime.InteropServices;
-using Pipeline.Vision.Data;
 using static TorchSharp.torch;
 
 namespace Pipeline.Vision.Models;
@@ -47,7 +46,11 @@ public static class CenterNetEncoder
                     labels[i * classes + ci] = 1;
                     continue;
                 }
-                if (!layout.SpatialChannel.TryGetValue(a.CategoryId, out var channel) || k >= MaxObjects) continue;
+                if (!layout.SpatialChannel.TryGetValue(a.CategoryId, out var channel) || k >= MaxObjects)
+                {
+                    continue;
+                }
+
                 float cx, cy;
                 int radius;
                 if (a.Box is { } box)
@@ -56,7 +59,11 @@ public static class CenterNetEncoder
                     cy = box.CenterY / CenterNet.Stride;
                     var w = box.Width / CenterNet.Stride;
                     var h = box.Height / CenterNet.Stride;
-                    if (w <= 0 || h <= 0) continue;
+                    if (w <= 0 || h <= 0)
+                    {
+                        continue;
+                    }
+
                     radius = Math.Max(0, (int)GaussianRadius(h, w));
                     size[(i * 2) * MaxObjects + k] = w;
                     size[(i * 2 + 1) * MaxObjects + k] = h;
@@ -68,7 +75,11 @@ public static class CenterNetEncoder
                     cy = point.Y / CenterNet.Stride;
                     radius = PointRadius;
                 }
-                else continue;
+                else
+                {
+                    continue;
+                }
+
                 var ix = Math.Clamp((int)cx, 0, side - 1);
                 var iy = Math.Clamp((int)cy, 0, side - 1);
                 DrawGaussian(heat.Slice((i * channels + channel) * plane, plane), side, ix, iy, radius);
@@ -107,12 +118,17 @@ public static class CenterNetEncoder
     {
         var sigma = (2 * radius + 1) / 6.0;
         for (var y = Math.Max(0, cy - radius); y <= Math.Min(side - 1, cy + radius); y++)
-        for (var x = Math.Max(0, cx - radius); x <= Math.Min(side - 1, cx + radius); x++)
+        {
+            for (var x = Math.Max(0, cx - radius); x <= Math.Min(side - 1, cx + radius); x++)
         {
             var d2 = (x - cx) * (x - cx) + (y - cy) * (y - cy);
             var v = (float)Math.Exp(-d2 / (2 * sigma * sigma));
             ref var cell = ref heat[y * side + x];
-            if (v > cell) cell = v;
+            if (v > cell)
+                {
+                    cell = v;
+                }
+            }
         }
     }
 }

@@ -1,4 +1,3 @@
-using Pipeline.Contracts;
 using System.Text.Json;
 using Pipeline.Vision.Data;
 using TorchSharp;
@@ -51,8 +50,16 @@ public sealed class DetectorModel : IDisposable
     /// <summary>A new network with random weights, seeded so the same seed gives the same weights.</summary>
     public static DetectorModel Create(IReadOnlyList<Category> categories, int width, int resolution, Device? device = null, int seed = 1)
     {
-        if (categories.Count == 0) throw new ArgumentException("A model needs at least one category", nameof(categories));
-        if (resolution % 16 != 0 || resolution < 32) throw new ArgumentException("Resolution must be a multiple of 16, at least 32", nameof(resolution));
+        if (categories.Count == 0)
+        {
+            throw new ArgumentException("A model needs at least one category", nameof(categories));
+        }
+
+        if (resolution % 16 != 0 || resolution < 32)
+        {
+            throw new ArgumentException("Resolution must be a multiple of 16, at least 32", nameof(resolution));
+        }
+
         device ??= CPU;
         var layout = new CategoryLayout(categories);
         CenterNet network;
@@ -81,7 +88,10 @@ public sealed class DetectorModel : IDisposable
     {
         var plane = 3 * Resolution * Resolution;
         if (images.FirstOrDefault(image => image.Chw.Length != plane) is { } wrong)
+        {
             throw new ArgumentException($"Image '{wrong.Id}' holds {wrong.Chw.Length} bytes, not 3x{Resolution}x{Resolution}", nameof(images));
+        }
+
         return DetectBatches(images.Count, batchSize, minConfidence, i => (images[i].Id, images[i].Chw, images[i].Width, images[i].Height));
     }
 
@@ -96,7 +106,9 @@ public sealed class DetectorModel : IDisposable
             Parallel.For(0, n, i => decoded[i] = load(start + i));
             var detections = Forward(decoded.Select(d => d.Chw).ToList(), decoded.Select(d => (d.Width, d.Height)).ToList(), minConfidence);
             for (var i = 0; i < n; i++)
+            {
                 results.Add(new DetectedImage(decoded[i].Id, decoded[i].Width, decoded[i].Height, detections[i]));
+            }
         }
         return results;
     }
@@ -113,14 +125,24 @@ public sealed class DetectorModel : IDisposable
             var input = empty([chw.Count, 3, Resolution, Resolution]);
             var pixels = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(input.bytes);
             for (var i = 0; i < chw.Count; i++)
+            {
                 Training.Augmentation.CopyNormalised(chw[i], pixels.Slice(i * plane, plane), Resolution, false, false);
-            if (Device.type != DeviceType.CPU) input = input.to(Device);
+            }
+
+            if (Device.type != DeviceType.CPU)
+            {
+                input = input.to(Device);
+            }
+
             var output = Network.forward(input);
             return CenterNetDecoder.Decode(output, Layout, sizes, Resolution, minConfidence);
         }
         finally
         {
-            if (wasTraining) Network.train();
+            if (wasTraining)
+            {
+                Network.train();
+            }
         }
     }
 
@@ -163,13 +185,20 @@ public sealed class DetectorModel : IDisposable
             throw new InvalidDataException($"{Path.Combine(directory, ModelDescription.FileName)}: {e.Message}", e);
         }
         if (!description.Files.Any(f => f.Name == WeightsFile))
+        {
             throw new InvalidDataException($"{Path.Combine(directory, ModelDescription.FileName)} lists no {WeightsFile}");
+        }
+
         FileHashes.Verify(directory, description.Files);
         var categories = description.Categories;
         var model = Create(categories, width, description.Resolution, CPU);
         model.Network.load(Path.Combine(directory, WeightsFile));
         var target = device ?? CPU;
-        if (target.type != DeviceType.CPU) model.Network.to(target);
+        if (target.type != DeviceType.CPU)
+        {
+            model.Network.to(target);
+        }
+
         var loaded = new DetectorModel(model.Network, categories, width, description.Resolution, target)
         {
             Hyperparameters = description.Hyperparameters, Metrics = description.Metrics,

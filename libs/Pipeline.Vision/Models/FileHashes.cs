@@ -25,7 +25,10 @@ public static class FileHashes
     public static string Resolve(string directory, string name)
     {
         if (string.IsNullOrWhiteSpace(name) || name is "." or ".." || name.IndexOfAny(['/', '\\', '\0']) >= 0)
+        {
             throw new InvalidDataException($"model.json names file '{name}', which is not a plain file name inside the model's folder");
+        }
+
         return Path.Combine(directory, name);
     }
 
@@ -35,10 +38,16 @@ public static class FileHashes
         foreach (var file in files)
         {
             var path = Resolve(directory, file.Name);
-            if (!File.Exists(path)) throw new FileNotFoundException($"{file.Name} is listed in model.json but missing from {directory}", path);
+            if (!File.Exists(path))
+            {
+                throw new FileNotFoundException($"{file.Name} is listed in model.json but missing from {directory}", path);
+            }
+
             var actual = Sha256(path);
             if (!string.Equals(actual, file.Sha256, StringComparison.OrdinalIgnoreCase))
+            {
                 throw new ChecksumMismatchException(path, file.Sha256, actual);
+            }
         }
     }
 }

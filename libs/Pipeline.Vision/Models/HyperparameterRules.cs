@@ -16,6 +16,9 @@ public static class HyperparameterRules
 
     internal static void Check(bool ok, string name, string expected, object value)
     {
-        if (!ok) throw new ArgumentException($"Hyperparameter {name} must be {expected}, was {value}", name);
+        if (!ok)
+        {
+            throw new ArgumentException($"Hyperparameter {name} must be {expected}, was {value}", name);
+        }
     }
 }

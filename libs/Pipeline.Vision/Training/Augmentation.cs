@@ -1,5 +1,3 @@
-using Pipeline.Vision.Data;
-
 namespace Pipeline.Vision.Training;
 
 /// <summary>Geometric augmentation of annotations; the pixels move the same way in <see cref="BatchBuilder"/>.</summary>
@@ -17,15 +15,31 @@ public static class Augmentation
         if (annotation.Box is { } box)
         {
             var b = box.Scale(sx, sy);
-            if (flipRl) b = FlipLeftRight(b, resolution);
-            if (flipUd) b = FlipUpDown(b, resolution);
+            if (flipRl)
+            {
+                b = FlipLeftRight(b, resolution);
+            }
+
+            if (flipUd)
+            {
+                b = FlipUpDown(b, resolution);
+            }
+
             return annotation with { Box = b };
         }
         if (annotation.Point is { } point)
         {
             var p = point.Scale(sx, sy);
-            if (flipRl) p = FlipLeftRight(p, resolution);
-            if (flipUd) p = FlipUpDown(p, resolution);
+            if (flipRl)
+            {
+                p = FlipLeftRight(p, resolution);
+            }
+
+            if (flipUd)
+            {
+                p = FlipUpDown(p, resolution);
+            }
+
             return annotation with { Point = p };
         }
         return annotation;
@@ -36,12 +50,16 @@ public static class Augmentation
     {
         var plane = size * size;
         for (var c = 0; c < 3; c++)
-        for (var y = 0; y < size; y++)
+        {
+            for (var y = 0; y < size; y++)
         {
             var sourceRow = c * plane + (flipUd ? size - 1 - y : y) * size;
             var targetRow = c * plane + y * size;
             for (var x = 0; x < size; x++)
-                destination[targetRow + x] = (chw[sourceRow + (flipRl ? size - 1 - x : x)] - 127.5f) / 64f;
+                {
+                    destination[targetRow + x] = (chw[sourceRow + (flipRl ? size - 1 - x : x)] - 127.5f) / 64f;
+                }
+            }
         }
     }
 }

@@ -1,6 +1,5 @@
 using TorchSharp;
 using System.Runtime.InteropServices;
-using Pipeline.Vision.Data;
 using Pipeline.Vision.Models;
 using static TorchSharp.torch;
 
@@ -28,7 +27,11 @@ public sealed class BatchBuilder
     public BatchBuilder(IReadOnlyList<DatasetImage> images, CategoryLayout layout, Hyperparameters hp, int seed, long? decodedBudgetBytes = null)
     {
         this.seed = seed;
-        if (images.Count == 0) throw new ArgumentException("The dataset has no training images", nameof(images));
+        if (images.Count == 0)
+        {
+            throw new ArgumentException("The dataset has no training images", nameof(images));
+        }
+
         this.images = images;
         this.layout = layout;
         this.hp = hp;
@@ -64,7 +67,11 @@ public sealed class BatchBuilder
                 .Select(a => Augmentation.ToModelInput(a, image.Width, image.Height, size, flipRl, flipUd))
                 .ToList());
         }
-        if (device.type != DeviceType.CPU) input = input.to(device);
+        if (device.type != DeviceType.CPU)
+        {
+            input = input.to(device);
+        }
+
         return (input, CenterNetEncoder.Encode(annotations, layout, size, device));
     }
 

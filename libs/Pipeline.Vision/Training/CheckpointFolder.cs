@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Pipeline.Vision.Data;
 using Pipeline.Vision.Models;
 using static TorchSharp.torch;
 
@@ -73,7 +72,10 @@ public sealed class CheckpointFolder(string directory)
         var content = Read() ?? throw new InvalidDataException($"{ContentPath} is empty");
         FileHashes.Verify(directory, content.Model.Files);
         if (!content.Model.Categories.SequenceEqual(dataset.Categories))
+        {
             throw new InvalidDataException($"{ContentPath}: the checkpoint's categories differ from the dataset's");
+        }
+
         var trainer = new DetectorTrainer(dataset, hyperparameters ?? content.Hyperparameters, device, options: content.Options);
         trainer.LoadState(Path.Combine(directory, DetectorModel.WeightsFile), Path.Combine(directory, OptimizerFile), content.Iteration);
         return trainer;

@@ -1,11 +1,8 @@
-using Pipeline.Contracts;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using Pipeline.Vision.Data;
 using Pipeline.Datasets.Evaluation;
 using Pipeline.Vision.Evaluation;
 using Pipeline.Vision.Models;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Pipeline.Vision.Training;
@@ -30,14 +27,23 @@ public sealed class DetectorTrainer : IDisposable
     {
         Hyperparameters = hyperparameters.Validate();
         Options = (options ?? new TrainingOptions()).Validate();
-        if (startFrom is not null) Options = Options with { ModelWidth = startFrom.Width };
+        if (startFrom is not null)
+        {
+            Options = Options with { ModelWidth = startFrom.Width };
+        }
+
         device ??= CPU;
         if (startFrom is not null)
         {
             if (startFrom.Resolution != hyperparameters.Resolution)
+            {
                 throw new ArgumentException($"Hyperparameter Resolution {hyperparameters.Resolution} differs from the base model's {startFrom.Resolution}", nameof(hyperparameters));
+            }
+
             if (!startFrom.Categories.SequenceEqual(dataset.Categories))
+            {
                 throw new ArgumentException("The base model's categories differ from the dataset's", nameof(startFrom));
+            }
         }
         Model = startFrom ?? DetectorModel.Create(dataset.Categories, Options.ModelWidth, hyperparameters.Resolution, device, Options.Seed);
         ownsModel = startFrom is null;
@@ -85,7 +91,11 @@ public sealed class DetectorTrainer : IDisposable
         var baseRate = Hyperparameters.LearningRate;
         var total = Hyperparameters.Iterations;
         var warmup = Math.Min(WarmupIterations, Math.Max(1, total / 10));
-        if (iteration < warmup) return baseRate * (iteration + 1) / warmup;
+        if (iteration < warmup)
+        {
+            return baseRate * (iteration + 1) / warmup;
+        }
+
         var progress = (double)(iteration - warmup) / Math.Max(1, total - warmup);
         return baseRate * (0.05 + 0.95 * 0.5 * (1 + Math.Cos(Math.PI * Math.Min(1, progress))));
     }
@@ -145,7 +155,10 @@ public sealed class DetectorTrainer : IDisposable
     public void Dispose()
     {
         optimizer.Dispose();
-        if (ownsModel) Model.Dispose();
+        if (ownsModel)
+        {
+            Model.Dispose();
+        }
         // glibc's arenas still hold the last step's freed tensors (see NativeHeap): a finished training gives them back.
         NativeHeap.Trim();
     }

@@ -35,7 +35,10 @@ public abstract class DetectorOptimizer : IDisposable
 
     public void ZeroGrad()
     {
-        foreach (var p in Parameters) p.grad = null;
+        foreach (var p in Parameters)
+        {
+            p.grad = null;
+        }
     }
 
     public void Step()
@@ -55,24 +58,41 @@ public abstract class DetectorOptimizer : IDisposable
         writer.Write(Name);
         writer.Write(Steps);
         writer.Write(LearningRate);
-        foreach (var tensor in State()) tensor.Save(writer);
+        foreach (var tensor in State())
+        {
+            tensor.Save(writer);
+        }
     }
 
     public void Load(string path)
     {
         using var reader = new BinaryReader(File.OpenRead(path));
-        if (reader.ReadInt32() != FormatVersion) throw new InvalidDataException($"{path}: unknown optimizer state format");
+        if (reader.ReadInt32() != FormatVersion)
+        {
+            throw new InvalidDataException($"{path}: unknown optimizer state format");
+        }
+
         var name = reader.ReadString();
-        if (name != Name) throw new InvalidDataException($"{path} holds {name} state, not {Name}");
+        if (name != Name)
+        {
+            throw new InvalidDataException($"{path} holds {name} state, not {Name}");
+        }
+
         Steps = reader.ReadInt64();
         LearningRate = reader.ReadDouble();
         using var noGrad = no_grad();
-        foreach (var tensor in State()) tensor.Load(reader);
+        foreach (var tensor in State())
+        {
+            tensor.Load(reader);
+        }
     }
 
     public virtual void Dispose()
     {
-        foreach (var tensor in State()) tensor.Dispose();
+        foreach (var tensor in State())
+        {
+            tensor.Dispose();
+        }
     }
 }
 
@@ -109,7 +129,11 @@ public sealed class AdamOptimizer : DetectorOptimizer
         for (var i = 0; i < Parameters.Count; i++)
         {
             using var grad = Parameters[i].grad;
-            if (grad is null) continue;
+            if (grad is null)
+            {
+                continue;
+            }
+
             firstMoment[i].mul_(beta1).add_(grad, oneMinusBeta1);
             secondMoment[i].mul_(beta2).addcmul_(grad, grad, oneMinusBeta2);
             using var denominator = secondMoment[i].sqrt();
@@ -145,11 +169,22 @@ public sealed class SgdOptimizer : DetectorOptimizer
         for (var i = 0; i < Parameters.Count; i++)
         {
             using var grad = Parameters[i].grad;
-            if (grad is null) continue;
+            if (grad is null)
+            {
+                continue;
+            }
+
             using var decayed = grad.add(Parameters[i], weightDecay);
             // torch.optim.SGD starts the momentum buffer at the first gradient.
-            if (Steps == 1) velocity[i].copy_(decayed);
-            else velocity[i].mul_(momentum).add_(decayed, Scalars.One);
+            if (Steps == 1)
+            {
+                velocity[i].copy_(decayed);
+            }
+            else
+            {
+                velocity[i].mul_(momentum).add_(decayed, Scalars.One);
+            }
+
             Parameters[i].add_(velocity[i], step);
         }
     }

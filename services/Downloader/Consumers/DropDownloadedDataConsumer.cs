@@ -1,5 +1,4 @@
 using MassTransit;
-using Microsoft.Extensions.Logging;
 using Pipeline.Contracts;
 using Pipeline.Artifacts;
 

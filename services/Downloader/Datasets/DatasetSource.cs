@@ -1,6 +1,5 @@
 using System.Net;
 using System.Security.Cryptography;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Pipeline.Downloader.Http;
 using Pipeline.Artifacts;

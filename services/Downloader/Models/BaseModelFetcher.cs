@@ -1,5 +1,4 @@
 using Pipeline.Contracts;
-using Microsoft.Extensions.Logging;
 using Pipeline.Artifacts;
 
 namespace Pipeline.Downloader.Models;

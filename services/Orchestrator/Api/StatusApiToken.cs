@@ -1,5 +1,3 @@
-using Pipeline.Hosting.Web;
-
 namespace Pipeline.Orchestrator.Api;
 
 /// <summary>The status API's one secret: who may read and act is judged by the shared <see cref="ApiAccess"/>.</summary>

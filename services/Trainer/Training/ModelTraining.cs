@@ -1,10 +1,8 @@
 using System.Text.Json;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Pipeline.Contracts;
 using Pipeline.Datasets;
 using Pipeline.Artifacts;
-using Pipeline.Vision.Data;
 using Pipeline.Vision.Evaluation;
 using Pipeline.Vision;
 using Pipeline.Vision.Models;

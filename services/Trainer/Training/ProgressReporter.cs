@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Microsoft.Extensions.Logging;
 using Pipeline.Contracts;
 using Pipeline.Vision.Training;
 

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Microsoft.Extensions.Logging;
 using Pipeline.Contracts;
 using Pipeline.Datasets;
 using Pipeline.Artifacts;

@@ -1,8 +1,6 @@
-using Microsoft.Extensions.Logging;
 using Pipeline.Contracts;
 using Pipeline.Datasets;
 using Pipeline.Artifacts;
-using Pipeline.Vision.Models;
 using Pipeline.Vision.Training;
 
 namespace Pipeline.Trainer.Training;

@@ -1,5 +1,4 @@
 using MassTransit;
-using Microsoft.Extensions.Logging;
 using Pipeline.Contracts;
 using Pipeline.Hosting.Messaging;
 using Pipeline.Uploader.Detections;

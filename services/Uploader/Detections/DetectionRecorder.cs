@@ -1,5 +1,4 @@
 using Marten;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Pipeline.Contracts;
 using Pipeline.Datasets;

@@ -1,5 +1,4 @@
 using Marten;
-using Microsoft.Extensions.Logging;
 using Pipeline.Contracts;
 using Pipeline.Artifacts;
 using Pipeline.Storage;

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using Marten;
-using Microsoft.Extensions.Logging;
 using Pipeline.Contracts;
 using Pipeline.Artifacts;
 using Pipeline.Storage;

@@ -4,7 +4,6 @@ using MassTransit;
 using Pipeline.Contracts;
 using Pipeline.Cli;
 using Pipeline.Integration.Tests.EndToEnd;
-using RabbitMQ.Client;
 using Xunit.Abstractions;
 
 namespace Pipeline.Integration.Tests.Outages;

@@ -7,7 +7,6 @@ using Pipeline.Contracts;
 using Pipeline.Hosting;
 using Pipeline.Artifacts;
 using Pipeline.Integration.Tests.EndToEnd;
-using Pipeline.Vision.Data;
 using Pipeline.Vision.Training;
 
 namespace Pipeline.Integration.Tests.Workers;

@@ -1,6 +1,5 @@
 using Pipeline.Contracts;
 using System.Globalization;
-using Pipeline.Cli.StatusApi;
 
 namespace Pipeline.Cli.Watching;
 
