@@ -45,7 +45,9 @@ public sealed class When_the_consumer_runs_on_a_bus : IAsyncLifetime
         await bus.Bus.Publish(Command(DownloaderHarness.FileUri(dataset.Folder)));
 
         Assert.True(await bus.Published.Any<TrainingDataDownloaded>());
-        var published = bus.Published.Select<TrainingDataDownloaded>().Single().Context.Message;
+        // SelectAsync waits for the harness to go quiet without holding a lock: the synchronous Select can deadlock
+        // there (see the Orchestrator tests' SagaTest.WithoutWaiting).
+        var published = (await bus.Published.SelectAsync<TrainingDataDownloaded>().ToListAsync()).Single().Context.Message;
         Assert.Equal((2, 1, 1, 1), (published.Attempt, published.TrainImageCount, published.DetectionImageCount, published.SkippedImageCount));
     }
 
@@ -57,7 +59,7 @@ public sealed class When_the_consumer_runs_on_a_bus : IAsyncLifetime
         await bus.Bus.Publish(Command(server.Url("missing.zip")));
 
         Assert.True(await bus.Published.Any<Fault<DownloadTrainingData>>());
-        var fault = bus.Published.Select<Fault<DownloadTrainingData>>().Single().Context.Message;
+        var fault = (await bus.Published.SelectAsync<Fault<DownloadTrainingData>>().ToListAsync()).Single().Context.Message;
         Assert.Contains("answered 404", fault.Exceptions[0].Message);
         Assert.Equal(typeof(StageInputException).FullName, fault.Exceptions[0].ExceptionType);
         Assert.False(await bus.Published.Any<TrainingDataDownloaded>());
@@ -72,7 +74,7 @@ public sealed class When_the_consumer_runs_on_a_bus : IAsyncLifetime
         await bus.Bus.Publish(Command(server.Url("busy.zip")));
 
         Assert.True(await bus.Published.Any<Fault<DownloadTrainingData>>());
-        var fault = bus.Published.Select<Fault<DownloadTrainingData>>().Single().Context.Message;
+        var fault = (await bus.Published.SelectAsync<Fault<DownloadTrainingData>>().ToListAsync()).Single().Context.Message;
         Assert.Equal(typeof(HttpRequestException).FullName, fault.Exceptions[0].ExceptionType);
         Assert.Equal(1 + 3, server.RequestCount("busy.zip"));
     }

@@ -58,7 +58,11 @@ public abstract class SagaTest : IAsyncLifetime
 
     public async Task DisposeAsync() => await provider.DisposeAsync();
 
-    protected TrainingState Training => Saga.Sagas.Contains(TrainingId) ?? throw new Xunit.Sdk.XunitException($"No saga for {TrainingId}.");
+    protected TrainingState Training => SagaNow(TrainingId) ?? throw new Xunit.Sdk.XunitException($"No saga for {TrainingId}.");
+
+    /// <summary>The saga instance as it is now, or null (the harness's Contains waits for one that is not there).</summary>
+    protected TrainingState? SagaNow(Guid trainingId) =>
+        Saga.Sagas.Select(x => x.CorrelationId == trainingId, WithoutWaiting).Select(x => x.Saga).FirstOrDefault();
 
     protected Task Publish<T>(T message) where T : class => Harness.Bus.Publish(message);
 
@@ -72,24 +76,49 @@ public abstract class SagaTest : IAsyncLifetime
     protected async Task<TrainingState> WaitForState(Func<TrainingStateMachine, State> state)
     {
         var name = state(Machine).Name;
-        await Eventually(() => Saga.Sagas.Contains(TrainingId)?.CurrentState == name && inFlight.None,
-            $"The training never reached {name} and rested there; it is in {Saga.Sagas.Contains(TrainingId)?.CurrentState ?? "no state"}.");
+        await Eventually(() => SagaNow(TrainingId)?.CurrentState == name && inFlight.None,
+            $"The training never reached {name} and rested there; it is in {SagaNow(TrainingId)?.CurrentState ?? "no state"}.");
         return Training;
     }
 
-    /// <summary>The command the saga sent for this training with this attempt (the latest one when several).</summary>
+    /// <summary>
+    /// Passed to the harness's synchronous Select so that it returns what it holds without waiting for more. Waiting,
+    /// it holds its list's lock until the harness goes inactive, and when the inactivity token fires just as a new
+    /// message wakes it, the token's callback waits for that lock while Select's cleanup waits for the callback: a
+    /// clean-clone CI run hung 20 minutes in When_a_stage_falls_silent. What must wait for the harness to go quiet
+    /// first waits asynchronously (<see cref="Quiet"/>).
+    /// </summary>
+    protected static readonly CancellationToken WithoutWaiting = new(canceled: true);
+
+    /// <summary>The command the saga sent for this training with this attempt (the latest one when several, once the harness is quiet).</summary>
     protected async Task<T> Sent<T>(int attempt, Func<T, bool>? filter = null) where T : class
     {
         await Eventually(() => SentCount<T>(attempt, filter) > 0, $"No {typeof(T).Name} with attempt {attempt} was sent.");
-        return Harness.Sent.Select<T>(x => Matches(x.Context.Message, attempt, filter)).Last().Context.Message;
+        await Quiet();
+        return Harness.Sent.Select<T>(x => Matches(x.Context.Message, attempt, filter), WithoutWaiting).Last().Context.Message;
     }
 
+    /// <summary>How many of the commands were sent so far: for polling.</summary>
     protected int SentCount<T>(int attempt, Func<T, bool>? filter = null) where T : class =>
-        Harness.Sent.Select<T>(x => Matches(x.Context.Message, attempt, filter)).Count();
+        Harness.Sent.Select<T>(x => Matches(x.Context.Message, attempt, filter), WithoutWaiting).Count();
+
+    /// <summary>How many of the commands were sent once the harness is quiet: for asserting that no more came.</summary>
+    protected async Task<int> SentCountOnceQuiet<T>(int attempt, Func<T, bool>? filter = null) where T : class
+    {
+        await Quiet();
+        return SentCount(attempt, filter);
+    }
+
+    /// <summary>Waits, bounded by the harness's timeout, until no message has moved for its inactivity timeout.</summary>
+    protected async Task Quiet()
+    {
+        using var timeout = new CancellationTokenSource(Harness.TestTimeout);
+        await Harness.InactivityTask.WaitAsync(timeout.Token);
+    }
 
     /// <summary>Waits until the saga published an event of the type that matches.</summary>
     protected Task Published<T>(Func<T, bool> filter) where T : class =>
-        Eventually(() => Harness.Published.Select<T>(x => filter(x.Context.Message)).Any(), $"No matching {typeof(T).Name} was published.");
+        Eventually(() => Harness.Published.Select<T>(x => filter(x.Context.Message), WithoutWaiting).Any(), $"No matching {typeof(T).Name} was published.");
 
     /// <summary>Polls the condition until it holds, bounded by the harness's timeout.</summary>
     protected async Task Eventually(Func<bool> condition, string because)
@@ -129,7 +158,7 @@ public abstract class SagaTest : IAsyncLifetime
 
     /// <summary>Waits until the saga consumed this many messages of the type for the training.</summary>
     protected Task ConsumedCount<T>(int count) where T : class =>
-        Eventually(() => Saga.Consumed.Select<T>(x => TrainingIdOf(x.Context.Message) == TrainingId).Count() >= count,
+        Eventually(() => Saga.Consumed.Select<T>(x => TrainingIdOf(x.Context.Message) == TrainingId, WithoutWaiting).Count() >= count,
             $"The saga never consumed {count} {typeof(T).Name}.");
 
     protected Task Begin(Guid? baseModelId = null, DetectionScope detectOn = DetectionScope.AllImages) =>

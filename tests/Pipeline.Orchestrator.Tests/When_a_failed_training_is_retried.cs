@@ -48,7 +48,8 @@ public sealed class When_a_failed_training_is_retried : SagaTest
         await Send(new RetryTraining { TrainingId = TrainingId });
 
         await Eventually(() => SentCount<DetectImages>(attempt: 2) == 2, "The two batches that never reported must be sent again with attempt 2.");
-        Assert.Equal([1, 2], Harness.Sent.Select<DetectImages>(x => x.Context.Message.Attempt == 2 && x.Context.Message.TrainingId == TrainingId)
+        await Quiet();
+        Assert.Equal([1, 2], Harness.Sent.Select<DetectImages>(x => x.Context.Message.Attempt == 2 && x.Context.Message.TrainingId == TrainingId, WithoutWaiting)
             .Select(x => x.Context.Message.BatchIndex).Order());
         Assert.Equal([0], Training.DetectedBatches.Keys);
         Assert.Equal("Detecting", Training.CurrentState);

@@ -39,7 +39,7 @@ public sealed class When_a_training_begins : SagaTest
         await ConsumedCount<BeginTraining>(2);
 
         Assert.Equal("TrainingRunning", Training.CurrentState);
-        Assert.Equal(1, SentCount<DownloadTrainingData>(attempt: 1));
+        Assert.Equal(1, await SentCountOnceQuiet<DownloadTrainingData>(attempt: 1));
     }
 
     [Fact]

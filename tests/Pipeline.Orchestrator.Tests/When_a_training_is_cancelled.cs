@@ -42,7 +42,7 @@ public sealed class When_a_training_is_cancelled : SagaTest
         await ConsumedCount<ModelTrained>(1);
 
         Assert.Equal("Cancelled", Training.CurrentState);
-        Assert.Equal(0, SentCount<UploadModel>(attempt: 1));
+        Assert.Equal(0, await SentCountOnceQuiet<UploadModel>(attempt: 1));
     }
 }
 
@@ -50,7 +50,12 @@ public sealed class When_a_failed_training_outlives_its_retention : SagaTest
 {
     private Task Expired() => Send(new FailedTrainingExpired { TrainingId = TrainingId });
 
-    private int CleanupsPublished => Harness.Published.Select<TrainingReadyForCleanup>(x => x.Context.Message.TrainingId == TrainingId).Count();
+    /// <summary>How many cleanups were published once the harness is quiet.</summary>
+    private async Task<int> CleanupsPublished()
+    {
+        await Quiet();
+        return Harness.Published.Select<TrainingReadyForCleanup>(x => x.Context.Message.TrainingId == TrainingId, WithoutWaiting).Count();
+    }
 
     [Fact]
     public async Task Its_scratch_is_dropped_once_and_only_after_the_retention()
@@ -62,7 +67,7 @@ public sealed class When_a_failed_training_outlives_its_retention : SagaTest
         Clock.Advance(new StageSettings().FailedRetention - TimeSpan.FromMinutes(1));
         await Expired();
         await ConsumedCount<FailedTrainingExpired>(1);
-        Assert.Equal(0, CleanupsPublished);
+        Assert.Equal(0, await CleanupsPublished());
 
         Clock.Advance(TimeSpan.FromMinutes(2));
         await Expired();
@@ -70,7 +75,7 @@ public sealed class When_a_failed_training_outlives_its_retention : SagaTest
         await ConsumedCount<FailedTrainingExpired>(3);
 
         await Published<TrainingReadyForCleanup>(x => x.TrainingId == TrainingId);
-        Assert.Equal(1, CleanupsPublished);
+        Assert.Equal(1, await CleanupsPublished());
         Assert.Equal((TrainingState.FailedStateName, TrainingStates.TrainingRunning), (Training.CurrentState, Training.FailedStage));
         Assert.NotNull(Training.ScratchDroppedAt);
     }

@@ -41,7 +41,8 @@ public sealed class When_a_training_is_stopped : SagaTest
         await Started(TrainingStates.TrainingRunning, attempt: 1);
         await ConsumedCount<StageStarted>(1);
 
-        Assert.Equal(2, Harness.Published.Select<TrainingStopRequested>(x => x.Context.Message.TrainingId == TrainingId).Count());
+        await Quiet();
+        Assert.Equal(2, Harness.Published.Select<TrainingStopRequested>(x => x.Context.Message.TrainingId == TrainingId, WithoutWaiting).Count());
     }
 
     [Theory]
@@ -59,7 +60,8 @@ public sealed class When_a_training_is_stopped : SagaTest
         Assert.Equal(stage, Training.CurrentState);
         Assert.Equal(before, Training.History.Count);
         Assert.Null(Training.StopRequestedForAttempt);
-        Assert.False(Harness.Published.Select<TrainingStopRequested>().Any());
+        await Quiet();
+        Assert.False(Harness.Published.Select<TrainingStopRequested>(_ => true, WithoutWaiting).Any());
     }
 
     [Fact]

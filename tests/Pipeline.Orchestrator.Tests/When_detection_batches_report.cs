@@ -17,7 +17,7 @@ public sealed class When_detection_batches_report : SagaTest
         Assert.Equal("Detecting", Training.CurrentState);
         Assert.Equal([0, 2], Training.DetectedBatches.Keys);
         Assert.Equal(6, Training.DetectionCount);
-        Assert.Equal(0, SentCount<UploadDetections>(attempt: 1));
+        Assert.Equal(0, await SentCountOnceQuiet<UploadDetections>(attempt: 1));
     }
 
     [Fact]
@@ -62,7 +62,7 @@ public sealed class When_there_is_nothing_to_detect : SagaTest
         await ModelUploaded();
 
         var training = await WaitForState(m => m.Completed);
-        Assert.Equal(0, SentCount<DetectImages>(attempt: 1));
+        Assert.Equal(0, await SentCountOnceQuiet<DetectImages>(attempt: 1));
         Assert.Equal(["TrainModelUploaded", "ReadyForCleanup", "Completed"], training.History.TakeLast(3).Select(t => t.To));
         await Published<TrainingReadyForCleanup>(x => x.TrainingId == TrainingId);
     }

@@ -70,7 +70,9 @@ public sealed class When_a_cancelled_training_loses_its_scratch : IAsyncLifetime
         });
 
         Assert.True(await harness.Published.Any<Fault<TrainModel>>());
-        var fault = harness.Published.Select<Fault<TrainModel>>().Single().Context.Message;
+        // SelectAsync waits for the harness to go quiet without holding a lock: the synchronous Select can deadlock
+        // there (see the Orchestrator tests' SagaTest.WithoutWaiting).
+        var fault = (await harness.Published.SelectAsync<Fault<TrainModel>>().ToListAsync()).Single().Context.Message;
         Assert.Equal(typeof(StageInputException).FullName, fault.Exceptions[0].ExceptionType);
     }
 }
