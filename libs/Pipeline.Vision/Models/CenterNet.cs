@@ -45,13 +45,22 @@ public sealed class CenterNet : Module<Tensor, CenterNetOutput>
 
     public override CenterNetOutput forward(Tensor input)
     {
+        // Every intermediate is held in a local until the method ends, then let go. TorchSharp hands libtorch only a
+        // tensor's handle, so a tensor no managed code refers to any more (an argument of cat, say) may be finalised by
+        // the collector while libtorch still reads it: outside a dispose scope, one forward pass in about twenty under
+        // parallel tests gave an all-NaN heatmap and size, from weights identical to a pass that did not.
         using var c2 = stem.forward(input);
-        var c4 = stage4.forward(c2);
-        var c8 = stage8.forward(c4);
-        var c16 = stage16.forward(c8);
-        var p8 = up8.forward(cat([Upsample2(c16), c8], 1));
-        var p4 = up4.forward(cat([Upsample2(p8), c4], 1));
-        var pooled = functional.adaptive_avg_pool2d(c16, 1).flatten(1);
+        using var c4 = stage4.forward(c2);
+        using var c8 = stage8.forward(c4);
+        using var c16 = stage16.forward(c8);
+        using var c16Up = Upsample2(c16);
+        using var in8 = cat([c16Up, c8], 1);
+        using var p8 = up8.forward(in8);
+        using var p8Up = Upsample2(p8);
+        using var in4 = cat([p8Up, c4], 1);
+        using var p4 = up4.forward(in4);
+        using var pooledMap = functional.adaptive_avg_pool2d(c16, 1);
+        using var pooled = pooledMap.flatten(1);
         return new CenterNetOutput(heatmap.forward(p4), size.forward(p4), offset.forward(p4), classes.forward(pooled));
     }
 
