@@ -31,6 +31,7 @@ public static class PipelineHostingExtensions
         builder.Services.AddSingleton<IArtifactStore, FileSystemArtifactStore>();
         builder.Services.AddSingleton<StageStarts>();
         builder.Services.AddPipelineBus(builder.Configuration, configureBus);
+        builder.AddGracefulShutdown();
 
         if (!string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
@@ -38,6 +39,19 @@ public static class PipelineHostingExtensions
                 .WithTracing(tracing => tracing.AddSource("MassTransit").AddOtlpExporter());
         }
 
+        return builder;
+    }
+
+    /// <summary>A stop gives the work in progress <c>Shutdown:WorkGrace</c>, then cancels it: it is handed back, not lost or counted.</summary>
+    public static IHostApplicationBuilder AddGracefulShutdown(this IHostApplicationBuilder builder)
+    {
+        var shutdown = builder.Configuration.GetSection(ShutdownSettings.Section).Get<ShutdownSettings>() ?? new ShutdownSettings();
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = shutdown.Timeout);
+        builder.Services.Configure<MassTransitHostOptions>(bus =>
+        {
+            bus.ConsumerStopTimeout = shutdown.WorkGrace;
+            bus.StopTimeout = shutdown.Timeout;
+        });
         return builder;
     }
 

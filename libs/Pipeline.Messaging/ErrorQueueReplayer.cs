@@ -124,11 +124,7 @@ public sealed class ErrorQueueReplayer(RabbitMqSettings settings, string clientN
         return new ReplayResult(request.ErrorQueue, true, count, selected, held.Count - (request.DryRun ? selected.Count : 0), request.DryRun);
     }
 
-    private Task<IConnection> ConnectAsync(CancellationToken cancellationToken) => new ConnectionFactory
-    {
-        HostName = settings.Host, Port = settings.Port, VirtualHost = settings.VirtualHost,
-        UserName = settings.Username, Password = settings.Password, ClientProvidedName = clientName,
-    }.CreateConnectionAsync(cancellationToken);
+    private Task<IConnection> ConnectAsync(CancellationToken cancellationToken) => settings.ConnectAsync(clientName, cancellationToken);
 
     private static async Task ReturnAsync(IChannel channel, List<ulong> held)
     {

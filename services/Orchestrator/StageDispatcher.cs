@@ -75,10 +75,19 @@ public sealed class StageDispatcher(
                 throw new InvalidOperationException($"'{training.CurrentState}' is not a stage with a worker: nothing to send.");
         }
 
-        // Waiting in the queue is not silence: until a worker says it started, only the queue timeout runs (or none).
+        // Waiting in the queue is not silence: until a worker says it started, only the queue timeout runs. A stage that
+        // may wait for ever still has a deadline, at which the watchdog looks whether its command still waits.
         var now = clock.GetUtcNow();
         training.StageStartedAt = null;
-        training.StageDeadline = now + Stages.QueueTimeoutOf(training.CurrentState);
+        training.StageDeadline = now + (Stages.QueueTimeoutOf(training.CurrentState) ?? Stages.TimeoutOf(training.CurrentState));
+        training.UpdatedAt = now;
+    }
+
+    /// <summary>A command that may wait for ever was found still waiting in its queue: look again after another silence timeout.</summary>
+    public void KeepWaiting(TrainingState training)
+    {
+        var now = clock.GetUtcNow();
+        training.StageDeadline = now + Stages.TimeoutOf(training.CurrentState);
         training.UpdatedAt = now;
     }
 

@@ -41,6 +41,16 @@ public static class TrainingActivities
             .Then(context => context.Saga.Attempt++)
             .SendStage(dispatcher);
 
+    /// <summary>A stage that fell silent (or whose command was lost) is sent again with the next attempt, until Stages:MaxAttempts.</summary>
+    public static EventActivityBinder<TrainingState, T> SendAgainOrGiveUp<T>(
+        this EventActivityBinder<TrainingState, T> binder, State failed, StageDispatcher dispatcher, Func<BehaviorContext<TrainingState, T>, string> reason)
+        where T : class =>
+        binder.IfElse(context => context.Saga.SilentDispatches + 1 >= dispatcher.Stages.MaxAttempts,
+            giveUp => giveUp.FailStage(failed, reason),
+            sendAgain => sendAgain
+                .Then(context => context.Saga.SilentDispatches++)
+                .SendStageAgain(dispatcher));
+
     /// <summary>Tells whoever may still run the current attempt that a newer one replaces it (a hung worker that kept its command).</summary>
     public static EventActivityBinder<TrainingState, T> SupersedeAttempt<T>(this EventActivityBinder<TrainingState, T> binder)
         where T : class =>

@@ -149,18 +149,22 @@ public sealed class TrainingStateMachine : MassTransitStateMachine<TrainingState
             // passed deadline are still what the training shows now.
             When(StageTimedOut, context => context.Message.Attempt == context.Saga.Attempt && context.Message.Stage == context.Saga.CurrentState
                     && context.Saga.StageDeadline <= dispatcher.Clock.GetUtcNow())
-                .IfElse(context => context.Saga.StageStartedAt is null,
-                    neverStarted => neverStarted.FailStage(Failed, context =>
-                        $"No worker took {TrainingStages.Find(context.Saga.CurrentState)!.Command.Name} from the queue " +
-                        $"'{TrainingStages.Find(context.Saga.CurrentState)!.Queue}' within {dispatcher.Stages.QueueTimeoutOf(context.Saga.CurrentState)} " +
-                        $"(Stages:{context.Saga.CurrentState}:QueueTimeout): is its service running?"),
-                    silent => silent.IfElse(context => context.Saga.SilentDispatches + 1 >= dispatcher.Stages.MaxAttempts,
-                        giveUp => giveUp.FailStage(Failed, context =>
-                            $"{context.Saga.CurrentState} was sent {context.Saga.SilentDispatches + 1} times and fell silent each time for " +
-                            $"{dispatcher.Stages.TimeoutOf(context.Saga.CurrentState)}; gave up after Stages:MaxAttempts = {dispatcher.Stages.MaxAttempts}."),
-                        sendAgain => sendAgain
-                            .Then(context => context.Saga.SilentDispatches++)
-                            .SendStageAgain(dispatcher))),
+                .IfElse(context => context.Saga.StageStartedAt is not null,
+                    silent => silent.SendAgainOrGiveUp(Failed, dispatcher, context =>
+                        $"{context.Saga.CurrentState} was sent {context.Saga.SilentDispatches + 1} times and fell silent each time for " +
+                        $"{dispatcher.Stages.TimeoutOf(context.Saga.CurrentState)}; gave up after Stages:MaxAttempts = {dispatcher.Stages.MaxAttempts}."),
+                    neverStarted => neverStarted.IfElse(context => context.Message.CommandsWaiting is null,
+                        queueTimedOut => queueTimedOut.FailStage(Failed, context =>
+                            $"No worker took {TrainingStages.Find(context.Saga.CurrentState)!.Command.Name} from the queue " +
+                            $"'{TrainingStages.Find(context.Saga.CurrentState)!.Queue}' within {dispatcher.Stages.QueueTimeoutOf(context.Saga.CurrentState)} " +
+                            $"(Stages:{context.Saga.CurrentState}:QueueTimeout): is its service running?"),
+                        // No queue timeout: waiting behind other commands is fine for ever; a command gone from its queue is not.
+                        mayWaitForEver => mayWaitForEver.IfElse(context => context.Message.CommandsWaiting > 0,
+                            waiting => waiting.Then(context => dispatcher.KeepWaiting(context.Saga)),
+                            lost => lost.SendAgainOrGiveUp(Failed, dispatcher, context =>
+                                $"{TrainingStages.Find(context.Saga.CurrentState)!.Command.Name} was gone from the queue " +
+                                $"'{TrainingStages.Find(context.Saga.CurrentState)!.Queue}' without a start {context.Saga.SilentDispatches + 1} times; " +
+                                $"gave up after Stages:MaxAttempts = {dispatcher.Stages.MaxAttempts}.")))),
             When(CancelTraining)
                 .Cancel(Cancelled));
 

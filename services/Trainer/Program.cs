@@ -24,6 +24,8 @@ builder.Services.AddSingleton(services =>
     return new TrainingDevice(TorchDevice.Select(settings.Device));
 });
 builder.Services.AddSingleton<RunningTrainings>();
+builder.Services.AddSingleton<TrainingLeases>();
+builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<ModelTraining>();
 BoundedImageDecoder.Limits = ImageLimits.From(builder.Configuration);
 builder.Build().Run();

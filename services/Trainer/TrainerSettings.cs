@@ -28,4 +28,10 @@ public sealed class TrainerSettings
 
     /// <summary>Checkpoint every this many iterations (and on every new best mAP), so a crash loses little.</summary>
     public int CheckpointEvery { get; set; } = 100;
+
+    /// <summary>
+    /// A Trainer renews its training's lease four times per this; one silent for this long (dead, or hung as by SIGSTOP)
+    /// loses the training to the attempt the watchdog sends next. Longer than any pause a healthy process makes.
+    /// </summary>
+    public TimeSpan LeaseTimeout { get; set; } = TimeSpan.FromMinutes(1);
 }

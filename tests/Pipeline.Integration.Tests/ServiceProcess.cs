@@ -113,8 +113,51 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Stops the process as a deploy does (SIGTERM, as <c>pipeline down</c>, docker-compose and Kubernetes send) and waits
+    /// for it to exit; false when it is still running after <paramref name="grace"/> (then it is killed).
+    /// </summary>
+    public async Task<bool> StopAsync(TimeSpan grace)
+    {
+        if (process.HasExited)
+        {
+            return true;
+        }
+
+        Signal("TERM");
+        using var timeout = new CancellationTokenSource(grace);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            Kill();
+            return false;
+        }
+    }
+
+    /// <summary>Freezes the process as a hung machine would (SIGSTOP): it holds its connections and files, and says nothing.</summary>
+    public void Pause() => Signal("STOP");
+
+    public void Resume() => Signal("CONT");
+
+    public int ExitCode => process.ExitCode;
+
+    private void Signal(string signal)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-s", signal, process.Id.ToString()]) { UseShellExecute = false })!;
+        kill.WaitForExit();
+    }
+
     public async ValueTask DisposeAsync()
     {
+        if (!process.HasExited)
+        {
+            Signal("CONT"); // a paused process cannot even be killed cleanly from its tree
+        }
+
         Kill();
         await Task.CompletedTask;
         process.Dispose();

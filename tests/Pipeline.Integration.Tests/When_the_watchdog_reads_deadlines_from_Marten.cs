@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Pipeline.Contracts;
+using Pipeline.Messaging;
 using Pipeline.Hosting;
 using Pipeline.Orchestrator;
 using Pipeline.Orchestrator.Persistence;
@@ -119,7 +120,7 @@ public sealed class When_the_watchdog_reads_deadlines_from_Marten(Infrastructure
 
     private StageWatchdog NewWatchdog() => new(
         store, host.Services.GetRequiredService<IServiceScopeFactory>(), Options.Create(new WatchdogSettings { Interval = Interval }),
-        Options.Create(new StageSettings()), clock, NullLogger<StageWatchdog>.Instance);
+        Options.Create(new StageSettings()), host.Services.GetRequiredService<IOptions<RabbitMqSettings>>(), clock, NullLogger<StageWatchdog>.Instance);
 
     private async Task<int> SagaQueueMessages() => (await infrastructure.QueueCountsAsync(StageQueues.Training))?.Messages ?? 0;
 

@@ -6,8 +6,8 @@ public sealed class When_a_stage_falls_silent : SagaTest
 {
     private StageSettings Stages => new StageSettings();
 
-    private Task TimedOut(string stage, int attempt) =>
-        Send(new StageTimedOut { TrainingId = TrainingId, Attempt = attempt, Stage = stage });
+    private Task TimedOut(string stage, int attempt, long? commandsWaiting = null) =>
+        Send(new StageTimedOut { TrainingId = TrainingId, Attempt = attempt, Stage = stage, CommandsWaiting = commandsWaiting });
 
     /// <summary>The stage's worker started it and then said nothing for longer than its timeout.</summary>
     private async Task StartAndFallSilent(string stage, int attempt)
@@ -28,9 +28,10 @@ public sealed class When_a_stage_falls_silent : SagaTest
 
         await Eventually(() => SentForStage(stage, attempt: 2) > 0, $"{stage} was never sent again with attempt 2.");
         Assert.Equal((stage, 2, 1), (Training.CurrentState, Training.Attempt, Training.SilentDispatches));
-        // The new attempt waits in its queue again: only the queue timeout runs until a worker starts it.
+        // The new attempt waits in its queue again: only the queue timeout runs until a worker starts it (a stage that may
+        // wait for ever is looked at again after its silence timeout).
         Assert.Null(Training.StageStartedAt);
-        Assert.Equal(Clock.GetUtcNow() + Stages.QueueTimeoutOf(stage), Training.StageDeadline);
+        Assert.Equal(Clock.GetUtcNow() + (Stages.QueueTimeoutOf(stage) ?? Stages.TimeoutOf(stage)), Training.StageDeadline);
         await Published<StageAttemptSuperseded>(m => m.TrainingId == TrainingId && m.Attempt == 1 && m.CurrentAttempt == 2);
     }
 
@@ -40,13 +41,35 @@ public sealed class When_a_stage_falls_silent : SagaTest
         await WalkTo(TrainingStates.TrainingRunning);
         Clock.Advance(TimeSpan.FromHours(30));
 
-        await TimedOut(TrainingStates.TrainingRunning, attempt: 1);
+        await TimedOut(TrainingStates.TrainingRunning, attempt: 1, commandsWaiting: 3);
         await ConsumedCount<StageTimedOut>(1);
 
         Assert.Equal((TrainingStates.TrainingRunning, 1), (Training.CurrentState, Training.Attempt));
-        Assert.Null(Training.StageDeadline);
+        Assert.Equal(Clock.GetUtcNow() + Stages.TimeoutOf(TrainingStates.TrainingRunning), Training.StageDeadline);
         Assert.Equal(1, await SentCountOnceQuiet<TrainModel>(attempt: 1));
         Assert.Equal(0, await SentCountOnceQuiet<TrainModel>(attempt: 2));
+    }
+
+    [Fact]
+    public async Task A_training_entering_a_stage_without_a_queue_timeout_still_has_a_deadline()
+    {
+        await WalkTo(TrainingStates.TrainingRunning);
+
+        Assert.Null(Stages.QueueTimeoutOf(TrainingStates.TrainingRunning));
+        Assert.Equal(Clock.GetUtcNow() + Stages.TimeoutOf(TrainingStates.TrainingRunning), Training.StageDeadline);
+    }
+
+    [Fact]
+    public async Task A_training_whose_command_is_gone_from_its_queue_is_sent_again()
+    {
+        await WalkTo(TrainingStates.TrainingRunning);
+        Clock.Advance(Stages.TimeoutOf(TrainingStates.TrainingRunning) + TimeSpan.FromSeconds(1));
+
+        await TimedOut(TrainingStates.TrainingRunning, attempt: 1, commandsWaiting: 0);
+
+        await Eventually(() => SentForStage(TrainingStates.TrainingRunning, attempt: 2) > 0, "TrainModel was never sent again with attempt 2.");
+        Assert.Equal((TrainingStates.TrainingRunning, 2, 1), (Training.CurrentState, Training.Attempt, Training.SilentDispatches));
+        await Published<StageAttemptSuperseded>(m => m.TrainingId == TrainingId && m.Attempt == 1 && m.CurrentAttempt == 2);
     }
 
     [Fact]

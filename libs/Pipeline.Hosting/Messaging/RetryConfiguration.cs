@@ -8,7 +8,9 @@ namespace Pipeline.Hosting.Messaging;
 public static class RetryConfiguration
 {
     /// <summary>
-    /// A command its worker died on <c>Retry:CrashLimit</c> times faults (<see cref="CrashCountFilter{T}"/>).
+    /// A command its worker died on <c>Retry:CrashLimit</c> times faults (<see cref="CrashCountFilter{T}"/>); one whose work
+    /// a stopping worker cancelled goes back to its queue, counted as nothing (<see cref="HandBackOnShutdownFilter{TConsumer, TMessage}"/>,
+    /// which each stage consumer's definition adds to its own pipe).
     /// Outages are waited out (<see cref="UseOutageRetry"/>); other faults back off and retry a bounded number of
     /// times; bad input faults at once. A message that still fails lands in the queue's _error queue and
     /// <c>Fault&lt;T&gt;</c> is published; an outage alone never sends it there.

@@ -20,6 +20,7 @@ public sealed class DetectImagesConsumerDefinition : ConsumerDefinition<DetectIm
         IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<DetectImagesConsumer> consumerConfigurator, IRegistrationContext context)
     {
         endpointConfigurator.UseStageRetry(context);
+        consumerConfigurator.HandBackOnShutdown<DetectImagesConsumer, DetectImages>(context);
         // ImagesDetected leaves only once the batch's file is written, never from an attempt that was retried.
         endpointConfigurator.UseInMemoryOutbox(context);
     }

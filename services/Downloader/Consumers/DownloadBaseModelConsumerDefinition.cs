@@ -16,6 +16,7 @@ public sealed class DownloadBaseModelConsumerDefinition : ConsumerDefinition<Dow
         IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<DownloadBaseModelConsumer> consumerConfigurator, IRegistrationContext context)
     {
         endpointConfigurator.UseStageRetry(context);
+        consumerConfigurator.HandBackOnShutdown<DownloadBaseModelConsumer, DownloadBaseModel>(context);
         endpointConfigurator.UseInMemoryOutbox(context);
     }
 }

@@ -17,6 +17,7 @@ public sealed class DownloadTrainingDataConsumerDefinition : ConsumerDefinition<
         IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<DownloadTrainingDataConsumer> consumerConfigurator, IRegistrationContext context)
     {
         endpointConfigurator.UseStageRetry(context);
+        consumerConfigurator.HandBackOnShutdown<DownloadTrainingDataConsumer, DownloadTrainingData>(context);
         // TrainingDataDownloaded leaves only once the whole import succeeded, never from a retried attempt.
         endpointConfigurator.UseInMemoryOutbox(context);
     }

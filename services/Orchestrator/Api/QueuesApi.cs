@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Options;
 using Pipeline.Contracts;
 using Pipeline.Messaging;
-using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 
 namespace Pipeline.Orchestrator.Api;
@@ -20,20 +19,14 @@ public static class QueuesApi
 
     private static async Task<IResult> ListQueues(IOptions<RabbitMqSettings> options, CancellationToken cancellationToken)
     {
-        var settings = options.Value;
-        var factory = new ConnectionFactory
-        {
-            HostName = settings.Host, Port = settings.Port, VirtualHost = settings.VirtualHost,
-            UserName = settings.Username, Password = settings.Password, ClientProvidedName = "orchestrator-queue-depths",
-        };
         try
         {
-            await using var connection = await factory.CreateConnectionAsync(cancellationToken);
+            await using var connection = await options.Value.ConnectAsync("orchestrator-queue-depths", cancellationToken);
             var queues = new List<QueueStatus>();
             foreach (var queue in StageQueues.All)
             {
-                var (ready, consumers) = await CountAsync(connection, queue, cancellationToken) ?? (0, 0);
-                var (failed, _) = await CountAsync(connection, $"{queue}_error", cancellationToken) ?? (0, 0);
+                var (ready, consumers) = await connection.CountAsync(queue, cancellationToken) ?? (0, 0);
+                var (failed, _) = await connection.CountAsync($"{queue}_error", cancellationToken) ?? (0, 0);
                 queues.Add(new QueueStatus { Queue = queue, Ready = ready, Consumers = consumers, Failed = failed });
             }
 
@@ -42,22 +35,6 @@ public static class QueuesApi
         catch (BrokerUnreachableException e)
         {
             return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "RabbitMQ does not answer", detail: e.Message);
-        }
-    }
-
-    /// <summary>Null when the queue does not exist (yet): nobody has declared it, so nothing waits in it.</summary>
-    private static async Task<(long Messages, long Consumers)?> CountAsync(IConnection connection, string queue, CancellationToken cancellationToken)
-    {
-        // A passive declare of a missing queue closes its channel: one channel per question.
-        await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
-        try
-        {
-            var declared = await channel.QueueDeclarePassiveAsync(queue, cancellationToken);
-            return (declared.MessageCount, declared.ConsumerCount);
-        }
-        catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == 404)
-        {
-            return null;
         }
     }
 }

@@ -2,6 +2,7 @@ using Marten;
 using MassTransit;
 using Microsoft.Extensions.Options;
 using Pipeline.Contracts;
+using Pipeline.Messaging;
 
 namespace Pipeline.Orchestrator.Watchdog;
 
@@ -11,8 +12,8 @@ namespace Pipeline.Orchestrator.Watchdog;
 /// the stage again only if the training is still in that stage and attempt, and gives up after Stages:MaxAttempts.
 /// </summary>
 public sealed class StageWatchdog(
-    IDocumentStore store, IServiceScopeFactory scopes, IOptions<WatchdogSettings> settings, IOptions<StageSettings> stages, TimeProvider clock,
-    ILogger<StageWatchdog> logger)
+    IDocumentStore store, IServiceScopeFactory scopes, IOptions<WatchdogSettings> settings, IOptions<StageSettings> stages,
+    IOptions<RabbitMqSettings> broker, TimeProvider clock, ILogger<StageWatchdog> logger)
     : BackgroundService
 {
     // Retention is counted in days: looking for expired Failed trainings once a minute is plenty.
@@ -72,9 +73,14 @@ public sealed class StageWatchdog(
                 continue;
             }
 
-            logger.LogWarning("{Stage} of {TrainingId} is silent past its deadline {Deadline} (attempt {Attempt})",
-                training.CurrentState, training.CorrelationId, training.StageDeadline, training.Attempt);
-            await sender.Send(new StageTimedOut { TrainingId = training.CorrelationId, Attempt = training.Attempt, Stage = training.CurrentState }, cancellationToken);
+            var waiting = await CommandsWaitingAsync(training, cancellationToken);
+            logger.LogWarning("{Stage} of {TrainingId} is silent past its deadline {Deadline} (attempt {Attempt}{Waiting})",
+                training.CurrentState, training.CorrelationId, training.StageDeadline, training.Attempt,
+                waiting is { } count ? $", never started, {count} commands waiting in its queue" : "");
+            await sender.Send(new StageTimedOut
+            {
+                TrainingId = training.CorrelationId, Attempt = training.Attempt, Stage = training.CurrentState, CommandsWaiting = waiting,
+            }, cancellationToken);
             reported[training.CorrelationId] = (training.Attempt, now);
             sent++;
         }
@@ -91,5 +97,21 @@ public sealed class StageWatchdog(
         }
 
         return sent;
+    }
+
+    /// <summary>
+    /// For a stage never started that has no queue timeout, how many commands wait in its queue (exact, by passive declare):
+    /// the saga keeps waiting while there are some, and sends the stage again when there are none. Null for any other stage.
+    /// </summary>
+    private async Task<long?> CommandsWaitingAsync(TrainingState training, CancellationToken cancellationToken)
+    {
+        if (training.StageStartedAt is not null || stages.Value.QueueTimeoutOf(training.CurrentState) is not null
+            || TrainingStages.Find(training.CurrentState) is not { } stage)
+        {
+            return null;
+        }
+
+        await using var connection = await broker.Value.ConnectAsync("orchestrator-watchdog", cancellationToken);
+        return (await connection.CountAsync(stage.Queue, cancellationToken))?.Messages ?? 0;
     }
 }

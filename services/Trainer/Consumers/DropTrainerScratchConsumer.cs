@@ -1,10 +1,11 @@
 using MassTransit;
 using Pipeline.Contracts;
 using Pipeline.Artifacts;
+using Pipeline.Trainer.Training;
 
 namespace Pipeline.Trainer.Consumers;
 
-/// <summary>Drops a training's checkpoints and trained model once its results are stored (the registry holds its own copy).</summary>
+/// <summary>Drops a training's checkpoints, trained model and lease once its results are stored (the registry holds its own copy) or it is cancelled.</summary>
 public sealed class DropTrainerScratchConsumer(IArtifactStore store, ILogger<DropTrainerScratchConsumer> logger) : IConsumer<TrainingReadyForCleanup>
 {
     public Task Consume(ConsumeContext<TrainingReadyForCleanup> context)
@@ -12,6 +13,8 @@ public sealed class DropTrainerScratchConsumer(IArtifactStore store, ILogger<Dro
         var trainingId = context.Message.TrainingId;
         store.Delete(ArtifactKeys.Checkpoints(trainingId));
         store.Delete(ArtifactKeys.TrainedModels(trainingId));
+        // A Trainer still running it (cut off from the broker when the cancel went out) finds its lease gone and stops.
+        store.Delete(TrainingLease.Key(trainingId));
         logger.LogInformation("Dropped the checkpoints and trained model of {TrainingId}", trainingId);
         return Task.CompletedTask;
     }

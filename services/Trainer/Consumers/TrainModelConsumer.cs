@@ -1,45 +1,66 @@
 using MassTransit;
 using Pipeline.Contracts;
-using Pipeline.Artifacts;
 using Pipeline.Hosting.Messaging;
 using Pipeline.Trainer.Training;
 
 namespace Pipeline.Trainer.Consumers;
 
 public sealed class TrainModelConsumer(
-    ModelTraining training, RunningTrainings running, StageStarts starts, IArtifactStore store, ILogger<TrainModelConsumer> logger)
+    ModelTraining training, TrainingLeases leases, RunningTrainings running, StageStarts starts, IHostApplicationLifetime lifetime,
+    ILogger<TrainModelConsumer> logger)
     : IConsumer<TrainModel>
 {
     public async Task Consume(ConsumeContext<TrainModel> context)
     {
         var command = context.Message;
-        // Another Trainer holds this training and its own unacknowledged copy of the command: should it die, that copy
-        // comes back to the queue, so this duplicate can go.
-        using var trainingLock = TrainingLock.TryAcquire(store, command.TrainingId);
-        if (trainingLock is null)
+        var (outcome, trainingLease) = await leases.TakeAsync(command.TrainingId, command.Attempt, context.CancellationToken);
+        if (trainingLease is null)
         {
-            logger.LogWarning("Training {TrainingId} is being trained by another Trainer: this copy (attempt {Attempt}) is dropped",
-                command.TrainingId, command.Attempt);
+            await NotTaken(context, outcome);
             return;
         }
 
-        using var lease = running.Start(command.TrainingId, command.Attempt, context.CancellationToken);
+        using var heldLease = trainingLease;
+        using var run = running.Start(command.TrainingId, command.Attempt, context.CancellationToken, trainingLease.Lost);
         await starts.PublishAsync(TrainingStages.TrainingRunning, command.TrainingId, command.Attempt, context.CancellationToken);
         try
         {
-            var result = await training.RunAsync(command, new PublishedTrainingEvents(context), lease.StopToken, lease.Token);
+            var result = await training.RunAsync(command, new PublishedTrainingEvents(context), run.StopToken, run.Token,
+                new TrainingInterruptions(lifetime.ApplicationStopping, trainingLease.StillHeld));
             await context.Publish(new ModelTrained
             {
                 TrainingId = command.TrainingId, Attempt = command.Attempt, ModelKey = result.ModelKey, Metrics = result.Metrics,
                 StoppedAtIteration = result.StoppedAtIteration, CurrentModel = result.CurrentModel,
             });
         }
-        catch (Exception) when (lease.CancelledByRequest)
+        catch (Exception) when (run.CancelledByRequest || trainingLease.Lost.IsCancellationRequested)
         {
             // Cancelled by the user, or replaced by a newer attempt: the message is done with, neither a result nor a fault.
             // Not only the cancellation itself ends up here: a cancel also has every service drop the training's scratch,
             // so the dataset can vanish under a training between two cancellation checks (mid-evaluation, say).
             logger.LogInformation("Training {TrainingId} (attempt {Attempt}) stopped: it was cancelled or superseded", command.TrainingId, command.Attempt);
+        }
+    }
+
+    private async Task NotTaken(ConsumeContext<TrainModel> context, TrainingLease.Outcome outcome)
+    {
+        var command = context.Message;
+        switch (outcome)
+        {
+            case TrainingLease.Outcome.Superseded:
+                logger.LogInformation("Training {TrainingId} has moved on to a newer attempt: this copy (attempt {Attempt}) is stale", command.TrainingId, command.Attempt);
+                break;
+            case TrainingLease.Outcome.Duplicate:
+                // The holder's own delivery of this attempt is unacknowledged: should it die, that copy comes back.
+                logger.LogInformation("Training {TrainingId} attempt {Attempt} is already being trained by a live Trainer: this copy is a duplicate",
+                    command.TrainingId, command.Attempt);
+                break;
+            default:
+                // An older attempt's holder neither yielded nor went silent in time: try again later rather than drop the attempt.
+                logger.LogWarning("Training {TrainingId} is still held by an older attempt's Trainer: attempt {Attempt} goes back to the queue",
+                    command.TrainingId, command.Attempt);
+                await context.HandBackAsync();
+                break;
         }
     }
 

@@ -22,10 +22,11 @@ public sealed class TrainModelConsumerDefinition : ConsumerDefinition<TrainModel
         // The Trainer holds its TrainModel delivery unacked for the whole training (hours): RabbitMQ's consumer_timeout
         // is raised to 24 h for that in scripts/infra.sh and docker-compose. So a Trainer that crashes, or whose
         // connection drops, hands the message back to the queue by itself, and another Trainer (or this one restarted)
-        // resumes it from the training's last checkpoint. A Trainer that hangs without dropping its connection keeps
-        // the message; the Orchestrator's watchdog notices the missing TrainingProgressed heartbeat and re-sends the
-        // command with Attempt + 1.
+        // resumes it from the training's last checkpoint. One that is asked to stop checkpoints and hands it back itself.
+        // A Trainer that hangs keeps its lease unrenewed: the Orchestrator's watchdog notices the missing heartbeat and
+        // sends Attempt + 1, which takes the training over once the lease has gone silent (TrainingLease).
         // No outbox: progress and metrics must leave while the training runs, not when it ends.
         endpointConfigurator.UseStageRetry(context);
+        consumerConfigurator.HandBackOnShutdown<TrainModelConsumer, TrainModel>(context);
     }
 }

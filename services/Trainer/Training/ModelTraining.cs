@@ -22,8 +22,10 @@ public sealed class ModelTraining(IArtifactStore store, TrainingDevice device, I
 {
     private readonly TrainerSettings settings = options.Value;
 
-    public async Task<TrainingResult> RunAsync(TrainModel command, ITrainingEvents events, CancellationToken stop, CancellationToken cancellationToken)
+    public async Task<TrainingResult> RunAsync(
+        TrainModel command, ITrainingEvents events, CancellationToken stop, CancellationToken cancellationToken, TrainingInterruptions? interruptions = null)
     {
+        interruptions ??= TrainingInterruptions.None;
         var baseDescription = command.BaseModelKey is { } baseKey ? await ReadBaseModelAsync(baseKey, command, cancellationToken) : null;
         // A base model's tensor channels are in its own category order, so the training takes that order.
         var categories = baseDescription?.Categories.Select(d => command.Categories.First(c => c.Id == d.Id)).ToList() ?? command.Categories;
@@ -43,27 +45,52 @@ public sealed class ModelTraining(IArtifactStore store, TrainingDevice device, I
         var progress = new ProgressReporter(command, events, settings.ProgressInterval, startIteration, logger);
         TrainingStep? lastStep = null;
         int? stoppedAt = null;
-        await foreach (var step in trainer.IterateAsync(cancellationToken))
+        var checkpointed = startIteration;
+        try
         {
-            lastStep = step;
-            // A stopped training ends here as if this were its last iteration: evaluated, reported, handed over.
-            var ending = step.Iteration == step.Iterations || stop.IsCancellationRequested;
-            var evaluated = await evaluation.AfterStepAsync(trainer, step, ending, cancellationToken);
-            await progress.AfterStepAsync(step, evaluated?.Metrics, ending, cancellationToken);
-            if (checkpoints.IsDue(step.Iteration, newBest: evaluated?.IsNewBest == true))
+            await foreach (var step in trainer.IterateAsync(cancellationToken))
             {
+                lastStep = step;
+                // A stopped training ends here as if this were its last iteration: evaluated, reported, handed over.
+                var ending = step.Iteration == step.Iterations || stop.IsCancellationRequested;
+                var evaluated = await evaluation.AfterStepAsync(trainer, step, ending, cancellationToken);
+                await progress.AfterStepAsync(step, evaluated?.Metrics, ending, cancellationToken);
+                if (checkpoints.IsDue(step.Iteration, newBest: evaluated?.IsNewBest == true))
+                {
+                    interruptions.EnsureStillHeld();
+                    checkpoints.Save(command.TrainingId, trainer, evaluation.Best);
+                    checkpointed = step.Iteration;
+                }
+
+                if (ending && step.Iteration < step.Iterations)
+                {
+                    stoppedAt = step.Iteration;
+                    logger.LogInformation("Training {TrainingId} stopped at iteration {Iteration} of {TotalIterations}, as requested",
+                        command.TrainingId, step.Iteration, step.Iterations);
+                    break;
+                }
+
+                if (!ending)
+                {
+                    interruptions.HandBack.ThrowIfCancellationRequested();
+                }
+            }
+        }
+        catch (OperationCanceledException) when (interruptions.HandBack.IsCancellationRequested)
+        {
+            // This Trainer is stopping: the iteration it was in is done, so what it learnt so far is kept for whoever resumes.
+            if (trainer.Iteration > checkpointed)
+            {
+                interruptions.EnsureStillHeld();
                 checkpoints.Save(command.TrainingId, trainer, evaluation.Best);
             }
 
-            if (ending && step.Iteration < step.Iterations)
-            {
-                stoppedAt = step.Iteration;
-                logger.LogInformation("Training {TrainingId} stopped at iteration {Iteration} of {TotalIterations}, as requested",
-                    command.TrainingId, step.Iteration, step.Iterations);
-                break;
-            }
+            logger.LogInformation("Training {TrainingId} checkpointed at iteration {Iteration} of {TotalIterations}: this Trainer is stopping",
+                command.TrainingId, trainer.Iteration, hyperparameters.Iterations);
+            throw;
         }
 
+        interruptions.EnsureStillHeld();
         var (modelKey, metrics) = await evaluation.HandOverAsync(trainer, lastStep?.Loss ?? 0, cancellationToken);
         logger.LogInformation(
             "Training {TrainingId} finished at iteration {Iteration}: the model is iteration {ModelIteration}'s, mAP@0.5 {MeanAveragePrecision:F3}, in {ModelKey}",

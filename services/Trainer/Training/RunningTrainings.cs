@@ -15,10 +15,12 @@ public sealed class RunningTrainings
     private readonly ConcurrentDictionary<Guid, DateTimeOffset> cancelled = new();
     private readonly ConcurrentDictionary<Guid, (int Attempt, DateTimeOffset At)> stopRequested = new();
 
-    public Lease Start(Guid trainingId, int attempt, CancellationToken consumeToken)
+    /// <param name="leaseLost">Cancelled when the training's lease goes to a newer attempt: the run stops as if superseded.</param>
+    public Lease Start(Guid trainingId, int attempt, CancellationToken consumeToken, CancellationToken leaseLost = default)
     {
         var lease = new Lease(this, trainingId, attempt, CancellationTokenSource.CreateLinkedTokenSource(consumeToken));
         running[trainingId] = lease;
+        lease.StopWhen(leaseLost);
         if (cancelled.ContainsKey(trainingId))
         {
             lease.Stop();
@@ -92,6 +94,7 @@ public sealed class RunningTrainings
         private readonly CancellationTokenSource source;
         private readonly CancellationTokenSource stopSource = new();
         private volatile bool stopped;
+        private CancellationTokenRegistration registration;
 
         internal Lease(RunningTrainings owner, Guid trainingId, int attempt, CancellationTokenSource source)
         {
@@ -111,6 +114,8 @@ public sealed class RunningTrainings
         /// <summary>True when a cancel or a newer attempt stopped it, not the host shutting down.</summary>
         public bool CancelledByRequest => stopped;
 
+        internal void StopWhen(CancellationToken token) => registration = token.Register(Stop);
+
         internal void Stop()
         {
             stopped = true;
@@ -122,6 +127,7 @@ public sealed class RunningTrainings
         public void Dispose()
         {
             owner.running.TryRemove(new KeyValuePair<Guid, Lease>(trainingId, this));
+            registration.Dispose();
             source.Dispose();
             stopSource.Dispose();
         }

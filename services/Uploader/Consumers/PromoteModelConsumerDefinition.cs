@@ -17,5 +17,6 @@ public sealed class PromoteModelConsumerDefinition : ConsumerDefinition<PromoteM
         IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<PromoteModelConsumer> consumerConfigurator, IRegistrationContext context)
     {
         endpointConfigurator.UseStageRetry(context);
+        consumerConfigurator.HandBackOnShutdown<PromoteModelConsumer, PromoteModel>(context);
     }
 }

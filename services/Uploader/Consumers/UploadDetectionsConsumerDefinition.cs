@@ -16,5 +16,6 @@ public sealed class UploadDetectionsConsumerDefinition : ConsumerDefinition<Uplo
         IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<UploadDetectionsConsumer> consumerConfigurator, IRegistrationContext context)
     {
         endpointConfigurator.UseStageRetry(context);
+        consumerConfigurator.HandBackOnShutdown<UploadDetectionsConsumer, UploadDetections>(context);
     }
 }

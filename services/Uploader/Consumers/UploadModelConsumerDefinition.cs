@@ -16,5 +16,6 @@ public sealed class UploadModelConsumerDefinition : ConsumerDefinition<UploadMod
         IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<UploadModelConsumer> consumerConfigurator, IRegistrationContext context)
     {
         endpointConfigurator.UseStageRetry(context);
+        consumerConfigurator.HandBackOnShutdown<UploadModelConsumer, UploadModel>(context);
     }
 }

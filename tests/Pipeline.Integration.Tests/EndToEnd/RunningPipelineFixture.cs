@@ -33,6 +33,7 @@ public sealed class RunningPipelineFixture : IAsyncLifetime
     private readonly string? postgresConnectionString;
     private readonly IReadOnlyDictionary<string, string> extraSettings;
     private IHost? stageHost;
+    private Dictionary<string, string> serviceEnvironment = [];
 
     public RunningPipelineFixture()
         : this(realWorkers: false)
@@ -57,8 +58,11 @@ public sealed class RunningPipelineFixture : IAsyncLifetime
     /// <summary>StatusApi:Token of this pipeline's Orchestrator.</summary>
     public string ActionToken { get; } = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
 
-    /// <summary>The services that have died since the fixture started them (none are restarted here).</summary>
+    /// <summary>The services that have died since the fixture started them (a test that stops one on purpose removes it from <see cref="Services"/>).</summary>
     public IReadOnlyList<string> ExitedServices => [.. services.Where(s => s.HasExited).Select(s => s.Name)];
+
+    /// <summary>Forgets a service a test stopped on purpose, so it counts neither as exited nor as running.</summary>
+    public void Forget(ServiceProcess service) => services.Remove(service);
 
     public HttpClient Api { get; private set; } = new();
 
@@ -102,14 +106,10 @@ public sealed class RunningPipelineFixture : IAsyncLifetime
         services.Add(ServiceProcess.Start("Orchestrator", "orchestrator", new Dictionary<string, string>(environment) { ["Urls"] = apiUrl }, logs));
         services.Add(ServiceProcess.Start("Downloader", "downloader", environment, logs));
         services.Add(ServiceProcess.Start("Uploader", "uploader", environment, logs));
+        serviceEnvironment = environment;
         if (realWorkers)
         {
-            var trainer = new Dictionary<string, string>(environment)
-            {
-                ["Trainer__Device"] = "cpu", ["Trainer__ModelWidth"] = "8", ["Trainer__ProgressInterval"] = "00:00:00.500",
-                ["Trainer__EvaluateEvery"] = "10", ["Trainer__CheckpointEvery"] = "10",
-            };
-            services.Add(ServiceProcess.Start("Trainer", "trainer", trainer, logs));
+            StartTrainer("trainer");
             var detector = new Dictionary<string, string>(environment) { ["Detector__Device"] = "cpu", ["Detector__Threads"] = "1" };
             services.Add(ServiceProcess.Start("Detector", "detector-1", detector, logs));
             services.Add(ServiceProcess.Start("Detector", "detector-2", detector, logs));
@@ -158,6 +158,19 @@ public sealed class RunningPipelineFixture : IAsyncLifetime
                 return (await Infrastructure.QueueCountsAsync(queue))?.Consumers == count;
             }, StartTimeout);
         }
+    }
+
+    /// <summary>A real Trainer process more (or one started again under a new name), configured as this fixture's first.</summary>
+    public ServiceProcess StartTrainer(string name)
+    {
+        var trainer = new Dictionary<string, string>(serviceEnvironment)
+        {
+            ["Trainer__Device"] = "cpu", ["Trainer__ModelWidth"] = "8", ["Trainer__ProgressInterval"] = "00:00:00.500",
+            ["Trainer__EvaluateEvery"] = "10", ["Trainer__CheckpointEvery"] = "10",
+        };
+        var process = ServiceProcess.Start("Trainer", name, trainer, Path.Combine(WorkFolder, "logs"));
+        services.Add(process);
+        return process;
     }
 
     public async Task DisposeAsync()

@@ -89,7 +89,13 @@ public sealed partial class LocalRunner(string root, CliEnvironment environment,
         return instances;
     }
 
-    /// <summary>Stops the given instances (all recorded ones when null): SIGTERM, then SIGKILL after 20 s.</summary>
+    /// <summary>
+    /// Longer than a service's Shutdown:Timeout (45 s by default), in which a stopping worker finishes or hands back its
+    /// command (the Trainer checkpoints first): killed sooner, a deploy would count as a crash.
+    /// </summary>
+    public static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(60);
+
+    /// <summary>Stops the given instances (all recorded ones when null): SIGTERM, then SIGKILL after <see cref="StopGrace"/>.</summary>
     public async Task StopAsync(IEnumerable<ServiceInstance>? instances, CancellationToken cancellationToken)
     {
         // The Orchestrator last: the workers' last results still reach a saga that listens.
@@ -98,7 +104,7 @@ public sealed partial class LocalRunner(string root, CliEnvironment environment,
             if (instance.IsRunning)
             {
                 _ = Kill(instance.ProcessId, SIGTERM);
-                var deadline = DateTime.UtcNow.AddSeconds(20);
+                var deadline = DateTime.UtcNow + StopGrace;
                 while (instance.IsRunning && DateTime.UtcNow < deadline)
                 {
                     await Task.Delay(200, cancellationToken);
