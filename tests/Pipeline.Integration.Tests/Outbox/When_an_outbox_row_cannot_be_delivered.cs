@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Pipeline.Contracts;
+using Pipeline.Cli;
 using Pipeline.Integration.Tests.EndToEnd;
 using Pipeline.Orchestrator;
 using Pipeline.Orchestrator.Api;
@@ -63,12 +64,15 @@ public sealed class When_an_outbox_row_cannot_be_delivered(InfrastructureFixture
         Assert.Contains("DownloadTrainingDataV0", parked[renamed].GetProperty("reason").GetString());
         Assert.Contains("DatasetUri", parked[incomplete].GetProperty("reason").GetString());
 
+        var (listed, queues) = await PipelineCommand.RunAsync(infrastructure, api.BaseAddress!, "queues");
+        Assert.True(listed == ExitCodes.Ok, queues);
+        Assert.True(queues.Contains($"parked {renamed} orchestrator DownloadTrainingData") && queues.Contains("DownloadTrainingDataV0")
+            && queues.Contains("pipeline outbox retry"), queues);
+
         // The operator puts the property back and un-parks the row: it leaves with its own message id.
         await services.ExecuteAsync($"update {services.Table} set body = body || '{{\"DatasetUri\": \"file:///fixed\"}}' where message_id = $1", incomplete);
-        using (var retried = await api.PostAsync($"/queues/outbox/{incomplete}/retry", null))
-        {
-            retried.EnsureSuccessStatusCode();
-        }
+        var (retried, output) = await PipelineCommand.RunAsync(infrastructure, api.BaseAddress!, "outbox", "retry", incomplete.ToString());
+        Assert.True(retried == ExitCodes.Ok, output);
 
         await RunningPipelineFixture.WaitUntil("the un-parked row is delivered", async () => !await services.IsWaitingAsync(incomplete), OutboxServices.Bound);
         Assert.Equal(3, (await infrastructure.QueueCountsAsync(StageQueues.DownloadTrainingData))?.Messages);
