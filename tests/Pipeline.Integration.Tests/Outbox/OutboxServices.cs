@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Npgsql;
 using Pipeline.Contracts;
 using Pipeline.Hosting;
+using Pipeline.Orchestrator;
 using Pipeline.Outbox;
 using Pipeline.Storage;
 
@@ -50,7 +51,16 @@ internal sealed class OutboxServices(InfrastructureFixture infrastructure, strin
         }).AddInMemoryCollection(settings ?? []);
         builder.AddPipelineDefaults(service, _ => { });
         builder.AddPipelineMarten(_ => { });
-        builder.Services.AddTransactionalOutbox(builder.Configuration);
+        if (service == "orchestrator")
+        {
+            // As the Orchestrator registers its outbox (its relay also takes the rows from before rows named their service).
+            builder.Services.AddSagaOutbox(builder.Configuration);
+        }
+        else
+        {
+            builder.Services.AddTransactionalOutbox(builder.Configuration);
+        }
+
         var host = builder.Build();
         hosts.Add(host);
         await host.StartAsync();

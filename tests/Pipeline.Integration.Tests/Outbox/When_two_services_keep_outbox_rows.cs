@@ -57,6 +57,24 @@ public sealed class When_two_services_keep_outbox_rows(InfrastructureFixture inf
     }
 
     [Fact]
+    public async Task A_row_from_before_rows_named_their_service_is_left_by_the_Uploader_and_delivered_by_the_Orchestrator()
+    {
+        var orchestratorWriter = await services.StartAsync("orchestrator", deliver: false);
+        var legacy = await OutboxServices.SendDownloadAsync(orchestratorWriter);
+        await services.ExecuteAsync($"update {services.Table} set owner = null where message_id = $1", legacy);
+        var uploaderWriter = await services.StartAsync("uploader", deliver: false);
+        var uploaded = await OutboxServices.PublishDetectionsUploadedAsync(uploaderWriter);
+
+        await services.StartAsync("uploader", deliver: true);
+        await RunningPipelineFixture.WaitUntil("the Uploader's relay delivered its row", async () => !await services.IsWaitingAsync(uploaded), OutboxServices.Bound);
+        Assert.True(await services.IsWaitingAsync(legacy), "the Uploader's relay took a row its account may not send");
+
+        await services.StartAsync("orchestrator", deliver: true);
+        await RunningPipelineFixture.WaitUntil("the Orchestrator's relay delivered the row without a service", async () => !await services.IsWaitingAsync(legacy), OutboxServices.Bound);
+        Assert.Equal(1, (await infrastructure.QueueCountsAsync(StageQueues.DownloadTrainingData))?.Messages);
+    }
+
+    [Fact]
     public async Task A_relay_the_broker_refuses_holds_up_neither_another_services_relay_nor_apply_schema()
     {
         var orchestratorWriter = await services.StartAsync("orchestrator", deliver: false);
