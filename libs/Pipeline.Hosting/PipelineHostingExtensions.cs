@@ -25,6 +25,7 @@ public static class PipelineHostingExtensions
         this IHostApplicationBuilder builder, string serviceName, Action<IBusRegistrationConfigurator> configureBus)
     {
         builder.AddPipelineLogging(serviceName);
+        builder.Services.AddSingleton(new ServiceIdentity(serviceName));
         builder.Services.Configure<ArtifactStoreSettings>(builder.Configuration.GetSection(ArtifactStoreSettings.Section));
         builder.Services.Configure<RabbitMqSettings>(builder.Configuration.GetSection(RabbitMqSettings.Section));
         builder.Services.Configure<RetrySettings>(builder.Configuration.GetSection(RetrySettings.Section));

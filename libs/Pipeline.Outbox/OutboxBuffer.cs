@@ -37,18 +37,19 @@ public sealed class OutboxBuffer
         entries.Add(new OutboxEntry(NewId.NextGuid(), "", typeof(T), message));
 
     /// <summary>
-    /// Queues the inserts into the session, so they commit (or roll back) with whatever else it saves. Rows
-    /// <paramref name="claimedFor"/> a while are left alone by the relays until then: the writer sends them itself.
+    /// Queues the inserts into the session, so they commit (or roll back) with whatever else it saves, each marked as
+    /// the writing service's (its relay alone delivers them). Rows <paramref name="claimedFor"/> a while are left alone by
+    /// the relays until then: the writer sends them itself.
     /// </summary>
     public void WriteTo(IDocumentSession session, OutboxStore store, TimeSpan? claimedFor)
     {
         foreach (var entry in entries)
         {
             session.QueueSqlCommand(
-                $"insert into {store.MessagesTable} (message_id, destination, message_type, body, claimed_until) " +
-                "values (?, ?, ?, ?::jsonb, now() + make_interval(secs => ?))",
+                $"insert into {store.MessagesTable} (message_id, destination, message_type, body, claimed_until, owner) " +
+                "values (?, ?, ?, ?::jsonb, now() + make_interval(secs => ?), ?)",
                 entry.MessageId, entry.Destination, OutboxStore.TypeName(entry.Type), JsonSerializer.Serialize(entry.Message, entry.Type, MessageJson),
-                (claimedFor ?? TimeSpan.Zero).TotalSeconds);
+                (claimedFor ?? TimeSpan.Zero).TotalSeconds, store.Owner);
         }
     }
 

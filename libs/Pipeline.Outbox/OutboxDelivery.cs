@@ -72,7 +72,8 @@ public sealed class OutboxDelivery(OutboxSignal signal, IBus bus, IOptions<Outbo
     {
         try
         {
-            await Task.WhenAll(entries.Select(entry => SendAsync(entry.Destination, entry.MessageId, entry.Message, entry.Type, CancellationToken.None)));
+            await Task.WhenAll(entries.Select(entry => SendAsync(entry.Destination, entry.MessageId, entry.Message, entry.Type, CancellationToken.None)))
+                .WaitAsync(settings.Value.SendTimeout);
             foreach (var entry in entries)
             {
                 sent.Enqueue(entry.MessageId);

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Pipeline.Hosting;
 using Pipeline.Storage;
 
 namespace Pipeline.Outbox;
@@ -13,6 +14,9 @@ public static class OutboxRegistration
         var section = configuration.GetSection(OutboxSettings.Section);
         services.Configure<OutboxSettings>(section);
         services.TryAddSingleton(TimeProvider.System);
+        // The outbox marks each row with its writer's service and delivers only its own: that name is the hosting library's.
+        services.TryAddSingleton<ServiceIdentity>(_ => throw new InvalidOperationException(
+            "The transactional outbox needs the service's name: call AddPipelineDefaults(\"<service>\", …) before AddTransactionalOutbox."));
         services.AddSingleton<OutboxStore>();
         services.AddSingleton<IStorageSchema>(provider => provider.GetRequiredService<OutboxStore>());
         services.AddSingleton<OutboxSignal>();

@@ -57,6 +57,9 @@ public static class OrchestratorRegistration
     {
         var settings = configuration.GetSection(OutboxSettings.Section).Get<OutboxSettings>() ?? new OutboxSettings();
         services.AddTransactionalOutbox(configuration, deliver: settings.Enabled);
+        // Rows from before each row named its writer: the Orchestrator's account may send every one of them (the stage
+        // commands only it sends, and events, which every service may publish), the Uploader's could not.
+        services.PostConfigure<OutboxSettings>(outbox => outbox.DeliversUnowned = true);
         services.AddSingleton<SagaOutbox>();
         return services;
     }

@@ -28,6 +28,17 @@ public sealed class CommandLineTests
     }
 
     [Theory]
+    [InlineData("Name a parked message id")]
+    [InlineData("not-a-guid", "is not a message id")]
+    public async Task Outbox_retry_needs_one_parked_message_id_or_a_service(params string[] argumentsThenMessage)
+    {
+        var (exitCode, output) = await CliRun.RunAsync(null, ["outbox", "retry", .. argumentsThenMessage[..^1]]);
+
+        Assert.Equal(ExitCodes.Usage, exitCode);
+        Assert.Contains(argumentsThenMessage[^1], output);
+    }
+
+    [Theory]
     [InlineData("--format", "yolo", "--format 'yolo'")]
     [InlineData("--detect", "some", "--detect 'some'")]
     [InlineData("--base-model", "latest", "--base-model 'latest'")]

@@ -27,4 +27,20 @@ public sealed class QueuesTests : IAsyncLifetime
         Assert.Matches(@"│ 0\s+│ 0\s+│ 0\s+│ -\s+│", existing);
         Assert.Contains("does not exist yet", Assert.Single(lines, line => line.Contains(missing)));
     }
+
+    [Fact]
+    public async Task Queues_still_shows_the_stage_queues_when_the_status_API_that_lists_the_outboxes_does_not_answer()
+    {
+        // A port nobody listens on: the outboxes live behind the status API, the queues do not.
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var closed = $"http://127.0.0.1:{((System.Net.IPEndPoint)listener.LocalEndpoint).Port}";
+        listener.Stop();
+
+        var (exitCode, output) = await CliRun.RunAsync(new Dictionary<string, string> { ["PIPELINE_API"] = closed }, "queues", queues.Queue);
+
+        Assert.Equal(ExitCodes.Ok, exitCode);
+        Assert.Single(output.Split('\n'), line => line.Contains(queues.Queue + " "));
+        Assert.Contains($"outboxes: not listed, the Orchestrator's status API at {closed}/ does not answer", output.ReplaceLineEndings(" "));
+    }
 }

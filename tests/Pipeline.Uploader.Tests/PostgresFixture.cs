@@ -6,6 +6,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Pipeline.Hosting;
 using Pipeline.Storage;
 using Pipeline.Outbox;
 
@@ -46,7 +47,8 @@ public sealed class PostgresFixture : IAsyncLifetime
         });
         await Store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
         Outbox = new OutboxStore(Store, new ConfigurationBuilder()
-            .AddInMemoryCollection([new($"ConnectionStrings:{MartenConfiguration.ConnectionStringName}", connectionString)]).Build(), OutboxSettings);
+            .AddInMemoryCollection([new($"ConnectionStrings:{MartenConfiguration.ConnectionStringName}", connectionString)]).Build(), OutboxSettings,
+            new ServiceIdentity("uploader"));
         await Outbox.EnsureCreatedAsync(CancellationToken.None);
     }
 

@@ -29,7 +29,13 @@ public static class PipelineApp
             config.AddCommand<CancelCommand>("cancel").WithDescription("Cancel a training: discard it, in any state.");
             config.AddCommand<RetryCommand>("retry").WithDescription("Send a failed training's stage again.");
             config.AddCommand<ReplayCommand>("replay").WithDescription("Move messages from <queue>_error back to <queue>.");
-            config.AddCommand<QueuesCommand>("queues").WithDescription("Messages and consumers per stage queue.");
+            config.AddCommand<QueuesCommand>("queues").WithDescription("Messages and consumers per stage queue; each service's outbox and its parked messages.");
+            config.AddBranch("outbox", outbox =>
+            {
+                outbox.SetDescription("A service's outbox: messages committed with its state, waiting for its relay.");
+                outbox.AddCommand<OutboxRetryCommand>("retry").WithDescription("Put parked outbox messages back for their relay, once their cause is fixed.")
+                    .WithExample("outbox", "retry", "3f2c0000-9684-92ea-08ff-08df53f57aa4").WithExample("outbox", "retry", "--service", "uploader");
+            });
             config.AddCommand<DemoCommand>("demo").WithDescription("Run the whole loop on a generated dataset on this machine.");
             config.AddCommand<UpCommand>("up").WithDescription("Start the servers and the services on this machine.");
             config.AddCommand<DownCommand>("down").WithDescription("Stop the services and the servers.");

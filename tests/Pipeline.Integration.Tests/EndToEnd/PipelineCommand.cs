@@ -5,7 +5,10 @@ namespace Pipeline.Integration.Tests.EndToEnd;
 /// <summary>The <c>pipeline</c> command as a user runs it: its own process, pointed at this run's servers and status API.</summary>
 public static class PipelineCommand
 {
-    public static async Task<(int ExitCode, string Output)> RunAsync(RunningPipelineFixture pipeline, params string[] args)
+    public static Task<(int ExitCode, string Output)> RunAsync(RunningPipelineFixture pipeline, params string[] args) =>
+        RunAsync(pipeline.Infrastructure, pipeline.Api.BaseAddress!, args);
+
+    public static async Task<(int ExitCode, string Output)> RunAsync(InfrastructureFixture infrastructure, Uri api, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet", [ServiceProcess.BuiltAssemblyPath(Path.Combine("tools", "Pipeline.Cli"), "Pipeline.Cli.dll"), .. args])
         {
@@ -14,8 +17,7 @@ public static class PipelineCommand
             UseShellExecute = false,
             WorkingDirectory = ServiceProcess.RepositoryRoot,
         };
-        var infrastructure = pipeline.Infrastructure;
-        start.Environment["PIPELINE_API"] = pipeline.Api.BaseAddress!.ToString();
+        start.Environment["PIPELINE_API"] = api.ToString();
         start.Environment["PIPELINE_RABBITMQ_HOST"] = infrastructure.RabbitMqHost;
         start.Environment["PIPELINE_RABBITMQ_PORT"] = infrastructure.RabbitMqPort.ToString();
         start.Environment["PIPELINE_RABBITMQ_USER"] = infrastructure.RabbitMqUsername;

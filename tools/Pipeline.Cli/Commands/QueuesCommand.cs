@@ -1,6 +1,7 @@
 using Pipeline.Contracts;
 using System.ComponentModel;
 using Pipeline.Cli.Messaging;
+using Pipeline.Cli.StatusApi;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -13,7 +14,10 @@ public sealed class QueuesSettings : GlobalSettings
     public string[] Queues { get; init; } = [];
 }
 
-/// <summary>Per stage queue: messages ready and unacked, consumers, and messages waiting in its _error queue.</summary>
+/// <summary>
+/// Per stage queue: messages ready and unacked, consumers, and messages waiting in its _error queue. Then each
+/// service's outbox from the status API: messages committed and waiting for its relay, and the parked ones with why.
+/// </summary>
 public sealed class QueuesCommand(IAnsiConsole console, CliEnvironment environment) : AsyncCommand<QueuesSettings>
 {
     public override async Task<int> ExecuteAsync(CommandContext context, QueuesSettings settings, CancellationToken cancellationToken)
@@ -40,6 +44,66 @@ public sealed class QueuesCommand(IAnsiConsole console, CliEnvironment environme
         }
 
         console.Write(table);
+        await WriteOutboxesAsync(settings, cancellationToken);
         return ExitCodes.Ok;
+    }
+
+    /// <summary>The outboxes live in PostgreSQL behind the status API; the queues above do not need it, so its absence is one line.</summary>
+    private async Task WriteOutboxesAsync(QueuesSettings settings, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<OutboxStatus>? outboxes;
+        using var api = new StatusApiClient(environment.ApiUrl(settings.Api), environment);
+        try
+        {
+            outboxes = await api.ListOutboxesAsync(cancellationToken);
+        }
+        catch (CliException e)
+        {
+            console.MarkupLineInterpolated($"[grey]outboxes: not listed, {e.Message}[/]");
+            return;
+        }
+
+        if (outboxes is null)
+        {
+            console.MarkupLine("[grey]outboxes: this Orchestrator does not list them (an older version)[/]");
+            return;
+        }
+
+        if (outboxes.Count == 0)
+        {
+            console.WriteLine("outboxes: empty");
+            return;
+        }
+
+        var table = new Table().AddColumns("outbox of", "waiting", "parked");
+        foreach (var outbox in outboxes)
+        {
+            table.AddRow(Markup.Escape(ServiceName(outbox.Service)), outbox.Waiting.ToString(), outbox.ParkedCount == 0 ? "0" : $"[red]{outbox.ParkedCount}[/]");
+        }
+
+        console.Write(table);
+        var parked = outboxes.SelectMany(outbox => outbox.Parked.Select(row => (outbox.Service, Row: row))).ToList();
+        // One line each: the reason is a sentence that a narrow table cell would wrap.
+        foreach (var (service, row) in parked)
+        {
+            var to = row.Destination.Length == 0 ? "published" : $"to {row.Destination}";
+            console.WriteLine($"parked {row.MessageId} {ServiceName(service)} {ShortType(row.MessageType)} {to}, {row.Attempts} attempt(s), " +
+                $"since {row.ParkedAt.ToLocalTime():yyyy-MM-dd HH:mm:ss}: {row.Reason}");
+        }
+
+        if (parked.Count > 0)
+        {
+            console.WriteLine("A parked message waits until its cause is fixed and it is put back: 'pipeline outbox retry <message-id>', " +
+                "or 'pipeline outbox retry --service <service>' for every parked one of a service.");
+        }
+    }
+
+    private static string ServiceName(string service) => service.Length == 0 ? "(written before per-service outboxes)" : service;
+
+    /// <summary>The type's name without its namespace and assembly, as a user knows the message.</summary>
+    private static string ShortType(string typeName)
+    {
+        var name = typeName.Split(',')[0];
+        return name[(name.LastIndexOf('.') + 1)..];
     }
 }

@@ -53,6 +53,42 @@ public sealed class StatusApiClient(Uri baseAddress, CliEnvironment environment)
     public async Task<IReadOnlyList<ModelVersion>> ListModelsAsync(CancellationToken cancellationToken) =>
         await GetAsync<List<ModelVersion>>("models", cancellationToken) ?? [];
 
+    /// <summary>Each service's outbox: rows waiting and rows parked with their reasons; null from an Orchestrator without the route.</summary>
+    public async Task<IReadOnlyList<OutboxStatus>?> ListOutboxesAsync(CancellationToken cancellationToken) =>
+        await GetAsync<List<OutboxStatus>>("queues/outbox", cancellationToken);
+
+    /// <summary>Puts parked outbox rows back for their relay: one by message id, or every one of a service; the number put back.</summary>
+    public async Task<int> UnparkAsync(Guid? messageId, string? service, CancellationToken cancellationToken)
+    {
+        var path = messageId is { } id ? $"queues/outbox/{id}/retry" : $"queues/outbox/retry?service={Uri.EscapeDataString(service ?? "")}";
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.PostAsync(path, null, cancellationToken);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            throw new CliException(
+                $"the Orchestrator's status API at {baseAddress} does not answer ({ex.Message}). Start the services with 'pipeline up' " +
+                "(or point --api / PIPELINE_API at it).", ExitCodes.ServerUnavailable);
+        }
+
+        using (response)
+        {
+            if (response.StatusCode == HttpStatusCode.NotFound && messageId is not null)
+            {
+                throw new CliException($"no parked outbox row has message id {messageId}: 'pipeline queues' lists them.", ExitCodes.NotFound);
+            }
+
+            if (!response.IsSuccessStatusCode)
+            {
+                throw await ServerErrorAsync(response, cancellationToken);
+            }
+
+            return (await response.Content.ReadFromJsonAsync<JsonElement>(Json, cancellationToken)).GetProperty("unparked").GetInt32();
+        }
+    }
+
     public async Task<bool> IsReadyAsync(CancellationToken cancellationToken)
     {
         try

@@ -379,11 +379,34 @@ async function queuesPage() {
   const body = el("tbody");
   page.replaceChildren(el("h2", {}, "Queues"), el("table", { id: "queues" },
     el("thead", {}, el("tr", {}, el("th", {}, "queue"), el("th", { class: "num" }, "ready"), el("th", { class: "num" }, "consumers"), el("th", { class: "num" }, "_error"))), body));
+  // Each service's outbox: committed messages waiting for its relay, and the parked ones an operator must fix and put back.
+  const outboxes = el("tbody");
+  const message = el("span", { id: "outbox-message" });
+  page.append(el("h2", {}, "Outboxes"), el("table", { id: "outboxes" },
+    el("thead", {}, el("tr", {}, el("th", {}, "service"), el("th", { class: "num" }, "waiting"), el("th", { class: "num" }, "parked"),
+      el("th", {}, "parked message"), el("th", {}, "since"), el("th", {}, "reason"), el("th", {}, ""))), outboxes), message);
+  const retry = messageId => async () => {
+    const response = await fetch(`/queues/outbox/${messageId}/retry`, { method: "POST", headers: authorization() });
+    message.className = response.ok ? "" : "refused";
+    message.textContent = response.ok ? `${messageId} put back for its relay` : `retry refused: ${response.status} ${await problemOf(response)}`;
+    await load();
+  };
   async function load() {
     const queues = await get("/queues");
     body.replaceChildren(...queues.map(q => el("tr", { "data-queue": q.queue },
       el("td", {}, q.queue), el("td", { class: "num" }, q.ready), el("td", { class: "num" }, q.consumers),
       el("td", { class: "num", style: q.failed ? "color: var(--bad); font-weight: 600" : null }, q.failed))));
+    const services = await get("/queues/outbox");
+    const service = s => s || "(before per-service outboxes)";
+    outboxes.replaceChildren(...(services.length ? services.flatMap(s => [
+      el("tr", { "data-outbox": s.service }, el("td", {}, service(s.service)), el("td", { class: "num" }, s.waiting),
+        el("td", { class: "num", style: s.parkedCount ? "color: var(--bad); font-weight: 600" : null }, s.parkedCount),
+        el("td", {}), el("td", {}), el("td", {}), el("td", {})),
+      ...s.parked.map(p => el("tr", { "data-parked": p.messageId }, el("td", {}, service(s.service)), el("td", {}), el("td", {}),
+        el("td", { title: p.messageId }, `${p.messageType.split(",")[0].split(".").pop()} ${p.destination ? "to " + p.destination : "published"}`),
+        el("td", {}, when(p.parkedAt)), el("td", {}, p.reason),
+        el("td", {}, el("button", { title: "Put it back for its relay once its cause is fixed", onclick: retry(p.messageId) }, "Retry"))))])
+      : [el("tr", {}, el("td", { colspan: 7, class: "empty" }, "no outbox messages waiting"))]));
   }
   await load();
   const timer = setInterval(() => { if (document.getElementById("queues")) load(); else clearInterval(timer); }, 5000);
