@@ -58,17 +58,22 @@ public sealed class ErrorQueueReplayer(RabbitMqSettings settings, string clientN
             }
         }
 
+        var exchange = "";
         if (!request.DryRun)
         {
-            await using var probe = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
-            try
+            await using (var probe = await connection.CreateChannelAsync(cancellationToken: cancellationToken))
             {
-                await probe.QueueDeclarePassiveAsync(request.Queue, cancellationToken);
+                try
+                {
+                    await probe.QueueDeclarePassiveAsync(request.Queue, cancellationToken);
+                }
+                catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 404)
+                {
+                    throw new ReplayTargetMissingException(request.Queue);
+                }
             }
-            catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 404)
-            {
-                throw new ReplayTargetMissingException(request.Queue);
-            }
+
+            exchange = await QueueExchangeAsync(connection, request.Queue, cancellationToken);
         }
 
         await using var channel = await connection.CreateChannelAsync(
@@ -105,7 +110,7 @@ public sealed class ErrorQueueReplayer(RabbitMqSettings settings, string clientN
                 // With confirmation tracking, the publish returns once the broker confirmed it (and throws if it was
                 // refused or, being mandatory, could not be routed); only then does the original leave the error queue.
                 await channel.BasicPublishAsync(
-                    exchange: "", routingKey: request.Queue, mandatory: true, basicProperties: Republished(delivery.BasicProperties),
+                    exchange: exchange, routingKey: request.Queue, mandatory: true, basicProperties: Republished(delivery.BasicProperties),
                     body: delivery.Body.ToArray(), cancellationToken: cancellationToken);
                 await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false, cancellationToken);
                 selected.Add(message);
@@ -122,6 +127,26 @@ public sealed class ErrorQueueReplayer(RabbitMqSettings settings, string clientN
         }
 
         return new ReplayResult(request.ErrorQueue, true, count, selected, held.Count - (request.DryRun ? selected.Count : 0), request.DryRun);
+    }
+
+    /// <summary>
+    /// Where to publish a message for <paramref name="queue"/>: the exchange of the queue's name that MassTransit binds to
+    /// each receive endpoint's queue, when there is one, else the default exchange. A service's account may write the
+    /// names of its own queues (scripts/infra.sh), while writing the default exchange would let it reach every queue.
+    /// </summary>
+    private static async Task<string> QueueExchangeAsync(IConnection connection, string queue, CancellationToken cancellationToken)
+    {
+        // A passive declare of a missing exchange closes its channel: probe on a channel of its own.
+        await using var probe = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
+        try
+        {
+            await probe.ExchangeDeclarePassiveAsync(queue, cancellationToken);
+            return queue;
+        }
+        catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 404)
+        {
+            return "";
+        }
     }
 
     private Task<IConnection> ConnectAsync(CancellationToken cancellationToken) => new ConnectionFactory
