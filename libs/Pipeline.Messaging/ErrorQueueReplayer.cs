@@ -8,10 +8,17 @@ namespace Pipeline.Messaging;
 public sealed record ReplayRequest(string Queue, Guid? TrainingId = null, int? Max = null, bool DryRun = false)
 {
     public string ErrorQueue => Queue + "_error";
+
+    /// <summary>Moves only the messages this accepts (besides <see cref="TrainingId"/>); the others stay in the error queue.</summary>
+    public Func<ReplayedMessage, bool>? Where { get; init; }
+
+    public bool Selects(ReplayedMessage message) =>
+        (TrainingId is not { } wanted || message.TrainingId == wanted) && (Where is null || Where(message));
 }
 
 /// <summary>One message taken from the error queue: moved, or (dry run) that would have moved.</summary>
-public sealed record ReplayedMessage(string? MessageId, Guid? TrainingId, string? MessageType, string? FaultMessage, int BodyLength);
+public sealed record ReplayedMessage(
+    string? MessageId, Guid? TrainingId, string? MessageType, string? FaultMessage, int BodyLength, string? FaultExceptionType = null);
 
 /// <summary>The connection to the broker was lost during a pass; nothing is lost, and a second pass moves the rest.</summary>
 public sealed class ReplayInterruptedException(ReplayRequest request, int moved, uint messagesAtStart, Exception cause)
@@ -96,10 +103,10 @@ public sealed class ErrorQueueReplayer(RabbitMqSettings settings, string clientN
                 }
 
                 var message = Describe(delivery);
-                if (request.TrainingId is { } wanted && message.TrainingId != wanted || request.DryRun)
+                if (!request.Selects(message) || request.DryRun)
                 {
                     held.Add(delivery.DeliveryTag);
-                    if (request.DryRun && (request.TrainingId is null || message.TrainingId == request.TrainingId))
+                    if (request.DryRun && request.Selects(message))
                     {
                         selected.Add(message);
                     }
@@ -204,7 +211,7 @@ public sealed class ErrorQueueReplayer(RabbitMqSettings settings, string clientN
         }
 
         return new ReplayedMessage(delivery.BasicProperties.MessageId, trainingId, messageType,
-            Header(delivery.BasicProperties, "MT-Fault-Message"), delivery.Body.Length);
+            Header(delivery.BasicProperties, "MT-Fault-Message"), delivery.Body.Length, Header(delivery.BasicProperties, "MT-Fault-ExceptionType"));
     }
 
     private static JsonElement? Property(JsonElement element, string name)

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Pipeline.Contracts;
 using Pipeline.Messaging;
+using Pipeline.Orchestrator.Recovery;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 
@@ -18,7 +19,7 @@ public static class QueuesApi
         return app;
     }
 
-    private static async Task<IResult> ListQueues(IOptions<RabbitMqSettings> options, CancellationToken cancellationToken)
+    private static async Task<IResult> ListQueues(IOptions<RabbitMqSettings> options, SagaErrorRecovery recovery, CancellationToken cancellationToken)
     {
         var settings = options.Value;
         var factory = new ConnectionFactory
@@ -34,7 +35,7 @@ public static class QueuesApi
             {
                 var (ready, consumers) = await CountAsync(connection, queue, cancellationToken) ?? (0, 0);
                 var (failed, _) = await CountAsync(connection, $"{queue}_error", cancellationToken) ?? (0, 0);
-                queues.Add(new QueueStatus { Queue = queue, Ready = ready, Consumers = consumers, Failed = failed });
+                queues.Add(new QueueStatus { Queue = queue, Ready = ready, Consumers = consumers, Failed = failed, Alarm = AlarmOf(queue, recovery) });
             }
 
             return Results.Ok(queues);
@@ -44,6 +45,14 @@ public static class QueuesApi
             return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "RabbitMQ does not answer", detail: e.Message);
         }
     }
+
+    /// <summary>
+    /// A stage's _error queue holds failed trainings' commands, each shown on its training. The saga's own holds what an
+    /// outage left there until recovery brings it back, and otherwise messages nothing brings back: those are the alarm.
+    /// </summary>
+    private static string? AlarmOf(string queue, SagaErrorRecovery recovery) => queue == StageQueues.Training && recovery.BadMessages > 0
+        ? $"{recovery.BadMessages} saga message(s) in {queue}_error are bad in themselves: no training sees them; see 'pipeline replay {queue} --dry-run'"
+        : null;
 
     /// <summary>Null when the queue does not exist (yet): nobody has declared it, so nothing waits in it.</summary>
     private static async Task<(long Messages, long Consumers)?> CountAsync(IConnection connection, string queue, CancellationToken cancellationToken)
