@@ -101,8 +101,9 @@ declare_services() {
   [[ -f "$STAGE_QUEUES_CS" ]] || fail "$STAGE_QUEUES_CS is missing: the queue names are read from it"
   local stage_queues
   stage_queues="$(q DownloadTrainingData)|$(q DownloadBaseModel)|$(q TrainModel)|$(q UploadModel)|$(q DetectImages)|$(q UploadDetections)"
-  # The saga's queue and each Orchestrator's live-events queue; it sends every stage its command.
-  service orchestrator "$(q Training)|live-events-[0-9a-f]{32}" "$stage_queues" \
+  # The saga's queue and each Orchestrator's live-events queue; it sends every stage its command, and the status API's
+  # replay (the dashboard's Replay) moves a failed stage's commands from its _error queue back to the stage's queue.
+  service orchestrator "$(q Training)|live-events-[0-9a-f]{32}" "$stage_queues|($stage_queues)_error" \
     'mt_doc_trainingstate:rw outbox_messages:rw inbox_messages:rw mt_doc_modelversion:r'
   service downloader "$(q DownloadTrainingData)|$(q DownloadBaseModel)|downloader-cleanup" '' ''
   # cancel-training-<id>: a queue per Trainer process, so the one running the training hears the cancel.

@@ -9,15 +9,28 @@ public static class ArtifactKeys
     public static string Training(Guid trainingId) => $"trainings/{trainingId:N}";
 
     // What an attempt writes carries the attempt, so a stale or duplicate copy never overwrites a live attempt's files.
+    // An attempt's folder is written once: staged beside it and renamed into place whole with its outcome (WriteOnceFolders),
+    // so a second delivery of the attempt finds the first one's complete output and answers with it.
+
+    /// <summary>A private folder beside <paramref name="folderKey"/> to write into and then rename into place whole.</summary>
+    public static string Staging(string folderKey) => $"{folderKey}.staging-{Guid.NewGuid():N}";
+
+    /// <summary>What the attempt that wrote the folder answered: the last file in, so a folder with it is complete.</summary>
+    public static string Outcome(string folderKey) => $"{folderKey}/outcome.json";
 
     /// <summary>Every attempt's dataset of the training (dropped whole at cleanup).</summary>
     public static string Datasets(Guid trainingId) => $"{Training(trainingId)}/dataset";
 
     public static string Dataset(Guid trainingId, int attempt) => $"{Datasets(trainingId)}/attempt-{attempt}";
 
-    public static string DatasetManifest(Guid trainingId, int attempt) => $"{Dataset(trainingId, attempt)}/manifest.json";
+    public static string DatasetManifest(Guid trainingId, int attempt) => DatasetManifestIn(Dataset(trainingId, attempt));
 
-    public static string DetectionList(Guid trainingId, int attempt) => $"{Dataset(trainingId, attempt)}/detection-images.json";
+    public static string DetectionList(Guid trainingId, int attempt) => DetectionListIn(Dataset(trainingId, attempt));
+
+    /// <summary>The manifest in a dataset folder (the attempt's, or its staging folder while it is written).</summary>
+    public static string DatasetManifestIn(string datasetFolder) => $"{datasetFolder}/manifest.json";
+
+    public static string DetectionListIn(string datasetFolder) => $"{datasetFolder}/detection-images.json";
 
     public static string BaseModels(Guid trainingId) => $"{Training(trainingId)}/base-model";
 

@@ -8,10 +8,17 @@ namespace Pipeline.Messaging;
 public sealed record ReplayRequest(string Queue, Guid? TrainingId = null, int? Max = null, bool DryRun = false)
 {
     public string ErrorQueue => Queue + "_error";
+
+    /// <summary>Moves only the messages this accepts (besides <see cref="TrainingId"/>); the others stay in the error queue.</summary>
+    public Func<ReplayedMessage, bool>? Where { get; init; }
+
+    public bool Selects(ReplayedMessage message) =>
+        (TrainingId is not { } wanted || message.TrainingId == wanted) && (Where is null || Where(message));
 }
 
 /// <summary>One message taken from the error queue: moved, or (dry run) that would have moved.</summary>
-public sealed record ReplayedMessage(string? MessageId, Guid? TrainingId, string? MessageType, string? FaultMessage, int BodyLength);
+public sealed record ReplayedMessage(
+    string? MessageId, Guid? TrainingId, string? MessageType, string? FaultMessage, int BodyLength, string? FaultExceptionType = null);
 
 /// <summary>The connection to the broker was lost during a pass; nothing is lost, and a second pass moves the rest.</summary>
 public sealed class ReplayInterruptedException(ReplayRequest request, int moved, uint messagesAtStart, Exception cause)
@@ -58,17 +65,22 @@ public sealed class ErrorQueueReplayer(RabbitMqSettings settings, string clientN
             }
         }
 
+        var exchange = "";
         if (!request.DryRun)
         {
-            await using var probe = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
-            try
+            await using (var probe = await connection.CreateChannelAsync(cancellationToken: cancellationToken))
             {
-                await probe.QueueDeclarePassiveAsync(request.Queue, cancellationToken);
+                try
+                {
+                    await probe.QueueDeclarePassiveAsync(request.Queue, cancellationToken);
+                }
+                catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 404)
+                {
+                    throw new ReplayTargetMissingException(request.Queue);
+                }
             }
-            catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 404)
-            {
-                throw new ReplayTargetMissingException(request.Queue);
-            }
+
+            exchange = await QueueExchangeAsync(connection, request.Queue, cancellationToken);
         }
 
         await using var channel = await connection.CreateChannelAsync(
@@ -91,10 +103,10 @@ public sealed class ErrorQueueReplayer(RabbitMqSettings settings, string clientN
                 }
 
                 var message = Describe(delivery);
-                if (request.TrainingId is { } wanted && message.TrainingId != wanted || request.DryRun)
+                if (!request.Selects(message) || request.DryRun)
                 {
                     held.Add(delivery.DeliveryTag);
-                    if (request.DryRun && (request.TrainingId is null || message.TrainingId == request.TrainingId))
+                    if (request.DryRun && request.Selects(message))
                     {
                         selected.Add(message);
                     }
@@ -105,7 +117,7 @@ public sealed class ErrorQueueReplayer(RabbitMqSettings settings, string clientN
                 // With confirmation tracking, the publish returns once the broker confirmed it (and throws if it was
                 // refused or, being mandatory, could not be routed); only then does the original leave the error queue.
                 await channel.BasicPublishAsync(
-                    exchange: "", routingKey: request.Queue, mandatory: true, basicProperties: Republished(delivery.BasicProperties),
+                    exchange: exchange, routingKey: request.Queue, mandatory: true, basicProperties: Republished(delivery.BasicProperties),
                     body: delivery.Body.ToArray(), cancellationToken: cancellationToken);
                 await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false, cancellationToken);
                 selected.Add(message);
@@ -122,6 +134,26 @@ public sealed class ErrorQueueReplayer(RabbitMqSettings settings, string clientN
         }
 
         return new ReplayResult(request.ErrorQueue, true, count, selected, held.Count - (request.DryRun ? selected.Count : 0), request.DryRun);
+    }
+
+    /// <summary>
+    /// Where to publish a message for <paramref name="queue"/>: the exchange of the queue's name that MassTransit binds to
+    /// each receive endpoint's queue, when there is one, else the default exchange. A service's account may write the
+    /// names of its own queues (scripts/infra.sh), while writing the default exchange would let it reach every queue.
+    /// </summary>
+    private static async Task<string> QueueExchangeAsync(IConnection connection, string queue, CancellationToken cancellationToken)
+    {
+        // A passive declare of a missing exchange closes its channel: probe on a channel of its own.
+        await using var probe = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
+        try
+        {
+            await probe.ExchangeDeclarePassiveAsync(queue, cancellationToken);
+            return queue;
+        }
+        catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 404)
+        {
+            return "";
+        }
     }
 
     private Task<IConnection> ConnectAsync(CancellationToken cancellationToken) => settings.ConnectAsync(clientName, cancellationToken);
@@ -175,7 +207,7 @@ public sealed class ErrorQueueReplayer(RabbitMqSettings settings, string clientN
         }
 
         return new ReplayedMessage(delivery.BasicProperties.MessageId, trainingId, messageType,
-            Header(delivery.BasicProperties, "MT-Fault-Message"), delivery.Body.Length);
+            Header(delivery.BasicProperties, "MT-Fault-Message"), delivery.Body.Length, Header(delivery.BasicProperties, "MT-Fault-ExceptionType"));
     }
 
     private static JsonElement? Property(JsonElement element, string name)

@@ -8,6 +8,7 @@ using Pipeline.Registry;
 using Pipeline.Orchestrator.Outbox;
 using Pipeline.Outbox;
 using Pipeline.Orchestrator.Persistence;
+using Pipeline.Orchestrator.Recovery;
 using Pipeline.Orchestrator.Watchdog;
 
 namespace Pipeline.Orchestrator;
@@ -37,6 +38,9 @@ public static class OrchestratorRegistration
         builder.Services.AddTrainingSagaServices(builder.Configuration);
         builder.Services.AddSagaOutbox(builder.Configuration);
         builder.Services.AddHostedService<StageWatchdog>();
+        builder.Services.Configure<SagaRecoverySettings>(builder.Configuration.GetSection(SagaRecoverySettings.Section));
+        builder.Services.AddSingleton<SagaErrorRecovery>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<SagaErrorRecovery>());
         return builder;
     }
 

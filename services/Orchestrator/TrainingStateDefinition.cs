@@ -2,12 +2,17 @@ using System.Reflection;
 using Pipeline.Contracts;
 using MassTransit;
 using Pipeline.Hosting.Messaging;
+using Pipeline.Orchestrator.Recovery;
 using Pipeline.Storage;
 
 namespace Pipeline.Orchestrator;
 
 public sealed class TrainingStateDefinition : SagaDefinition<TrainingState>
 {
+    private static readonly TimeSpan ConflictMinInterval = TimeSpan.FromMilliseconds(10);
+    private static readonly TimeSpan ConflictMaxInterval = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan ConflictIntervalDelta = TimeSpan.FromMilliseconds(20);
+
     public TrainingStateDefinition()
     {
         Endpoint(endpoint => endpoint.Name = StageQueues.Training);
@@ -16,16 +21,22 @@ public sealed class TrainingStateDefinition : SagaDefinition<TrainingState>
     protected override void ConfigureSaga(
         IReceiveEndpointConfigurator endpointConfigurator, ISagaConfigurator<TrainingState> sagaConfigurator, IRegistrationContext context)
     {
-        // PostgreSQL or RabbitMQ away: the message waits in the process (up to Retry:OutageBudget), never goes to _error.
+        // Outside every retry: a message that outlasts them on an outage (or a conflict) goes to training-state_error
+        // marked as such, and SagaErrorRecovery brings it back once PostgreSQL answers; only a bad message stays there.
+        endpointConfigurator.UseFilter(new SagaRetryLaterFilter());
+
+        // PostgreSQL or RabbitMQ away: the message waits in the process (up to Retry:OutageBudget).
         endpointConfigurator.UseOutageRetry(context);
 
         // Two events for one training may race (a progress report and a metrics report): the loser's save raises a
         // concurrency exception and the message runs again on the fresh state. No update is lost, only retried. Two
         // copies of one message racing each other: the loser's inbox row conflicts, and its retry finds it consumed.
+        // Retried until it passes: every conflict means another writer got through, so a storm ends; a bound would drop
+        // an event (a lost Stop, a lost result) because others were busy. The backoff is capped and jittered.
         endpointConfigurator.UseMessageRetry(retry =>
         {
             retry.Handle<Exception>(WriteConflicts.IsConflict);
-            retry.Intervals(10, 25, 50, 100, 200, 400, 800, 1600, 3200);
+            retry.Exponential(int.MaxValue, ConflictMinInterval, ConflictMaxInterval, ConflictIntervalDelta);
         });
 
         // With the transactional outbox on, what the saga sends is written with its state and the relay delivers it;

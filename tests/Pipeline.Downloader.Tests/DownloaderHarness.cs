@@ -21,14 +21,18 @@ public sealed class DownloaderHarness : IDisposable
         // The tests' datasets are written under the temp folder; file:// datasets are refused where no root is named.
         Settings.AllowedRoots ??= [Path.GetTempPath()];
         Store = new FileSystemArtifactStore(Path.Combine(root, "store"));
+        Watched = new WatchedStore(Store);
         var options = Options.Create(Settings);
-        Importer = new DatasetImporter(Store, new DatasetSource(new GuardedHttpClientFactory(Settings), options, NullLogger<DatasetSource>.Instance),
+        Importer = new DatasetImporter(Watched, new DatasetSource(new GuardedHttpClientFactory(Settings), options, NullLogger<DatasetSource>.Instance),
             options, NullLogger<DatasetImporter>.Instance);
     }
 
     public DownloaderSettings Settings { get; }
 
     public FileSystemArtifactStore Store { get; }
+
+    /// <summary>The store as the importer sees it, noting what it changes.</summary>
+    public WatchedStore Watched { get; }
 
     public DatasetImporter Importer { get; }
 
@@ -37,10 +41,10 @@ public sealed class DownloaderHarness : IDisposable
     public Task<DownloadedDataset> ImportAsync(
         string uri, DatasetFormat format = DatasetFormat.Manifest, string? sha256 = null,
         IReadOnlyList<Category>? categories = null, DetectionScope detectOn = DetectionScope.AllImages, string? testUri = null,
-        bool includeInbox = false) =>
+        bool includeInbox = false, int attempt = 1) =>
         Importer.ImportAsync(new DownloadTrainingData
         {
-            TrainingId = TrainingId, Attempt = 1, DatasetUri = uri, DatasetFormat = format, DatasetSha256 = sha256,
+            TrainingId = TrainingId, Attempt = attempt, DatasetUri = uri, DatasetFormat = format, DatasetSha256 = sha256,
             Categories = categories ?? [], DetectOn = detectOn, TestDatasetUri = testUri,
             Organization = Organization, Project = Project, IncludeInbox = includeInbox,
         }, CancellationToken.None);
@@ -49,7 +53,7 @@ public sealed class DownloaderHarness : IDisposable
 
     public string Project { get; } = "shapes";
 
-    public Task<DatasetManifest> ManifestAsync() => Store.ReadAsync<DatasetManifest>(ArtifactKeys.DatasetManifest(TrainingId, 1));
+    public Task<DatasetManifest> ManifestAsync(int attempt = 1) => Store.ReadAsync<DatasetManifest>(ArtifactKeys.DatasetManifest(TrainingId, attempt));
 
     public Task<List<string>> DetectionListAsync() => Store.ReadAsync<List<string>>(ArtifactKeys.DetectionList(TrainingId, 1));
 

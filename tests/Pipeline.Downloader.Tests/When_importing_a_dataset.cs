@@ -168,7 +168,7 @@ public sealed class When_importing_a_dataset : IDisposable
         var wrong = sha256[..^1] + (sha256[^1] == '0' ? '1' : '0');
 
         var result = await harness.ImportAsync(uri, sha256: sha256.ToUpperInvariant());
-        var refusal = await Assert.ThrowsAsync<StageInputException>(() => harness.ImportAsync(uri, sha256: wrong));
+        var refusal = await Assert.ThrowsAsync<StageInputException>(() => harness.ImportAsync(uri, sha256: wrong, attempt: 2));
 
         Assert.Equal(1, result.TrainImageCount);
         Assert.Equal($"Dataset '{uri}' has sha256 {sha256}, but DatasetSha256 says {wrong}.", refusal.Message);
@@ -184,7 +184,7 @@ public sealed class When_importing_a_dataset : IDisposable
 
         var result = await harness.ImportAsync(uri);
         File.AppendAllText(image, "tampered");
-        var refusal = await Assert.ThrowsAsync<StageInputException>(() => harness.ImportAsync(uri));
+        var refusal = await Assert.ThrowsAsync<StageInputException>(() => harness.ImportAsync(uri, attempt: 2));
 
         Assert.Equal(1, result.TrainImageCount);
         Assert.Equal($"Dataset image 'a' (images/a.png) has sha256 {DatasetBuilder.Sha256Of(image)}, but the manifest says {listed}.", refusal.Message);

@@ -80,8 +80,8 @@ public sealed class When_including_the_project_inbox : IDisposable
         Assert.Equal((0, 4), (without.InboxImageCount, without.TrainImageCount + without.TestImageCount));
 
         harness.Settings.HeldOutShare = 0.9;
-        var with = await harness.ImportAsync(DownloaderHarness.FileUri(dataset.Folder), includeInbox: true);
-        var manifest = await harness.ManifestAsync();
+        var with = await harness.ImportAsync(DownloaderHarness.FileUri(dataset.Folder), includeInbox: true, attempt: 2);
+        var manifest = await harness.ManifestAsync(attempt: 2);
         Assert.Equal(2, with.InboxImageCount);
         Assert.All(manifest.Images.Where(image => image.Id.StartsWith(ProjectInbox.IdPrefix, StringComparison.Ordinal)),
             image => Assert.Equal("train", image.Split));

@@ -249,6 +249,33 @@ public sealed class InfrastructureFixture : IAsyncLifetime
             .EnsureSuccessStatusCode();
     }
 
+    /// <summary>
+    /// Gives <paramref name="user"/> in this run's virtual host the permission this checkout's scripts/infra.sh declares for
+    /// <paramref name="service"/> (<c>infra.sh permissions</c>, no server needed), so a test holds the declaration itself
+    /// rather than whatever the shared broker was last given.
+    /// </summary>
+    public async Task GrantAsDeclaredAsync(string service, string user)
+    {
+        if (managementUrl is null || RabbitMqVirtualHost == "/")
+        {
+            throw new InvalidOperationException("No management API: this run has no virtual host of its own to grant in.");
+        }
+
+        var start = new System.Diagnostics.ProcessStartInfo("bash", [Path.Combine(ServiceProcess.RepositoryRoot, "scripts", "infra.sh"), "permissions"])
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        using var script = System.Diagnostics.Process.Start(start)!;
+        var output = await script.StandardOutput.ReadToEndAsync();
+        await script.WaitForExitAsync();
+        var regex = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.Split('\t'))
+            .SingleOrDefault(parts => parts[0] == service)?[1]
+            ?? throw new InvalidOperationException($"scripts/infra.sh permissions declares no {service}: {await script.StandardError.ReadToEndAsync()}");
+        using var client = ManagementClient();
+        (await client.PutAsync($"api/permissions/{Uri.EscapeDataString(RabbitMqVirtualHost)}/{Uri.EscapeDataString(user)}",
+            JsonContent.Create(new VirtualHostPermissions(regex, regex, regex)))).EnsureSuccessStatusCode();
+    }
+
     private sealed record VirtualHostPermissions(string Configure, string Write, string Read);
 
     /// <summary>
@@ -286,6 +313,36 @@ public sealed class InfrastructureFixture : IAsyncLifetime
                 // Never declared: nothing to purge.
             }
         }
+    }
+
+    /// <summary>
+    /// Declares receive endpoints' queues as MassTransit does (a durable queue, and a fanout exchange of its name bound to
+    /// it), as the services would before a test's messages reach them.
+    /// </summary>
+    public async Task DeclareQueuesAsync(params string[] queues)
+    {
+        await using var connection = await ConnectAsync("integration-tests-declare");
+        await using var channel = await connection.CreateChannelAsync();
+        foreach (var queue in queues)
+        {
+            await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false);
+            await channel.ExchangeDeclareAsync(queue, RabbitMQ.Client.ExchangeType.Fanout, durable: true, autoDelete: false);
+            await channel.QueueBindAsync(queue, queue, "");
+        }
+    }
+
+    /// <summary>Declares <paramref name="queue"/> as MassTransit does (durable) and puts <paramref name="body"/> in it, confirmed.</summary>
+    public async Task SendRawToQueueAsync(string queue, string body, IDictionary<string, object?>? headers = null)
+    {
+        await using var connection = await ConnectAsync("raw-sender");
+        await using var channel = await connection.CreateChannelAsync(
+            new RabbitMQ.Client.CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
+        await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false);
+        var properties = new RabbitMQ.Client.BasicProperties
+        {
+            ContentType = "application/vnd.masstransit+json", Persistent = true, MessageId = Guid.NewGuid().ToString(), Headers = headers,
+        };
+        await channel.BasicPublishAsync("", queue, mandatory: true, properties, Encoding.UTF8.GetBytes(body));
     }
 
     /// <summary>Publishes bytes to an exchange as a client in another language would: no MassTransit on this side.</summary>

@@ -48,6 +48,20 @@ public sealed class When_detecting_a_batch : IDisposable
     }
 
     [Fact]
+    public async Task A_second_delivery_of_a_batch_answers_with_the_written_batch_and_leaves_its_file_untouched()
+    {
+        var (command, _) = await TrainedModelAndBatch();
+        var first = await workers.Detection().DetectAsync(command, CancellationToken.None);
+        var written = File.GetLastWriteTimeUtc(workers.Store.GetLocalPath(first.DetectionsKey));
+        File.SetLastWriteTimeUtc(workers.Store.GetLocalPath(first.DetectionsKey), written.AddHours(-1));
+
+        var second = await workers.Detection().DetectAsync(command, CancellationToken.None);
+
+        Assert.Equal(first, second);
+        Assert.Equal(written.AddHours(-1), File.GetLastWriteTimeUtc(workers.Store.GetLocalPath(first.DetectionsKey)));
+    }
+
+    [Fact]
     public async Task A_model_file_that_does_not_match_its_checksum_is_named()
     {
         var (command, _) = await TrainedModelAndBatch();

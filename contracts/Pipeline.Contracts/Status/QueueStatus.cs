@@ -7,4 +7,7 @@ public sealed record QueueStatus
     public required long Ready { get; init; }
     public required long Consumers { get; init; }
     public required long Failed { get; init; }
+
+    /// <summary>Set when what waits in the _error queue needs a person: saga messages that are bad in themselves.</summary>
+    public string? Alarm { get; init; }
 }

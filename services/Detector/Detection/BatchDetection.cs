@@ -16,16 +16,29 @@ public sealed class BatchDetection(IArtifactStore store, ModelCache models, IOpt
 
     public async Task<WrittenDetections> DetectAsync(DetectImages command, CancellationToken cancellationToken)
     {
+        var key = ArtifactKeys.DetectionBatch(command.TrainingId, command.Attempt, command.BatchIndex);
+        // A batch file is written whole (beside it, then renamed): one that exists is this attempt's batch, complete. A
+        // second delivery answers with it rather than writing it again under the Uploader that reads it.
+        if (store.Exists(key))
+        {
+            var written = await store.ReadAsync<List<ImageDetections>>(key, cancellationToken);
+            logger.LogInformation("Batch {BatchIndex} of {TrainingId} attempt {Attempt} is detected already: answering with it",
+                command.BatchIndex, command.TrainingId, command.Attempt);
+            return new WrittenDetections(key, written.Count, Count(written));
+        }
+
         var images = await ReadImagesAsync(command, cancellationToken);
         var loaded = await models.GetAsync(command.ModelId, command.ModelKey, cancellationToken);
         var detections = loaded.Detect(images, new DetectionOptions(settings.MinConfidence, settings.NmsIou, settings.InferenceBatchSize));
-        var key = ArtifactKeys.DetectionBatch(command.TrainingId, command.Attempt, command.BatchIndex);
         await store.WriteJsonAsync(key, detections, cancellationToken);
-        var count = detections.Sum(d => d.Boxes.Count + d.Points.Count + d.Classifications.Count);
+        var count = Count(detections);
         logger.LogInformation("Detected batch {BatchIndex} of {BatchCount} of {TrainingId}: {DetectionCount} detections on {ImageCount} images",
             command.BatchIndex, command.BatchCount, command.TrainingId, count, detections.Count);
         return new WrittenDetections(key, detections.Count, count);
     }
+
+    private static int Count(IReadOnlyList<ImageDetections> detections) =>
+        detections.Sum(d => d.Boxes.Count + d.Points.Count + d.Classifications.Count);
 
     private async Task<List<DatasetImage>> ReadImagesAsync(DetectImages command, CancellationToken cancellationToken)
     {

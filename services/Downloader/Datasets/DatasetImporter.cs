@@ -9,7 +9,8 @@ namespace Pipeline.Downloader.Datasets;
 /// <summary>
 /// Fetches a training's dataset (and its test dataset, when one is named) into the artifact store: the normalized
 /// manifest at <see cref="ArtifactKeys.DatasetManifest"/>, the images that decode beside it, and the detection list.
-/// The training's dataset folder is replaced whole, so a redelivered command leaves the same keys.
+/// The attempt's dataset folder is written once (<see cref="WriteOnceFolders"/>): a second delivery of the attempt answers
+/// with the first one's dataset and never deletes or rewrites a file of it, which the Trainer may be reading.
 /// </summary>
 public sealed class DatasetImporter(
     IArtifactStore store, DatasetSource source, IOptions<DownloaderSettings> options, ILogger<DatasetImporter> logger)
@@ -18,6 +19,12 @@ public sealed class DatasetImporter(
 
     public async Task<DownloadedDataset> ImportAsync(DownloadTrainingData command, CancellationToken cancellationToken)
     {
+        if (await store.ReadOutcomeAsync<DownloadedDataset>(ArtifactKeys.Dataset(command.TrainingId, command.Attempt), cancellationToken) is { } done)
+        {
+            logger.LogInformation("The dataset of {TrainingId} attempt {Attempt} is downloaded already: answering with it", command.TrainingId, command.Attempt);
+            return done;
+        }
+
         var work = Path.Combine(
             string.IsNullOrWhiteSpace(settings.WorkFolder) ? Path.Combine(Path.GetTempPath(), "pipeline-downloader") : settings.WorkFolder,
             $"{command.TrainingId:N}-{Guid.NewGuid():N}");
@@ -150,8 +157,25 @@ public sealed class DatasetImporter(
             throw new StageInputException($"Dataset holds image id '{duplicate.Key}' more than once.");
         }
 
-        var datasetKey = ArtifactKeys.Dataset(command.TrainingId, command.Attempt);
-        store.Delete(datasetKey);
+        var folder = ArtifactKeys.Dataset(command.TrainingId, command.Attempt);
+        var staging = ArtifactKeys.Staging(folder);
+        try
+        {
+            var stored = await StoreImagesAsync(command, images, categories, parts, staging, inbox, cancellationToken);
+            return await store.CompleteAsync(staging, folder, stored, cancellationToken);
+        }
+        catch
+        {
+            store.Delete(staging);
+            throw;
+        }
+    }
+
+    /// <summary>Writes the images, the manifest and the detection list into <paramref name="datasetKey"/> (the staging folder).</summary>
+    private async Task<DownloadedDataset> StoreImagesAsync(
+        DownloadTrainingData command, List<ManifestImage> images, IReadOnlyList<Category> categories, IReadOnlyList<DatasetPart> parts, string datasetKey,
+        ProjectInbox.Items? inbox, CancellationToken cancellationToken)
+    {
         var budget = new ByteBudget(settings.MaxDatasetBytes, () => new StageInputException(
             $"Dataset images add up to more than Downloader:MaxDatasetBytes ({settings.MaxDatasetBytes} bytes)."));
         var kept = new ManifestImage?[images.Count];
@@ -191,9 +215,9 @@ public sealed class DatasetImporter(
             DetectionScope.TrainImages => stored.Where(image => image.Split == "train").ToList(),
             _ => [],
         };
-        await store.WriteJsonAsync(ArtifactKeys.DatasetManifest(command.TrainingId, command.Attempt),
+        await store.WriteJsonAsync(ArtifactKeys.DatasetManifestIn(datasetKey),
             new DatasetManifest { Categories = categories, Images = stored }, cancellationToken);
-        await store.WriteJsonAsync(ArtifactKeys.DetectionList(command.TrainingId, command.Attempt), detectOn.Select(image => image.Id).ToList(), cancellationToken);
+        await store.WriteJsonAsync(ArtifactKeys.DetectionListIn(datasetKey), detectOn.Select(image => image.Id).ToList(), cancellationToken);
         logger.LogInformation("Dataset of {TrainingId}: {Train} train, {Test} test, {Skipped} skipped, {Detect} to detect on",
             command.TrainingId, train, stored.Count - train, skipped, detectOn.Count);
         return new DownloadedDataset(ArtifactKeys.DatasetManifest(command.TrainingId, command.Attempt), ArtifactKeys.DetectionList(command.TrainingId, command.Attempt),

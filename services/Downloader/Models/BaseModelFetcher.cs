@@ -16,7 +16,22 @@ public sealed class BaseModelFetcher(IArtifactStore store, ILogger<BaseModelFetc
         }
 
         var target = ArtifactKeys.BaseModel(trainingId, attempt);
-        var description = await store.CopyVerifiedModelAsync(registered, target, cancellationToken);
+        // model.json is the last file in (CopyVerifiedModelAsync) and the folder is renamed into place whole: a second
+        // delivery of the attempt answers with the copy, never re-copying under the Trainer that reads it.
+        if (store.Exists(ModelArtifacts.DescriptionKey(target)))
+        {
+            logger.LogInformation("Base model {ModelId} of {TrainingId} attempt {Attempt} is in {ModelKey} already", modelId, trainingId, attempt, target);
+            return target;
+        }
+
+        var staging = ArtifactKeys.Staging(target);
+        var description = await store.CopyVerifiedModelAsync(registered, staging, cancellationToken);
+        if (!store.TryMoveFolder(staging, target))
+        {
+            // A copy of this command renamed its verified copy of the same registered model into place first.
+            store.Delete(staging);
+        }
+
         logger.LogInformation("Base model {ModelId} ({Architecture}, {FileCount} files) verified into {ModelKey}",
             modelId, description.Architecture, description.Files.Count, target);
         return target;

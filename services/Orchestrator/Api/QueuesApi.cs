@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Pipeline.Contracts;
 using Pipeline.Messaging;
+using Pipeline.Orchestrator.Recovery;
 using Pipeline.Outbox;
 using RabbitMQ.Client.Exceptions;
 
@@ -43,7 +44,7 @@ public static class QueuesApi
                 detail: "Name the service whose parked rows go back: ?service=orchestrator (GET /queues/outbox lists them).")
             : Results.Ok(new { unparked = await outbox.UnparkAsync(messageId: null, service, cancellationToken) });
 
-    private static async Task<IResult> ListQueues(IOptions<RabbitMqSettings> options, CancellationToken cancellationToken)
+    private static async Task<IResult> ListQueues(IOptions<RabbitMqSettings> options, SagaErrorRecovery recovery, CancellationToken cancellationToken)
     {
         try
         {
@@ -53,7 +54,7 @@ public static class QueuesApi
             {
                 var (ready, consumers) = await connection.CountAsync(queue, cancellationToken) ?? (0, 0);
                 var (failed, _) = await connection.CountAsync($"{queue}_error", cancellationToken) ?? (0, 0);
-                queues.Add(new QueueStatus { Queue = queue, Ready = ready, Consumers = consumers, Failed = failed });
+                queues.Add(new QueueStatus { Queue = queue, Ready = ready, Consumers = consumers, Failed = failed, Alarm = AlarmOf(queue, recovery) });
             }
 
             return Results.Ok(queues);
@@ -63,4 +64,12 @@ public static class QueuesApi
             return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "RabbitMQ does not answer", detail: e.Message);
         }
     }
+
+    /// <summary>
+    /// A stage's _error queue holds failed trainings' commands, each shown on its training. The saga's own holds what an
+    /// outage left there until recovery brings it back, and otherwise messages nothing brings back: those are the alarm.
+    /// </summary>
+    private static string? AlarmOf(string queue, SagaErrorRecovery recovery) => queue == StageQueues.Training && recovery.BadMessages > 0
+        ? $"{recovery.BadMessages} saga message(s) in {queue}_error are bad in themselves: no training sees them; see 'pipeline replay {queue} --dry-run'"
+        : null;
 }

@@ -112,6 +112,12 @@ public static class TrainingActionsApi
         {
             return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "RabbitMQ does not answer", detail: e.Message);
         }
+        catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == 403)
+        {
+            // Said plainly rather than as a 500: the account lacks what scripts/infra.sh declares for the Orchestrator.
+            return Results.Problem(statusCode: StatusCodes.Status502BadGateway, title: "RabbitMQ refused the Orchestrator's account",
+                detail: $"{e.ShutdownReason?.ReplyText}: its account needs read and write on {stage.Queue}_error and write on {stage.Queue}.");
+        }
         catch (ReplayInterruptedException e)
         {
             // Nothing is lost (a message leaves _error only once its copy is confirmed); the same request moves the rest.

@@ -26,6 +26,15 @@ public sealed class ModelTraining(IArtifactStore store, TrainingDevice device, I
         TrainModel command, ITrainingEvents events, CancellationToken stop, CancellationToken cancellationToken, TrainingInterruptions? interruptions = null)
     {
         interruptions ??= TrainingInterruptions.None;
+        // The attempt's model folder is written once, with its result (WriteOnceFolders): a second delivery of the attempt
+        // answers with it instead of training again and rewriting the folder under the Uploader.
+        var modelKey = ArtifactKeys.TrainedModel(command.TrainingId, command.Attempt);
+        if (await store.ReadOutcomeAsync<TrainingResult>(modelKey, cancellationToken) is { } trained)
+        {
+            logger.LogInformation("Training {TrainingId} attempt {Attempt} handed over its model already: answering with it", command.TrainingId, command.Attempt);
+            return trained;
+        }
+
         var baseDescription = command.BaseModelKey is { } baseKey ? await ReadBaseModelAsync(baseKey, command, cancellationToken) : null;
         // A base model's tensor channels are in its own category order, so the training takes that order.
         var categories = baseDescription?.Categories.Select(d => command.Categories.First(c => c.Id == d.Id)).ToList() ?? command.Categories;
@@ -91,12 +100,13 @@ public sealed class ModelTraining(IArtifactStore store, TrainingDevice device, I
         }
 
         interruptions.EnsureStillHeld();
-        var (modelKey, metrics) = await evaluation.HandOverAsync(trainer, lastStep?.Loss ?? 0, cancellationToken);
+        var staging = ArtifactKeys.Staging(modelKey);
+        var metrics = await evaluation.HandOverAsync(trainer, staging, lastStep?.Loss ?? 0, cancellationToken);
         logger.LogInformation(
             "Training {TrainingId} finished at iteration {Iteration}: the model is iteration {ModelIteration}'s, mAP@0.5 {MeanAveragePrecision:F3}, in {ModelKey}",
             command.TrainingId, trainer.Iteration, metrics.Iteration, metrics.MeanAveragePrecision, modelKey);
         var current = await EvaluateCurrentModelAsync(command, categories, evaluationImages, hyperparameters.BatchSize, cancellationToken);
-        return new TrainingResult(modelKey, metrics, startIteration, stoppedAt, current);
+        return await store.CompleteAsync(staging, modelKey, new TrainingResult(modelKey, metrics, startIteration, stoppedAt, current), cancellationToken);
     }
 
     private void LogStart(TrainModel command, bool resumed, bool fromBaseModel, int startIteration, VisionDataset dataset, Hyperparameters hyperparameters)

@@ -4,7 +4,10 @@ using Pipeline.Vision.Models;
 
 namespace Pipeline.Trainer.Training;
 
-/// <summary>A trained model written into the artifact store as a model folder: weights and model.json with its metrics.</summary>
+/// <summary>
+/// A trained model written into the artifact store as a model folder: weights and model.json with its metrics. The folder is
+/// replaced: write the training's best model here, or an attempt's model into its staging folder (never the attempt's own).
+/// </summary>
 internal static class TrainedModelArtifacts
 {
     public static async Task WriteModelAsync(

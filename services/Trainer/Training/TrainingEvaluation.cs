@@ -48,22 +48,22 @@ internal sealed class TrainingEvaluation(
     /// The best evaluation's weights become the model, with their metrics; the final weights when they are as good (on
     /// a tie they are the more trained), or when no best was kept (a checkpoint from before best models were kept).
     /// </summary>
+    /// <param name="modelKey">The folder to write the model into: a staging folder that is renamed into the attempt's.</param>
     /// <param name="lastLoss">The last iteration's loss, for final weights that were not evaluated yet.</param>
-    public async Task<(string ModelKey, TrainingMetrics Metrics)> HandOverAsync(DetectorTrainer trainer, double lastLoss, CancellationToken cancellationToken)
+    public async Task<TrainingMetrics> HandOverAsync(DetectorTrainer trainer, string modelKey, double lastLoss, CancellationToken cancellationToken)
     {
         // A training resumed from its very last checkpoint has no iteration left, but its model still needs metrics.
         var final = last is not null && last.Iteration == trainer.Iteration ? last : Evaluate(trainer, trainer.Iteration, lastLoss);
-        var modelKey = ArtifactKeys.TrainedModel(command.TrainingId, command.Attempt);
         var bestKey = ArtifactKeys.BestModel(command.TrainingId);
         var kept = store.Exists(ModelArtifacts.DescriptionKey(bestKey)) ? (await store.ReadDescriptionAsync(bestKey, cancellationToken)).Metrics : null;
         if (kept is not null && kept.MeanAveragePrecision > final.MeanAveragePrecision)
         {
             await store.CopyVerifiedModelAsync(bestKey, modelKey, cancellationToken);
-            return (modelKey, kept);
+            return kept;
         }
 
         await store.WriteModelAsync(modelKey, trainer.Model, final, cancellationToken);
-        return (modelKey, final);
+        return final;
     }
 
     private TrainingMetrics Evaluate(DetectorTrainer trainer, int iteration, double loss) =>

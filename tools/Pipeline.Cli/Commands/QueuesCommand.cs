@@ -24,10 +24,12 @@ public sealed class QueuesCommand(IAnsiConsole console, CliEnvironment environme
     {
         using var management = new ManagementApiClient(environment.RabbitMq);
         var table = new Table().AddColumns("queue", "ready", "unacked", "consumers", "_error");
+        long sagaErrors = 0;
         foreach (var name in settings.Queues.Length > 0 ? settings.Queues : StageQueues.All)
         {
             var queue = await management.GetQueueAsync(name, cancellationToken);
             var errors = await management.GetQueueAsync(name + "_error", cancellationToken);
+            sagaErrors += name == StageQueues.Training && errors.Exists ? errors.Ready + errors.Unacknowledged : 0;
             var errorCell = errors.Exists ? (errors.Ready + errors.Unacknowledged) switch
             {
                 0 => "0",
@@ -44,6 +46,13 @@ public sealed class QueuesCommand(IAnsiConsole console, CliEnvironment environme
         }
 
         console.Write(table);
+        if (sagaErrors > 0)
+        {
+            // A stage's _error shows on its failed training; the saga's own holds messages no training shows.
+            console.MarkupLine($"[red]alarm[/]: {sagaErrors} message(s) in {StageQueues.Training}_error. The Orchestrator brings back those an outage " +
+                $"left there once PostgreSQL answers; those that stay are bad in themselves ('pipeline replay {StageQueues.Training} --dry-run' lists them).");
+        }
+
         await WriteOutboxesAsync(settings, cancellationToken);
         return ExitCodes.Ok;
     }
