@@ -2,7 +2,6 @@ using System.Reflection;
 using Pipeline.Contracts;
 using MassTransit;
 using Pipeline.Hosting.Messaging;
-using Pipeline.Orchestrator.Recovery;
 using Pipeline.Storage;
 
 namespace Pipeline.Orchestrator;
@@ -21,11 +20,8 @@ public sealed class TrainingStateDefinition : SagaDefinition<TrainingState>
     protected override void ConfigureSaga(
         IReceiveEndpointConfigurator endpointConfigurator, ISagaConfigurator<TrainingState> sagaConfigurator, IRegistrationContext context)
     {
-        // Outside every retry: a message that outlasts them on an outage (or a conflict) goes to training-state_error
-        // marked as such, and SagaErrorRecovery brings it back once PostgreSQL answers; only a bad message stays there.
-        endpointConfigurator.UseFilter(new SagaRetryLaterFilter());
-
-        // PostgreSQL or RabbitMQ away: the message waits in the process (up to Retry:OutageBudget).
+        // PostgreSQL or RabbitMQ away: the message waits in the process (up to Retry:OutageBudget); one that outlasts it
+        // goes to training-state_error, and SagaErrorRecovery brings it back once PostgreSQL answers.
         endpointConfigurator.UseOutageRetry(context);
 
         // Two events for one training may race (a progress report and a metrics report): the loser's save raises a

@@ -1,5 +1,8 @@
 using MassTransit;
 using MassTransit.Testing;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Internal;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.DependencyInjection;
 using Pipeline.Contracts;
 using Pipeline.Artifacts;
@@ -26,6 +29,10 @@ public sealed class When_a_cancelled_training_loses_its_scratch : IAsyncLifetime
             .AddSingleton(workers.Store)
             .AddSingleton(workers.Training(WorkerStore.TrainerSettings()))
             .AddSingleton<RunningTrainings>()
+            .AddSingleton(Options.Create(WorkerStore.TrainerSettings()))
+            .AddSingleton(TimeProvider.System)
+            .AddSingleton<TrainingLeases>()
+            .AddSingleton<IHostApplicationLifetime, ApplicationLifetime>()
             .AddSingleton<StageStarts>()
             .AddLogging()
             .AddMassTransitTestHarness(bus => bus.AddConsumer<TrainModelConsumer>())

@@ -40,7 +40,11 @@ public static class HandBackOnShutdownConfiguration
         where TConsumer : class
         where TMessage : class
     {
-        var lifetime = context.GetRequiredService<IHostApplicationLifetime>();
+        if (context.GetService<IHostApplicationLifetime>() is not { } lifetime)
+        {
+            return; // not hosted (a test's bus): nothing stops it from under its consumers
+        }
+
         var logger = context.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(HandBackOnShutdownFilter<,>).Namespace + ".HandBack");
         consumer.ConsumerMessage<TMessage>(message => message.UseFilter(new HandBackOnShutdownFilter<TConsumer, TMessage>(lifetime, logger)));
     }

@@ -27,6 +27,27 @@ public static class TransientFaults
         return false;
     }
 
+    /// <summary>
+    /// The same judgement from what an _error copy keeps of its fault: MassTransit's MT-Fault-ExceptionType names the
+    /// innermost exception (the socket's, the driver's, the server's SQLSTATE at the start of MT-Fault-Message), not
+    /// the wrappers around it.
+    /// </summary>
+    public static bool IsTransientNamed(string? exceptionType, string? message) => exceptionType switch
+    {
+        null => false,
+        _ when exceptionType.StartsWith(typeof(PostgresException).FullName!, StringComparison.Ordinal) =>
+            message is not null && (message.StartsWith("08", StringComparison.Ordinal) || message.StartsWith("53", StringComparison.Ordinal)
+                || message.StartsWith("57P0", StringComparison.Ordinal)),
+        _ => TransientTypes.Any(type => exceptionType.StartsWith(type.FullName!, StringComparison.Ordinal)),
+    };
+
+    private static readonly Type[] TransientTypes =
+    [
+        typeof(NpgsqlException), typeof(SocketException), typeof(TimeoutException), typeof(EndOfStreamException),
+        typeof(RabbitMQ.Client.Exceptions.BrokerUnreachableException), typeof(RabbitMQ.Client.Exceptions.AlreadyClosedException),
+        typeof(MassTransit.RabbitMqConnectionException),
+    ];
+
     private static bool IsTransientItself(Exception exception) => exception switch
     {
         // Class 08 (connection), 53 (resources), 57P0x (shutdown, crash recovery, cannot connect now).

@@ -1,6 +1,7 @@
 using Marten;
 using Microsoft.Extensions.Options;
 using Pipeline.Contracts;
+using Pipeline.Hosting.Messaging;
 using Pipeline.Messaging;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
@@ -9,8 +10,8 @@ namespace Pipeline.Orchestrator.Recovery;
 
 /// <summary>
 /// Brings back to training-state the saga messages that went to training-state_error only because PostgreSQL (or
-/// RabbitMQ) was away longer than Retry:OutageBudget, or a conflict outlasted its retries (their fault is a
-/// <see cref="SagaRetryLaterException"/>), once PostgreSQL answers again: a BeginTraining, Cancel or Stop is never lost
+/// RabbitMQ) was away longer than Retry:OutageBudget (their _error copy names an outage's exception, as
+/// <see cref="TransientFaults.IsTransientNamed"/> reads it), once PostgreSQL answers again: a BeginTraining, Cancel or Stop is never lost
 /// to an outage. They move with publisher confirms (<see cref="ErrorQueueReplayer"/>). Any other message there is bad in
 /// itself: it stays, counted in <see cref="BadMessages"/> and shown as an alarm by <c>GET /queues</c>.
 /// </summary>
@@ -18,7 +19,7 @@ public sealed class SagaErrorRecovery(
     IDocumentStore store, IOptions<RabbitMqSettings> rabbit, IOptions<SagaRecoverySettings> settings, ILogger<SagaErrorRecovery> logger)
     : BackgroundService
 {
-    private static readonly ReplayRequest Request = new(StageQueues.Training) { Where = message => SagaRetryLaterException.IsNamedBy(message.FaultExceptionType) };
+    private static readonly ReplayRequest Request = new(StageQueues.Training) { Where = message => TransientFaults.IsTransientNamed(message.FaultExceptionType, message.FaultMessage) };
 
     /// <summary>Messages left in training-state_error after the last pass: bad in themselves, no waiting brings them back.</summary>
     public long BadMessages { get; private set; }

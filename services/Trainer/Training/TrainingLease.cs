@@ -9,8 +9,9 @@ namespace Pipeline.Trainer.Training;
 /// older holder to yield (the holder's timer reads the request and stops its run), and takes the lease once it is free
 /// or its holder has gone silent past <see cref="TrainerSettings.LeaseTimeout"/> (dead, or hung as by SIGSTOP), so no
 /// attempt waits for ever behind a hung Trainer. A holder that finds the lease no longer names it (taken over while it
-/// hung, or dropped by a cancel's cleanup) stops before it writes again. Reads and writes of the lease are serialised by
-/// a short lock on a second file (flock on Linux), which the system lets go if the process dies.
+/// hung, or dropped by a cancel's cleanup) stops before it writes again. A holder also keeps a lock of its own (flock on
+/// Linux) for as long as it runs, which the system lets go when its process dies: a crashed holder's lease is taken at
+/// once, a frozen one's after the timeout. Reads and writes of the lease are serialised by a short lock on a third file.
 /// </summary>
 public sealed class TrainingLease : IDisposable
 {
@@ -21,11 +22,13 @@ public sealed class TrainingLease : IDisposable
     private readonly TimeProvider clock;
     private readonly CancellationTokenSource lost = new();
     private readonly Timer renewal;
+    private readonly FileStream alive;
     private int released;
 
-    private TrainingLease(IArtifactStore store, Guid trainingId, int attempt, string holder, TimeSpan timeout, TimeProvider clock)
+    private TrainingLease(IArtifactStore store, Guid trainingId, int attempt, string holder, FileStream alive, TimeSpan timeout, TimeProvider clock)
     {
         this.store = store;
+        this.alive = alive;
         this.trainingId = trainingId;
         this.timeout = timeout;
         this.clock = clock;
@@ -74,7 +77,7 @@ public sealed class TrainingLease : IDisposable
         var current = Read(store, trainingId);
         if (current is not null && current.Holder != holder)
         {
-            var silent = now - current.RenewedAt > timeout;
+            var silent = now - current.RenewedAt > timeout || IsDead(store, trainingId, current.Holder);
             if (current.Attempt > attempt)
             {
                 return Outcome.Superseded;
@@ -96,8 +99,9 @@ public sealed class TrainingLease : IDisposable
             }
         }
 
+        var alive = HoldAlive(store, trainingId, holder);
         Write(store, trainingId, new LeaseRecord { Attempt = attempt, Holder = holder, RenewedAt = now });
-        lease = new TrainingLease(store, trainingId, attempt, holder, timeout, clock);
+        lease = new TrainingLease(store, trainingId, attempt, holder, alive, timeout, clock);
         return Outcome.Taken;
     }
 
@@ -170,8 +174,43 @@ public sealed class TrainingLease : IDisposable
             // Left unreleased: it goes silent and the next attempt takes it after the lease timeout.
         }
 
+        alive.Dispose();
+        File.Delete(alive.Name);
         lost.Dispose();
     }
+
+    /// <summary>
+    /// The holder's own lock, held for as long as its run lasts: the system lets it go when the process dies, so a taker
+    /// need not wait out the lease timeout after a crash. A frozen process keeps it: that case is the timeout's.
+    /// </summary>
+    private static FileStream HoldAlive(IArtifactStore store, Guid trainingId, string holder) =>
+        new(AlivePath(store, trainingId, holder), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+
+    /// <summary>Whether the holder's process is gone: its lock can be taken (or its file is gone with it).</summary>
+    private static bool IsDead(IArtifactStore store, Guid trainingId, string holder)
+    {
+        var path = AlivePath(store, trainingId, holder);
+        try
+        {
+            using (new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+            {
+            }
+
+            File.Delete(path);
+            return true;
+        }
+        catch (FileNotFoundException)
+        {
+            return true;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    private static string AlivePath(IArtifactStore store, Guid trainingId, string holder) =>
+        store.GetLocalPath($"{ArtifactKeys.Training(trainingId)}/trainer-{holder[(holder.LastIndexOf(':') + 1)..]}.alive");
 
     private static LeaseRecord? Read(IArtifactStore store, Guid trainingId)
     {

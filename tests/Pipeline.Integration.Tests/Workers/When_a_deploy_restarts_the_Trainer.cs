@@ -54,7 +54,8 @@ public sealed partial class When_a_deploy_restarts_the_Trainer(ITestOutputHelper
         // Never re-sent, never faulted: the same attempt ran through all three stops.
         Assert.Equal(1, training.Attempt);
         Assert.Equal(0, (await pipeline.Infrastructure.QueueCountsAsync($"{StageQueues.TrainModel}_error"))?.Messages ?? 0);
-        Assert.DoesNotContain(Directory.EnumerateFiles(pipeline.ArtifactRoot, "*", SearchOption.AllDirectories), f => f.Contains("/crashes/"));
+        Assert.DoesNotContain(Directory.EnumerateFiles(pipeline.ArtifactRoot, "*", SearchOption.AllDirectories),
+            f => f.Contains("/crashes/", StringComparison.Ordinal) && f.Contains(StageQueues.TrainModel, StringComparison.Ordinal));
         // Each restarted Trainer resumed from the checkpoint its predecessor wrote as it stopped.
         var resumedFrom = logs.Append(trainer.Output).SelectMany(log => Resumed().Matches(log)).Select(m => int.Parse(m.Groups["iteration"].Value)).ToList();
         output.WriteLine($"stopped at {string.Join(", ", stoppedAt)}; resumed from {string.Join(", ", resumedFrom)}");
