@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Pipeline.Tests.Shared;
 using Pipeline.Contracts;
 using Pipeline.Downloader.Datasets;
 using Pipeline.Downloader.Http;

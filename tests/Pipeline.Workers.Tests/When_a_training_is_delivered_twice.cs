@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Pipeline.Tests.Shared;
 using Pipeline.Artifacts;
 using Pipeline.Contracts;
 using Pipeline.Trainer.Training;

@@ -144,7 +144,7 @@ public sealed class WorkerServicesTests(InfrastructureFixture infrastructure) : 
         await send.Send(command);
 
         await RunningPipelineFixture.WaitUntil("the second copy is dropped",
-            () => Task.FromResult(trainers.Any(t => t.Output.Contains("is being trained by another Trainer"))), Timeout);
+            () => Task.FromResult(trainers.Any(t => t.Output.Contains("is already being trained by a live Trainer: this copy is a duplicate"))), Timeout);
         await RunningPipelineFixture.WaitUntil("the first copy's start is logged",
             () => Task.FromResult(trainers.Any(t => t.Output.Contains($"Training {command.TrainingId} from scratch"))), Timeout);
         Assert.Single(trainers, t => t.Output.Contains($"Training {command.TrainingId} from scratch"));
@@ -263,6 +263,8 @@ public sealed class WorkerServicesTests(InfrastructureFixture infrastructure) : 
         {
             ["Trainer:Device"] = "cpu", ["Trainer:ModelWidth"] = "8", ["Trainer:ProgressInterval"] = "00:00:00.200",
             ["Trainer:EvaluateEvery"] = "10", ["Trainer:CheckpointEvery"] = "10",
+            // A live duplicate's holder is waited for twice this before the copy is let go.
+            ["Trainer:LeaseTimeout"] = "00:00:05",
         });
         await RunningPipelineFixture.WaitUntil($"{name} consumes {StageQueues.TrainModel}",
             async () => (await infrastructure.QueueCountsAsync(StageQueues.TrainModel))?.Consumers > 0 || process.HasExited, Timeout);

@@ -1,6 +1,6 @@
 using Pipeline.Artifacts;
 
-namespace Pipeline.Workers.Tests;
+namespace Pipeline.Tests.Shared;
 
 /// <summary>
 /// A store that notes every change (write, move, delete) by key, so a test can show that a delivery left another
