@@ -88,6 +88,9 @@ public sealed class TrainingState : SagaStateMachineInstance, ISagaVersion, IRev
     /// <summary>Where the Trainer ended a stopped training; null when it ran all its iterations.</summary>
     public int? StoppedAtIteration { get; set; }
 
+    /// <summary>The TrainingRunning attempt whose model was handed over: its late progress reports still belong on the curve.</summary>
+    public int? TrainedAttempt { get; set; }
+
     /// <summary>The project's current model as the Trainer measured it on this training's test split: the promotion's comparison.</summary>
     public CurrentModelEvaluation? CurrentModelEvaluation { get; set; }
 
@@ -160,8 +163,20 @@ public sealed class TrainingState : SagaStateMachineInstance, ISagaVersion, IRev
             EstimatedTimeLeft = progress.EstimatedTimeLeft,
             At = now,
         };
-        AddToSeries(new ProgressPoint { Iteration = progress.Iteration, Loss = progress.Loss, MeanAveragePrecision = progress.MeanAveragePrecision, At = now });
+        RecordLateProgress(progress, now);
     }
+
+    /// <summary>
+    /// A progress report of the attempt that trained, arriving once its result moved the training on: the Trainer sends
+    /// the last report before the result, but two messages of one training can pass each other on their way into the
+    /// saga's partition (MassTransit runs its retry filters before the partitioner). Such a report only extends the curve.
+    /// </summary>
+    public bool IsLateReportOfTrainedAttempt(TrainingProgressed progress) =>
+        TrainedAttempt == progress.Attempt && CurrentState != TrainingStates.TrainingRunning
+        && (Series.Count == 0 || Series[^1].Iteration < progress.Iteration);
+
+    public void RecordLateProgress(TrainingProgressed progress, DateTimeOffset now) =>
+        AddToSeries(new ProgressPoint { Iteration = progress.Iteration, Loss = progress.Loss, MeanAveragePrecision = progress.MeanAveragePrecision, At = now });
 
     /// <summary>
     /// A training resumed from a checkpoint (a new attempt, a redelivery) reports iterations again from there: what the

@@ -83,6 +83,7 @@ public sealed class TrainingStateMachine : MassTransitStateMachine<TrainingState
                 .Then(context =>
                 {
                     context.Saga.TrainedModelKey = context.Message.ModelKey;
+                    context.Saga.TrainedAttempt = context.Message.Attempt;
                     context.Saga.StoppedAtIteration = context.Message.StoppedAtIteration;
                     context.Saga.CurrentModelEvaluation = context.Message.CurrentModel;
                 })
@@ -195,6 +196,11 @@ public sealed class TrainingStateMachine : MassTransitStateMachine<TrainingState
                 .DropScratch(),
             When(CancelTraining)
                 .Cancel(Cancelled));
+
+        // The last progress report can reach the saga after the result it preceded: it still goes on the curve.
+        DuringAny(
+            When(TrainingProgressed, context => context.Saga.IsLateReportOfTrainedAttempt(context.Message))
+                .Then(context => context.Saga.RecordLateProgress(context.Message, dispatcher.Clock.GetUtcNow())));
 
         // A BeginTraining for a training that exists already is a duplicate: the training goes on as it was.
         DuringAny(

@@ -19,6 +19,22 @@ public sealed class When_training_reports_progress : SagaTest
     }
 
     [Fact]
+    public async Task The_last_report_arriving_after_the_result_still_goes_on_the_curve()
+    {
+        await WalkTo(nameof(TrainingStateMachine.TrainingRunning));
+        await Publish(new TrainingProgressed { TrainingId = TrainingId, Attempt = 1, Iteration = 190, TotalIterations = 200, Loss = 0.03 });
+        await Eventually(() => Training.Series.Count == 1, "The first report was never recorded.");
+
+        // Sent before the result, consumed after it: two messages of one training passed each other.
+        await ModelTrained();
+        await Eventually(() => Training.CurrentState != TrainingStates.TrainingRunning, "The result never moved the training on.");
+        await Publish(new TrainingProgressed { TrainingId = TrainingId, Attempt = 1, Iteration = 200, TotalIterations = 200, Loss = 0.02, MeanAveragePrecision = 0.5 });
+
+        await Eventually(() => Training.Series.Count == 2, "The late last report never reached the curve.");
+        Assert.Equal((200, 0.5), (Training.Series[^1].Iteration, Training.Series[^1].MeanAveragePrecision));
+    }
+
+    [Fact]
     public async Task Improved_metrics_become_the_best_metrics()
     {
         await WalkTo(nameof(TrainingStateMachine.TrainingRunning));
