@@ -24,6 +24,11 @@ public sealed class ModelPersistenceTests : IDisposable
 
         using var loaded = DetectorModel.Load(folder);
 
+        // As every production pass runs: inside a dispose scope, which holds each tensor the pass makes until it ends.
+        // Outside one, a temporary that only libtorch still reads (one a Sequential hands from layer to layer, inside
+        // TorchSharp) can be finalised mid-pass: the heatmap came out all NaN, the original model's as well as the loaded
+        // one's, in one clean-clone CI run even after CenterNet.forward kept its own intermediates.
+        using var scope = torch.NewDisposeScope();
         using var input = torch.rand(2, 3, 32, 32, generator: new torch.Generator(5));
         model.Network.eval();
         using var noGrad = torch.no_grad();
@@ -32,9 +37,7 @@ public sealed class ModelPersistenceTests : IDisposable
         var restored = loaded.Network.state_dict();
         Assert.Equal(saved.Keys.Order(), restored.Keys.Order());
         Assert.All(saved, entry => Assert.True(entry.Value.allclose(restored[entry.Key], rtol: 0, atol: 0), $"{entry.Key} differs after loading"));
-        // The outputs agree to float32 precision, relative to each head's largest value. (This test failed in two CI runs
-        // with an all-NaN heatmap from the loaded network's first pass: CenterNet.forward's intermediates were finalised
-        // while libtorch read them, see there.)
+        // The outputs agree to float32 precision, relative to each head's largest value.
         var expected = model.Network.forward(input);
         var actual = loaded.Network.forward(input);
         AssertAgreeToFloat32Precision(expected.Heatmap, actual.Heatmap, "heatmap");
