@@ -493,7 +493,8 @@ pg_require_passwords() {
   fi
 }
 
-# The body of pipeline_grant_privileges(): every declared table grant, revoking first what is no longer declared.
+# pipeline_grant_privileges(schema): every declared table grant in that schema (apply-schema passes its own: the
+# deployment's, or a test run's), revoking first what is no longer declared.
 pg_grant_function_sql() {
   local name table access roles=() grants=()
   for name in "${SERVICES[@]}"; do
@@ -507,14 +508,15 @@ pg_grant_function_sql() {
   done
   local IFS=,
   cat <<SQL
-create or replace function public.pipeline_grant_privileges() returns void language plpgsql as \$f\$
+drop function if exists public.pipeline_grant_privileges();
+create or replace function public.pipeline_grant_privileges(schema_name text) returns void language plpgsql as \$f\$
 declare
-  schema_name constant text := '$PG_SCHEMA';
   role_name text;
   g text[];
   sequence_name regclass;
 begin
   foreach role_name in array array[${roles[*]}]::text[] loop
+    execute format('grant usage on schema %I to %I', schema_name, role_name);
     execute format('revoke all on all tables in schema %I from %I', schema_name, role_name);
     execute format('revoke all on all sequences in schema %I from %I', schema_name, role_name);
   end loop;
@@ -573,9 +575,9 @@ select format('alter function %s owner to $PG_OWNER', p.oid::regprocedure)
   where n.nspname = '$PG_SCHEMA' and p.proowner <> '$PG_OWNER'::regrole \gexec
 $connect
 $(pg_grant_function_sql)
-alter function public.pipeline_grant_privileges() owner to $PG_OWNER;
-revoke all on function public.pipeline_grant_privileges() from public;
-select public.pipeline_grant_privileges();
+alter function public.pipeline_grant_privileges(text) owner to $PG_OWNER;
+revoke all on function public.pipeline_grant_privileges(text) from public;
+select public.pipeline_grant_privileges('$PG_SCHEMA');
 SQL
 }
 

@@ -17,9 +17,9 @@ public interface IStorageSchema
 
 /// <summary>
 /// <c>dotnet Pipeline.X.dll apply-schema</c>: creates or updates every table the service stores into, then grants each
-/// service's role what scripts/infra.sh declares, and exits. Run with the schema owner's connection string (the local
-/// runner and docker-compose do, before the services start): the services' own roles may read and write their tables,
-/// never create or alter them.
+/// service's role what scripts/infra.sh declares, in the service's schema (Marten:Schema), and exits. Run with the schema
+/// owner's connection string (the local runner, docker-compose and the integration fixtures do, before the services
+/// start): the services' own roles may read and write their tables, never create or alter them.
 /// </summary>
 public static class SchemaApplication
 {
@@ -47,10 +47,14 @@ public static class SchemaApplication
         var configuration = host.Services.GetRequiredService<IConfiguration>();
         await using var connection = new NpgsqlConnection(configuration.GetConnectionString(MartenConfiguration.ConnectionStringName));
         await connection.OpenAsync();
-        await using var find = new NpgsqlCommand($"select to_regprocedure('{GrantFunction}()') is not null", connection);
+        await using var find = new NpgsqlCommand($"select to_regprocedure('{GrantFunction}(text)') is not null", connection);
         if (await find.ExecuteScalarAsync() is true)
         {
-            await using var grant = new NpgsqlCommand($"select {GrantFunction}()", connection);
+            // The grants go to this service's schema: the deployment's, or a test run's own.
+            await using var grant = new NpgsqlCommand($"select {GrantFunction}($1)", connection)
+            {
+                Parameters = { new NpgsqlParameter { Value = store.Options.DatabaseSchemaName } },
+            };
             await grant.ExecuteNonQueryAsync();
             logger.LogInformation("Schema {Schema} applied; grants renewed", store.Options.DatabaseSchemaName);
         }

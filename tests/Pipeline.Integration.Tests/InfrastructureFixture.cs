@@ -276,6 +276,41 @@ public sealed class InfrastructureFixture : IAsyncLifetime
             JsonContent.Create(new VirtualHostPermissions(regex, regex, regex)))).EnsureSuccessStatusCode();
     }
 
+    /// <summary>
+    /// Whether the services can log in as themselves here: the servers are the ones scripts/infra.sh started, which made
+    /// each service's accounts (a private node of one test's own, or a Testcontainers server, has only its administrator).
+    /// </summary>
+    public bool HasServiceAccounts => broker is null && rabbitContainer is null && managementUrl is not null && RabbitMqVirtualHost != "/";
+
+    /// <summary>
+    /// The settings under which <paramref name="service"/> logs in as itself, as in production: its own RabbitMQ user,
+    /// granted in this run's virtual host exactly what scripts/infra.sh declares for it, and its own PostgreSQL role (or no
+    /// connection string, for a service the script gives no database login), with Marten's tables left to the owner's
+    /// apply-schema. A permission a service lacks then fails the test that needs it.
+    /// </summary>
+    public async Task<Dictionary<string, string?>> OwnAccountSettingsAsync(string service)
+    {
+        var account = Account(service);
+        await GrantAsDeclaredAsync(service, account.RabbitMqUser);
+        return new Dictionary<string, string?>
+        {
+            ["RabbitMq:Username"] = account.RabbitMqUser,
+            ["RabbitMq:Password"] = account.RabbitMqPassword,
+            ["ConnectionStrings:Postgres"] = account.Postgres,
+            [MartenConfiguration.AutoCreateSetting] = null,
+        };
+    }
+
+    /// <summary>A service's accounts as 'scripts/infra.sh env' prints them (PIPELINE_&lt;SERVICE&gt;_RABBITMQ_USER/_PASSWORD, _POSTGRES).</summary>
+    public static ServiceAccount Account(string service)
+    {
+        var prefix = $"PIPELINE_{service.ToUpperInvariant()}_";
+        string? Read(string name) => Environment.GetEnvironmentVariable(prefix + name) is { Length: > 0 } value ? value : null;
+        string Required(string name) => Read(name) ?? throw new InvalidOperationException(
+            $"{prefix}{name} is not set: the services run under their own accounts, which 'scripts/infra.sh up' makes; run 'eval \"$(scripts/infra.sh env)\"'.");
+        return new ServiceAccount(Required("RABBITMQ_USER"), Required("RABBITMQ_PASSWORD"), Read("POSTGRES"));
+    }
+
     private sealed record VirtualHostPermissions(string Configure, string Write, string Read);
 
     /// <summary>
@@ -372,3 +407,6 @@ public sealed class InfrastructureFixture : IAsyncLifetime
 }
 
 public sealed record QueueCounts(int Consumers, int Messages);
+
+/// <summary>A service's own logins; <see cref="Postgres"/> is null for a service with no database login.</summary>
+public sealed record ServiceAccount(string RabbitMqUser, string RabbitMqPassword, string? Postgres);

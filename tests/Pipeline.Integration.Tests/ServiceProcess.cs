@@ -37,10 +37,11 @@ public sealed class ServiceProcess : IAsyncDisposable
     }
 
     /// <summary>Starts <c>services/{project}</c>'s built assembly, configured through environment variables.</summary>
-    public static ServiceProcess Start(string project, string name, IReadOnlyDictionary<string, string> environment, string logFolder)
+    public static ServiceProcess Start(
+        string project, string name, IReadOnlyDictionary<string, string> environment, string logFolder, params string[] arguments)
     {
         var assembly = ServiceAssemblyPath(project);
-        var start = new ProcessStartInfo("dotnet", [assembly])
+        var start = new ProcessStartInfo("dotnet", [assembly, .. arguments])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -79,6 +80,27 @@ public sealed class ServiceProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return service;
+    }
+
+    /// <summary>Runs <c>services/{project}</c> with a verb (<c>apply-schema</c>) to its end; throws with its output unless it succeeds.</summary>
+    public static async Task RunVerbAsync(
+        string project, string verb, IReadOnlyDictionary<string, string> environment, string logFolder, TimeSpan bound)
+    {
+        await using var run = Start(project, $"{project.ToLowerInvariant()}-{verb}", environment, logFolder, verb);
+        using var timeout = new CancellationTokenSource(bound);
+        try
+        {
+            await run.process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"{project} {verb} did not end within {bound}:\n{run.Output}");
+        }
+
+        if (run.process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{project} {verb} exited with {run.process.ExitCode}:\n{run.Output}");
+        }
     }
 
     public static string ServiceAssemblyPath(string project) => BuiltAssemblyPath(Path.Combine("services", project), $"Pipeline.{project}.dll");

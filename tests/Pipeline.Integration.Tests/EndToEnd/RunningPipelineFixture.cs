@@ -8,6 +8,7 @@ using Pipeline.Contracts;
 using Pipeline.Hosting;
 using Pipeline.Artifacts;
 using Pipeline.Messaging;
+using Pipeline.Storage;
 using Pipeline.Integration.Tests.Outages;
 
 namespace Pipeline.Integration.Tests.EndToEnd;
@@ -21,7 +22,8 @@ public sealed class RunningPipelineCollection : ICollectionFixture<RunningPipeli
 /// <summary>
 /// The Orchestrator, Downloader and Uploader, each as its own process built from services/, on the real RabbitMQ and
 /// PostgreSQL (a virtual host and schema of their own), plus the training and detection replies from this process;
-/// or, with <c>realWorkers</c>, the real Trainer and two Detector processes instead of those replies.
+/// or, with <c>realWorkers</c>, the real Trainer and two Detector processes instead of those replies. On the servers
+/// scripts/infra.sh made, each service logs in with its own accounts, as in production.
 /// </summary>
 public sealed class RunningPipelineFixture : IAsyncLifetime
 {
@@ -33,7 +35,7 @@ public sealed class RunningPipelineFixture : IAsyncLifetime
     private readonly string? postgresConnectionString;
     private readonly IReadOnlyDictionary<string, string> extraSettings;
     private IHost? stageHost;
-    private Dictionary<string, string> serviceEnvironment = [];
+    private readonly Dictionary<string, Dictionary<string, string>> serviceEnvironments = [];
 
     public RunningPipelineFixture()
         : this(realWorkers: false)
@@ -101,18 +103,41 @@ public sealed class RunningPipelineFixture : IAsyncLifetime
             settings["Detection:BatchSize"] = RealDetectionBatchSize.ToString();
         }
 
-        var environment = settings.Where(s => s.Value is not null).ToDictionary(s => s.Key.Replace(":", "__"), s => s.Value!);
         var logs = Path.Combine(WorkFolder, "logs");
-        services.Add(ServiceProcess.Start("Orchestrator", "orchestrator", new Dictionary<string, string>(environment) { ["Urls"] = apiUrl }, logs));
-        services.Add(ServiceProcess.Start("Downloader", "downloader", environment, logs));
-        services.Add(ServiceProcess.Start("Uploader", "uploader", environment, logs));
-        serviceEnvironment = environment;
+        if (Infrastructure.HasServiceAccounts && postgresConnectionString is null)
+        {
+            // As the local runner and docker-compose do: the schema's owner applies the tables and the grants, once,
+            // before the services that may only use them start.
+            var owner = EnvironmentOf(settings);
+            await ServiceProcess.RunVerbAsync("Orchestrator", ServiceVerbs.ApplySchema, owner, logs, StartTimeout);
+            await ServiceProcess.RunVerbAsync("Uploader", ServiceVerbs.ApplySchema, owner, logs, StartTimeout);
+        }
+
+        foreach (var service in (string[])["Orchestrator", "Downloader", "Uploader", "Trainer", "Detector"])
+        {
+            serviceEnvironments[service] = await ServiceEnvironmentAsync(service, settings);
+        }
+
+        serviceEnvironments["Orchestrator"]["Urls"] = apiUrl;
+        foreach (var (key, value) in new Dictionary<string, string>
+        {
+            ["Trainer__Device"] = "cpu", ["Trainer__ModelWidth"] = "8", ["Trainer__ProgressInterval"] = "00:00:00.500",
+            ["Trainer__EvaluateEvery"] = "10", ["Trainer__CheckpointEvery"] = "10",
+        })
+        {
+            serviceEnvironments["Trainer"][key] = value;
+        }
+
+        serviceEnvironments["Detector"]["Detector__Device"] = "cpu";
+        serviceEnvironments["Detector"]["Detector__Threads"] = "1";
+        StartService("Orchestrator", "orchestrator");
+        StartService("Downloader", "downloader");
+        StartService("Uploader", "uploader");
         if (realWorkers)
         {
             StartTrainer("trainer");
-            var detector = new Dictionary<string, string>(environment) { ["Detector__Device"] = "cpu", ["Detector__Threads"] = "1" };
-            services.Add(ServiceProcess.Start("Detector", "detector-1", detector, logs));
-            services.Add(ServiceProcess.Start("Detector", "detector-2", detector, logs));
+            StartService("Detector", "detector-1");
+            StartService("Detector", "detector-2");
         }
 
         Api = new HttpClient { BaseAddress = new Uri(apiUrl), Timeout = TimeSpan.FromSeconds(10) };
@@ -160,18 +185,16 @@ public sealed class RunningPipelineFixture : IAsyncLifetime
         }
     }
 
-    /// <summary>A real Trainer process more (or one started again under a new name), configured as this fixture's first.</summary>
-    public ServiceProcess StartTrainer(string name)
+    /// <summary>A service's process more (or one started again under a new name), configured as this fixture's first.</summary>
+    public ServiceProcess StartService(string project, string name)
     {
-        var trainer = new Dictionary<string, string>(serviceEnvironment)
-        {
-            ["Trainer__Device"] = "cpu", ["Trainer__ModelWidth"] = "8", ["Trainer__ProgressInterval"] = "00:00:00.500",
-            ["Trainer__EvaluateEvery"] = "10", ["Trainer__CheckpointEvery"] = "10",
-        };
-        var process = ServiceProcess.Start("Trainer", name, trainer, Path.Combine(WorkFolder, "logs"));
+        var process = ServiceProcess.Start(project, name, serviceEnvironments[project], Path.Combine(WorkFolder, "logs"));
         services.Add(process);
         return process;
     }
+
+    /// <summary>A real Trainer process more (or one started again under a new name), configured as this fixture's first.</summary>
+    public ServiceProcess StartTrainer(string name) => StartService("Trainer", name);
 
     public async Task DisposeAsync()
     {
@@ -245,6 +268,35 @@ public sealed class RunningPipelineFixture : IAsyncLifetime
             await Task.Delay(TimeSpan.FromMilliseconds(200));
         }
     }
+
+    /// <summary>
+    /// A service's environment: this fixture's settings, and on the servers scripts/infra.sh made, the service's own
+    /// accounts in place of the operator's and the owner's (a private server of one test's own has only its administrator;
+    /// a private PostgreSQL's tables are then the services' own to create).
+    /// </summary>
+    private async Task<Dictionary<string, string>> ServiceEnvironmentAsync(string service, Dictionary<string, string?> settings)
+    {
+        var own = new Dictionary<string, string?>(settings);
+        if (Infrastructure.HasServiceAccounts)
+        {
+            var account = await Infrastructure.OwnAccountSettingsAsync(service.ToLowerInvariant());
+            if (postgresConnectionString is not null)
+            {
+                account.Remove($"ConnectionStrings:{MartenConfiguration.ConnectionStringName}");
+                account.Remove(MartenConfiguration.AutoCreateSetting);
+            }
+
+            foreach (var (key, value) in account)
+            {
+                own[key] = value;
+            }
+        }
+
+        return EnvironmentOf(own);
+    }
+
+    private static Dictionary<string, string> EnvironmentOf(Dictionary<string, string?> settings) =>
+        settings.Where(s => s.Value is not null).ToDictionary(s => s.Key.Replace(":", "__"), s => s.Value!);
 
     private static IHost StartStageReplies(Dictionary<string, string?> settings, bool realWorkers)
     {

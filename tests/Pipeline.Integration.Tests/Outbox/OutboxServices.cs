@@ -149,14 +149,9 @@ internal sealed class OutboxServices(InfrastructureFixture infrastructure, strin
     /// <summary>A service's RabbitMQ account, as 'scripts/infra.sh env' prints it.</summary>
     public static (string User, string Password) Account(string service)
     {
-        var prefix = $"PIPELINE_{service.ToUpperInvariant()}_RABBITMQ_";
-        return (Required(prefix + "USER"), Required(prefix + "PASSWORD"));
+        var account = InfrastructureFixture.Account(service);
+        return (account.RabbitMqUser, account.RabbitMqPassword);
     }
-
-    private static string Required(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value
-        ? value
-        : throw new InvalidOperationException(
-            $"{name} is not set: these tests use the services' own accounts, which 'scripts/infra.sh up' makes; run 'eval \"$(scripts/infra.sh env)\"'.");
 
     public async ValueTask DisposeAsync()
     {
