@@ -8,6 +8,13 @@ public static class ArtifactKeys
 {
     public static string Training(Guid trainingId) => $"trainings/{trainingId:N}";
 
+    /// <summary>
+    /// Marks a training whose scratch is dropped (Completed, Cancelled, or Failed past its retention), written by each
+    /// worker's cleanup before it drops its part: a copy of one of its stage commands that arrives later (the outbox
+    /// delivers at least once) is then acknowledged without running. An empty file per training, outside its scratch.
+    /// </summary>
+    public static string Ended(Guid trainingId) => $"ended/{trainingId:N}";
+
     // What an attempt writes carries the attempt, so a stale or duplicate copy never overwrites a live attempt's files.
     // An attempt's folder is written once: staged beside it and renamed into place whole with its outcome (WriteOnceFolders),
     // so a second delivery of the attempt finds the first one's complete output and answers with it.

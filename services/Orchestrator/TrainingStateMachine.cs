@@ -188,8 +188,9 @@ public sealed class TrainingStateMachine : MassTransitStateMachine<TrainingState
                     }))));
 
         During(Failed,
-            // A training that failed at Initialized has no stage to send again: its BeginTraining was invalid.
-            When(RetryTraining, context => context.Saga.FailedStage != nameof(Initialized))
+            // A training that failed at Initialized has no stage to send again: its BeginTraining was invalid. One whose scratch
+            // is dropped has no input left, and the workers acknowledge its commands without running them (ArtifactKeys.Ended).
+            When(RetryTraining, context => context.Saga.FailedStage != nameof(Initialized) && context.Saga.ScratchDroppedAt is null)
                 .RetryFailedStage(this, dispatcher),
             // Kept for a retry or a replay until Stages:FailedRetention has passed since it failed; then its scratch goes.
             When(FailedTrainingExpired, context => context.Saga.UpdatedAt + dispatcher.Stages.FailedRetention <= dispatcher.Clock.GetUtcNow())

@@ -1,42 +1,10 @@
 using System.Collections.Concurrent;
+using Marten;
 using MassTransit;
 using Pipeline.Contracts;
-using Pipeline.Artifacts;
-using Pipeline.Hosting.Messaging;
-using Pipeline.Integration.Tests.EndToEnd;
+using Pipeline.Orchestrator;
 
 namespace Pipeline.Bench.Chaos;
-
-/// <summary>A training that takes a while: it says it started, reports progress every second, then writes a real model folder.</summary>
-public sealed class SlowTrainModel(IArtifactStore store, StageStarts starts, ChaosOptions options) : IConsumer<TrainModel>
-{
-    public async Task Consume(ConsumeContext<TrainModel> context)
-    {
-        var command = context.Message;
-        await starts.PublishAsync(TrainingStages.TrainingRunning, command.TrainingId, command.Attempt, context.CancellationToken);
-        for (var second = 1; second <= options.TrainSeconds; second++)
-        {
-            await Task.Delay(TimeSpan.FromSeconds(1), context.CancellationToken);
-            await context.Publish(new TrainingProgressed
-            {
-                TrainingId = command.TrainingId, Attempt = command.Attempt, Iteration = second, TotalIterations = options.TrainSeconds, Loss = 1.0 / second,
-            });
-        }
-
-        await new InstantTrainModelConsumer(store).Consume(context);
-    }
-}
-
-/// <summary>Drops what the stand-ins wrote (trained model, detection batches), as the Trainer and Detector do.</summary>
-public sealed class StandInCleanup(IArtifactStore store) : IConsumer<TrainingReadyForCleanup>
-{
-    public Task Consume(ConsumeContext<TrainingReadyForCleanup> context)
-    {
-        store.Delete(ArtifactKeys.TrainedModels(context.Message.TrainingId));
-        store.Delete(ArtifactKeys.Detections(context.Message.TrainingId));
-        return Task.CompletedTask;
-    }
-}
 
 /// <summary>What the bench sees go by: every start of a stage, and every transition.</summary>
 public sealed class Observations
@@ -75,5 +43,78 @@ public sealed class ObservationRecorder(Observations observations) : IConsumer<S
     {
         observations.Transitioned();
         return Task.CompletedTask;
+    }
+}
+
+/// <summary>
+/// The trainings as the saga stored them, read every second (through every outage: a read that fails keeps the last),
+/// and each training seen in a stage's running state without a deadline on two reads in a row.
+/// </summary>
+public sealed class TrainingWatch(IDocumentStore store)
+{
+    private readonly HashSet<Guid> withoutDeadline = [];
+    private HashSet<Guid> withoutDeadlineLastRead = [];
+    private volatile IReadOnlyList<TrainingState> latest = [];
+
+    public IReadOnlyList<TrainingState> Latest => latest;
+
+    public IReadOnlyCollection<Guid> WithoutDeadline
+    {
+        get
+        {
+            lock (withoutDeadline)
+            {
+                return [.. withoutDeadline];
+            }
+        }
+    }
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var session = store.QuerySession();
+                latest = await session.Query<TrainingState>().ToListAsync(cancellationToken);
+                var now = latest.Where(t => TrainingStages.Find(t.CurrentState) is not null && t.StageDeadline is null).Select(t => t.CorrelationId).ToHashSet();
+                lock (withoutDeadline)
+                {
+                    withoutDeadline.UnionWith(now.Intersect(withoutDeadlineLastRead));
+                }
+
+                withoutDeadlineLastRead = now;
+            }
+            catch (Exception exception) when (exception is Npgsql.NpgsqlException or Marten.Exceptions.MartenCommandException or InvalidOperationException)
+            {
+                // The database is away: keep the last read.
+            }
+
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>True once the trainings satisfy <paramref name="condition"/>; false when <paramref name="bound"/> passed first.</summary>
+    public async Task<bool> WaitUntilAsync(Func<IReadOnlyList<TrainingState>, bool> condition, TimeSpan bound)
+    {
+        var deadline = DateTime.UtcNow + bound;
+        while (!condition(latest))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(200);
+        }
+
+        return true;
     }
 }

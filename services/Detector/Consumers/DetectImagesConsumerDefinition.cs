@@ -21,6 +21,7 @@ public sealed class DetectImagesConsumerDefinition : ConsumerDefinition<DetectIm
     {
         endpointConfigurator.UseStageRetry(context);
         consumerConfigurator.HandBackOnShutdown<DetectImagesConsumer, DetectImages>(context);
+        consumerConfigurator.SkipCommandsOfEndedTrainings<DetectImagesConsumer, DetectImages>(context);
         // ImagesDetected leaves only once the batch's file is written, never from an attempt that was retried.
         endpointConfigurator.UseInMemoryOutbox(context);
     }

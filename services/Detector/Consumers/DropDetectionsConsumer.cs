@@ -7,10 +7,10 @@ namespace Pipeline.Detector.Consumers;
 /// <summary>Drops a training's detection batches once the Uploader has stored them.</summary>
 public sealed class DropDetectionsConsumer(IArtifactStore store, ILogger<DropDetectionsConsumer> logger) : IConsumer<TrainingReadyForCleanup>
 {
-    public Task Consume(ConsumeContext<TrainingReadyForCleanup> context)
+    public async Task Consume(ConsumeContext<TrainingReadyForCleanup> context)
     {
+        await store.MarkEndedAsync(context.Message.TrainingId, context.CancellationToken);
         store.Delete(ArtifactKeys.Detections(context.Message.TrainingId));
         logger.LogInformation("Dropped the detection batches of {TrainingId}", context.Message.TrainingId);
-        return Task.CompletedTask;
     }
 }

@@ -17,6 +17,7 @@ public sealed class DownloadBaseModelConsumerDefinition : ConsumerDefinition<Dow
     {
         endpointConfigurator.UseStageRetry(context);
         consumerConfigurator.HandBackOnShutdown<DownloadBaseModelConsumer, DownloadBaseModel>(context);
+        consumerConfigurator.SkipCommandsOfEndedTrainings<DownloadBaseModelConsumer, DownloadBaseModel>(context);
         endpointConfigurator.UseInMemoryOutbox(context);
     }
 }

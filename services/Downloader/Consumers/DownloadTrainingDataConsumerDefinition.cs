@@ -18,6 +18,7 @@ public sealed class DownloadTrainingDataConsumerDefinition : ConsumerDefinition<
     {
         endpointConfigurator.UseStageRetry(context);
         consumerConfigurator.HandBackOnShutdown<DownloadTrainingDataConsumer, DownloadTrainingData>(context);
+        consumerConfigurator.SkipCommandsOfEndedTrainings<DownloadTrainingDataConsumer, DownloadTrainingData>(context);
         // TrainingDataDownloaded leaves only once the whole import succeeded, never from a retried attempt.
         endpointConfigurator.UseInMemoryOutbox(context);
     }

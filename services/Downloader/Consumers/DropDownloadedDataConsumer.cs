@@ -8,12 +8,12 @@ namespace Pipeline.Downloader.Consumers;
 public sealed class DropDownloadedDataConsumer(IArtifactStore store, ILogger<DropDownloadedDataConsumer> logger)
     : IConsumer<TrainingReadyForCleanup>
 {
-    public Task Consume(ConsumeContext<TrainingReadyForCleanup> context)
+    public async Task Consume(ConsumeContext<TrainingReadyForCleanup> context)
     {
         var trainingId = context.Message.TrainingId;
+        await store.MarkEndedAsync(trainingId, context.CancellationToken);
         store.Delete(ArtifactKeys.Datasets(trainingId));
         store.Delete(ArtifactKeys.BaseModels(trainingId));
         logger.LogInformation("Dropped the dataset and base model of {TrainingId}", trainingId);
-        return Task.CompletedTask;
     }
 }

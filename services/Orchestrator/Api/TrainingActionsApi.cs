@@ -73,7 +73,9 @@ public static class TrainingActionsApi
                 ? $"Training {id} is {training.CurrentState}: only a Failed training is retried."
                 : training.FailedStage == TrainingStates.Initialized
                     ? $"Training {id} failed at Initialized ({training.Errors.GetValueOrDefault(TrainingStates.Initialized)}): begin a corrected one instead."
-                    : null,
+                    : training.ScratchDroppedAt is not null
+                        ? $"Training {id} failed at {training.FailedStage} and its scratch was dropped after Stages:FailedRetention: begin it again instead."
+                        : null,
             new RetryTraining { TrainingId = id });
 
     /// <summary>

@@ -28,5 +28,6 @@ public sealed class TrainModelConsumerDefinition : ConsumerDefinition<TrainModel
         // No outbox: progress and metrics must leave while the training runs, not when it ends.
         endpointConfigurator.UseStageRetry(context);
         consumerConfigurator.HandBackOnShutdown<TrainModelConsumer, TrainModel>(context);
+        consumerConfigurator.SkipCommandsOfEndedTrainings<TrainModelConsumer, TrainModel>(context);
     }
 }

@@ -62,6 +62,9 @@ public sealed class TrainingLease : IDisposable
 
     public static string Key(Guid trainingId) => $"{ArtifactKeys.Training(trainingId)}/trainer.lease";
 
+    /// <summary>The file locked around each read-modify-write of the lease; dropped with it.</summary>
+    public static string MutexKey(Guid trainingId) => $"{ArtifactKeys.Training(trainingId)}/trainer.lock";
+
     /// <summary>One try at taking the lease for <paramref name="attempt"/>; <paramref name="lease"/> is set when taken.</summary>
     public static Outcome TryTake(
         IArtifactStore store, Guid trainingId, int attempt, string holder, TimeSpan timeout, TimeProvider clock, out TrainingLease? lease)
@@ -241,7 +244,7 @@ public sealed class TrainingLease : IDisposable
     /// <summary>The short lock around a read-modify-write of the lease; null when it stays held past a bound (its holder hangs).</summary>
     private static FileStream? Mutex(IArtifactStore store, Guid trainingId, bool create = false)
     {
-        var path = store.GetLocalPath($"{ArtifactKeys.Training(trainingId)}/trainer.lock");
+        var path = store.GetLocalPath(MutexKey(trainingId));
         if (create)
         {
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);

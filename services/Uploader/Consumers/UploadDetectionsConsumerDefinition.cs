@@ -17,5 +17,6 @@ public sealed class UploadDetectionsConsumerDefinition : ConsumerDefinition<Uplo
     {
         endpointConfigurator.UseStageRetry(context);
         consumerConfigurator.HandBackOnShutdown<UploadDetectionsConsumer, UploadDetections>(context);
+        consumerConfigurator.SkipCommandsOfEndedTrainings<UploadDetectionsConsumer, UploadDetections>(context);
     }
 }

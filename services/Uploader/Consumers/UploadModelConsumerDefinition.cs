@@ -17,5 +17,6 @@ public sealed class UploadModelConsumerDefinition : ConsumerDefinition<UploadMod
     {
         endpointConfigurator.UseStageRetry(context);
         consumerConfigurator.HandBackOnShutdown<UploadModelConsumer, UploadModel>(context);
+        consumerConfigurator.SkipCommandsOfEndedTrainings<UploadModelConsumer, UploadModel>(context);
     }
 }

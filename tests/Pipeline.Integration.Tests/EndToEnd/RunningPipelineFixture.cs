@@ -233,6 +233,14 @@ public sealed class RunningPipelineFixture : IAsyncLifetime
         return trainingId;
     }
 
+    /// <summary>Sends a command to a queue as the Orchestrator's relay would (a copy of one it sent, say).</summary>
+    public async Task SendAsync<T>(string queue, T message)
+        where T : class
+    {
+        var endpoint = await stageHost!.Services.GetRequiredService<ISendEndpointProvider>().GetSendEndpoint(StageSendConventions.Address(queue));
+        await endpoint.Send(message);
+    }
+
     /// <summary>Polls the status API until the training reaches one of the states, failing with its whole story if it does not.</summary>
     public async Task<TrainingDetails> WaitForStateAsync(Guid trainingId, TimeSpan timeout, params string[] states)
     {

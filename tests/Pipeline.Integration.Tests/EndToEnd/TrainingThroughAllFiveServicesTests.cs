@@ -60,5 +60,9 @@ public sealed class TrainingThroughAllFiveServicesTests(AllServicesPipelineFixtu
         var trainer = pipeline.Services.Single(s => s.Name == "trainer");
         await RunningPipelineFixture.WaitUntil("the Trainer logs the end of the training",
             () => Task.FromResult(trainer.Output.Contains($"Training {trainingId} finished at iteration 200")), Timeout);
+        // Every service drops its scratch of the training once it is done, the Trainer's lease and its lock file included.
+        var scratch = pipeline.Artifacts.GetLocalPath(ArtifactKeys.Training(trainingId));
+        await RunningPipelineFixture.WaitUntil($"no file is left under {scratch}", () => Task.FromResult(
+            !Directory.Exists(scratch) || !Directory.EnumerateFiles(scratch, "*", SearchOption.AllDirectories).Any()), Timeout);
     }
 }

@@ -112,6 +112,18 @@ public sealed class PrivateRabbitMq : IAsyncDisposable
         }
     }
 
+    /// <summary>Freezes the node (SIGSTOP), as a hung machine would: its connections stay open and nothing answers on them.</summary>
+    public Task PauseAsync() => SignalAsync("STOP");
+
+    /// <summary>Lets a paused node go on (SIGCONT).</summary>
+    public Task ResumeAsync() => SignalAsync("CONT");
+
+    private async Task SignalAsync(string signal)
+    {
+        using var kill = Process.Start("kill", ["-s", signal, (await File.ReadAllTextAsync(PidFile)).Trim()]);
+        await kill.WaitForExitAsync();
+    }
+
     /// <summary>Ends the node with SIGKILL, as a crash or an OOM kill would, and waits until it is gone.</summary>
     public async Task KillAsync()
     {
