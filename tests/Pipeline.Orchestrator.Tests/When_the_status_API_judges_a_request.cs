@@ -132,6 +132,12 @@ public sealed class When_the_status_API_judges_a_request
         Assert.Equal("/login", Assert.IsAssignableFrom<IResult>(ApiAccess.Judge(page, [ApiAccess.JsonBody])) is Microsoft.AspNetCore.Http.HttpResults.RedirectHttpResult redirect ? redirect.Url : null);
     }
 
+    [Fact]
+    public void The_token_settings_the_local_runner_writes_are_the_ones_the_Orchestrator_binds() =>
+        Assert.Equal(
+            ($"{StatusApiAccess.Section}:{nameof(ApiAccessSettings.OperatorTokens)}", $"{StatusApiAccess.Section}:{nameof(ApiAccessSettings.ViewerTokens)}"),
+            (Pipeline.Contracts.StatusApiSettings.OperatorTokens, Pipeline.Contracts.StatusApiSettings.ViewerTokens));
+
     private DefaultHttpContext Context(string address, Endpoint endpoint, string? authorization = null, ApiTokens? tokens = null, string? cookie = null, string? redirect = null)
     {
         var services = new ServiceCollection();
