@@ -169,14 +169,7 @@ public sealed class DashboardInChromiumTests(AllServicesPipelineFixture fixture)
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Chromium.ScreenshotFolder, "queues.png"), FullPage = true });
     }
 
-    /// <summary>Logs in on the login page with the token, as a user would, and waits for the dashboard at <paramref name="route"/>.</summary>
-    private async Task LogInAsync(string token, string route)
-    {
-        await page.GotoAsync($"{Pipeline.Api.BaseAddress}login{route}");
-        await page.FillAsync("#token", token);
-        await page.ClickAsync("#sign-in");
-        await Assertions.Expect(page.Locator("#session")).ToContainTextAsync("signed in as");
-    }
+    private Task LogInAsync(string token, string route) => Chromium.LogInAsync(page, Pipeline.Api.BaseAddress!, token, route);
 
     private async Task<int> PointsAsync(int atLeast)
     {
