@@ -4,7 +4,7 @@
 #   scripts/infra.sh up      start RabbitMQ + PostgreSQL on 127.0.0.1 (idempotent)
 #   scripts/infra.sh down    stop the servers this checkout started
 #   scripts/infra.sh status  print each server's state; non-zero if one is down
-#   scripts/infra.sh env     print the export lines the tests read
+#   scripts/infra.sh env     print the export lines the tests read (the only verb that prints passwords)
 #   scripts/infra.sh browser install Debian's chromium for the dashboard's browser tests (idempotent)
 #   scripts/infra.sh permissions  print each service user's RabbitMQ permission regex (no server needed)
 #   scripts/infra.sh compose-postgres / compose-rabbitmq  the same accounts inside docker-compose (see docker-compose.yml)
@@ -235,11 +235,16 @@ EOF
 # A checkout that never started its own node has no cookie: asking the CLI would only make it fail writing one.
 rmq_node_alive() { [[ -s "$RMQ_DIR/.erlang.cookie" ]] && rmq_diag -q ping >/dev/null 2>&1; }
 
+# A curl config line (`name = "value"`), quoted as curl's config parser reads it.
+curl_config() { local v="${2//\\/\\\\}"; printf '%s = "%s"\n' "$1" "${v//\"/\\\"}"; }
+
 # Management API answers with the operator's credentials (from DIR, default ours) and reports our AMQP port.
+# Credentials go to curl as a config on stdin: an argument would show the password in every process listing.
 rmq_ours_on_port() {
   local dir="${1:-$(cred_dir)}" body
   [[ -s "$dir/$RMQ_OPERATOR" ]] || return 1
-  body="$(curl -fsS -m 5 -u "$RMQ_OPERATOR:$(cat "$dir/$RMQ_OPERATOR")" "http://127.0.0.1:$RMQ_MGMT_PORT/api/overview" 2>/dev/null)" || return 1
+  body="$(curl_config user "$RMQ_OPERATOR:$(cat "$dir/$RMQ_OPERATOR")" \
+    | curl -fsS -m 5 -K - "http://127.0.0.1:$RMQ_MGMT_PORT/api/overview" 2>/dev/null)" || return 1
   grep -q "\"port\":$RMQ_PORT" <<<"$body" || return 1
 }
 
@@ -252,19 +257,21 @@ reuse_candidates() {
 }
 
 rmq_set_user() { # NAME PASSWORD TAGS CONFIGURE WRITE READ
+  # The password on stdin (rabbitmqctl reads it there when the argument is left out), never in the arguments.
   if rmq_ctl -q list_users | awk '{print $1}' | grep -qx "$1"; then
-    rmq_ctl -q change_password "$1" "$2" >/dev/null
+    printf '%s\n' "$2" | rmq_ctl -q change_password "$1" >/dev/null
   else
-    rmq_ctl -q add_user "$1" "$2" >/dev/null
+    printf '%s\n' "$2" | rmq_ctl -q add_user "$1" >/dev/null
   fi
   rmq_ctl -q set_user_tags "$1" $3 >/dev/null
   rmq_ctl -q set_permissions -p / "$1" "$4" "$5" "$6" >/dev/null
 }
 
 # The same over the management API as the operator: one HTTP call each instead of an Erlang CLI start.
+# The operator's credentials and the body (which may hold a password) go as a config on stdin, not as arguments.
 rmq_api() { # METHOD PATH [JSON]
-  curl -fsS -m 10 -o /dev/null -u "$RMQ_OPERATOR:$(password "$RMQ_OPERATOR")" -X "$1" -H 'content-type: application/json' \
-    ${3:+--data "$3"} "http://127.0.0.1:$RMQ_MGMT_PORT/api/$2"
+  { curl_config user "$RMQ_OPERATOR:$(password "$RMQ_OPERATOR")"; [[ -z "${3:-}" ]] || curl_config data "$3"; } \
+    | curl -fsS -m 10 -o /dev/null -K - -X "$1" -H 'content-type: application/json' "http://127.0.0.1:$RMQ_MGMT_PORT/api/$2"
 }
 json_string() { local v="${1//\\/\\\\}"; printf '"%s"' "${v//\"/\\\"}"; }
 rmq_api_set_user() { # NAME PASSWORD TAGS CONFIGURE WRITE READ
@@ -764,8 +771,8 @@ main() {
       declare_services
       rmq_up
       pg_up
-      echo
-      print_env
+      # No password printed unasked: a terminal's scrollback and a CI log keep what `up` says.
+      log "up; 'eval \"\$(scripts/infra.sh env)\"' sets the servers' settings and accounts in a shell (it prints passwords)"
       ;;
     down)
       need_root

@@ -24,6 +24,7 @@ public static class PipelineHostingExtensions
     public static IHostApplicationBuilder AddPipelineDefaults(
         this IHostApplicationBuilder builder, string serviceName, Action<IBusRegistrationConfigurator> configureBus)
     {
+        PlaceholderSecrets.Refuse(builder.Configuration);
         builder.AddPipelineLogging(serviceName);
         builder.Services.AddSingleton(new ServiceIdentity(serviceName));
         builder.Services.Configure<ArtifactStoreSettings>(builder.Configuration.GetSection(ArtifactStoreSettings.Section));

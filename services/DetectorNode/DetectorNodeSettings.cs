@@ -7,9 +7,6 @@ public sealed class DetectorNodeSettings
 {
     public const string Section = "DetectorNode";
 
-    /// <summary>The setting that holds this node's bearer token (see <see cref="Pipeline.Hosting.Web.ApiAccess"/>).</summary>
-    public const string TokenSetting = "DetectorNode:Token";
-
     /// <summary>The project whose models this node serves.</summary>
     public string Organization { get; set; } = "";
 
@@ -21,7 +18,7 @@ public sealed class DetectorNodeSettings
     /// <summary>The status API the node asks for the project's models at start.</summary>
     public Uri StatusApi { get; set; } = new("http://127.0.0.1:5080");
 
-    /// <summary>Sent to the status API as a bearer token: beyond loopback it serves no one without it.</summary>
+    /// <summary>Sent to the status API as a bearer token: a viewer's is all a node needs (and all it should hold in the field).</summary>
     public string? StatusApiToken { get; set; }
 
     /// <summary>

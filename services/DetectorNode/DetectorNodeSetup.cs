@@ -22,7 +22,7 @@ public static class DetectorNodeSetup
             .Validate(settings => !string.IsNullOrWhiteSpace(settings.Organization) && !string.IsNullOrWhiteSpace(settings.Project),
                 "DetectorNode:Organization and DetectorNode:Project must name the project whose models the node serves")
             .ValidateOnStart();
-        builder.Services.AddApiToken(builder.Configuration, DetectorNodeSettings.TokenSetting);
+        builder.Services.AddApiAccess(builder.Configuration, DetectorNodeSettings.Section);
         builder.Services.ConfigureHttpJsonOptions(json => ContractJson.Configure(json.SerializerOptions));
         builder.Services.AddHttpClient<StatusApiModels>(http => http.Timeout = TimeSpan.FromSeconds(30));
         builder.Services.AddSingleton<ServedModels>();
@@ -36,10 +36,13 @@ public static class DetectorNodeSetup
         return builder;
     }
 
-    /// <summary>The token beyond loopback (and for detections once one is set), then the API.</summary>
+    /// <summary>
+    /// Tokens for everything but the health probes, from anywhere: DetectorNode:OperatorTokens for detections (they spend the
+    /// node's compute and fill the project's inbox), DetectorNode:ViewerTokens for the served model; then the API.
+    /// </summary>
     public static WebApplication UseDetectorNode(this WebApplication app)
     {
-        app.RequireTokenBeyondLoopback();
+        app.UseApiAccess("multipart/form-data", "image/*");
         app.MapDetectionApi();
         return app;
     }

@@ -20,9 +20,19 @@ public static class BeginTrainingValidation
             return "organization is required.";
         }
 
+        if (!ProjectNames.IsValid(command.Organization))
+        {
+            return $"organization '{Shown(command.Organization)}' is not a name: {ProjectNames.Rule}.";
+        }
+
         if (string.IsNullOrWhiteSpace(command.Project))
         {
             return "project is required.";
+        }
+
+        if (!ProjectNames.IsValid(command.Project))
+        {
+            return $"project '{Shown(command.Project)}' is not a name: {ProjectNames.Rule}.";
         }
 
         if (string.IsNullOrWhiteSpace(command.DatasetUri))
@@ -55,6 +65,11 @@ public static class BeginTrainingValidation
             return "hyperparameters may be left out, not null.";
         }
 
+        if (HyperparameterRanges.FirstBroken(command.Hyperparameters) is { } broken)
+        {
+            return $"{broken.Field} must be {broken.Expected}, was {broken.Value(command.Hyperparameters)}.";
+        }
+
         if (command.Categories is null || command.Categories.Any(category => category is null || string.IsNullOrWhiteSpace(category.Id)))
         {
             return "categories must be a list of categories, each with an id (or left out for the dataset's own).";
@@ -62,4 +77,10 @@ public static class BeginTrainingValidation
 
         return null;
     }
+
+    /// <summary>The field a problem names: each message begins with it, as a client writes it.</summary>
+    public static string FieldOf(string problem) => problem[..problem.IndexOfAny([' ', ':'])];
+
+    // A refused name is shown, but never whole: the message goes into logs and the training's errors.
+    private static string Shown(string name) => name.Length <= 80 ? name : name[..80] + "…";
 }

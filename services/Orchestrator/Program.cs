@@ -18,7 +18,7 @@ if (await app.ApplySchemaWhenAskedAsync(args))
     return;
 }
 
-app.RequireTokenBeyondLoopback();
+app.UseApiAccess();
 app.MapStatusApi();
 app.MapTrainingActions();
 app.MapQueues();

@@ -18,6 +18,9 @@ public sealed class NodeHost : IAsyncDisposable
 {
     public static readonly JsonSerializerOptions Json = ContractJson.Configure(new JsonSerializerOptions(JsonSerializerDefaults.Web));
 
+    /// <summary>DetectorNode:OperatorTokens and ViewerTokens of every test node; <see cref="Client"/> sends the operator's.</summary>
+    public const string OperatorToken = "node-operator-s3cret", ViewerToken = "node-viewer-s3cret";
+
     private readonly WebApplication app;
 
     private NodeHost(WebApplication app, string outboxFolder)
@@ -26,6 +29,7 @@ public sealed class NodeHost : IAsyncDisposable
         OutboxFolder = outboxFolder;
         Address = new Uri(app.Urls.First());
         Client = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromMinutes(2) };
+        Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", OperatorToken);
     }
 
     public Uri Address { get; }
@@ -59,6 +63,8 @@ public sealed class NodeHost : IAsyncDisposable
             ["DetectorNode:MinConfidence"] = "0.05",
             ["DetectorNode:OutboxFolder"] = outbox,
             ["DetectorNode:RetryInterval"] = "00:00:00.200",
+            ["DetectorNode:OperatorTokens:0"] = OperatorToken,
+            ["DetectorNode:ViewerTokens:0"] = ViewerToken,
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

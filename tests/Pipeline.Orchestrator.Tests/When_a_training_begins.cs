@@ -92,4 +92,35 @@ public sealed class When_a_training_begins : SagaTest
         Assert.Equal(("Failed", 0), (Training.CurrentState, Training.Attempt));
         Assert.False(await Harness.Sent.Any<DownloadTrainingData>(x => x.Context.Message.TrainingId == TrainingId));
     }
+
+    [Theory]
+    [InlineData("a/b", "c", "organization 'a/b' is not a name")]
+    [InlineData("a", "b/c", "project 'b/c' is not a name")]
+    [InlineData("Zauberzeug", "p", "organization 'Zauberzeug' is not a name")]
+    [InlineData("zauberzeug", "p", "hyperparameters.iterations must be between 1 and 10,000,000, was -5")]
+    public async Task A_BeginTraining_sent_over_AMQP_with_a_bad_name_or_hyperparameter_fails_at_Initialized_with_the_reason(
+        string organization, string project, string reason)
+    {
+        await Publish(new BeginTraining
+        {
+            TrainingId = TrainingId, Organization = organization, Project = project, DatasetUri = "file:///data/train.json",
+            Hyperparameters = new Hyperparameters { Iterations = -5, BatchSize = 0 },
+        });
+
+        var training = await WaitForState(m => m.Failed);
+        Assert.Equal("Initialized", training.FailedStage);
+        Assert.StartsWith(reason, training.Errors["Initialized"]);
+        Assert.False(await Harness.Sent.Any<DownloadTrainingData>(x => x.Context.Message.TrainingId == TrainingId));
+    }
+
+    [Fact]
+    public void A_broken_range_is_named_as_a_client_writes_the_field()
+    {
+        var bad = new Hyperparameters { BatchSize = 0 };
+
+        var broken = HyperparameterRanges.FirstBroken(bad);
+
+        Assert.Equal(("BatchSize", "hyperparameters.batchSize"), (broken?.Name, broken?.Field));
+        Assert.Null(HyperparameterRanges.FirstBroken(new Hyperparameters()));
+    }
 }

@@ -40,6 +40,32 @@ public sealed class CliEnvironment(Func<string, string?> variable, string workin
         return uri;
     }
 
+    /// <summary>
+    /// The bearer token for the status API at <paramref name="api"/>: PIPELINE_API_TOKEN, else, for a status API on this
+    /// machine only, the operator's token the local runner generated (never sent to another machine's API).
+    /// </summary>
+    public string? ApiToken(Uri api)
+    {
+        if (this["PIPELINE_API_TOKEN"] is { } token)
+        {
+            return token;
+        }
+
+        if (!api.IsLoopback)
+        {
+            return null;
+        }
+
+        try
+        {
+            return new LocalApiTokens(RepositoryRoot).ReadOperator();
+        }
+        catch (CliException)
+        {
+            return null;
+        }
+    }
+
     public RabbitMqSettings RabbitMq => new()
     {
         Host = this["PIPELINE_RABBITMQ_HOST"] ?? "127.0.0.1",

@@ -36,6 +36,7 @@ public static class PipelineApp
                 outbox.AddCommand<OutboxRetryCommand>("retry").WithDescription("Put parked outbox messages back for their relay, once their cause is fixed.")
                     .WithExample("outbox", "retry", "3f2c0000-9684-92ea-08ff-08df53f57aa4").WithExample("outbox", "retry", "--service", "uploader");
             });
+            config.AddCommand<DashboardCommand>("dashboard").WithDescription("Print the dashboard's address with a one-time login for your token's role.");
             config.AddCommand<DemoCommand>("demo").WithDescription("Run the whole loop on a generated dataset on this machine.");
             config.AddCommand<UpCommand>("up").WithDescription("Start the servers and the services on this machine.");
             config.AddCommand<DownCommand>("down").WithDescription("Stop the services and the servers.");

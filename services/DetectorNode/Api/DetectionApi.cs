@@ -13,12 +13,12 @@ public static class DetectionApi
 
     public static WebApplication MapDetectionApi(this WebApplication app)
     {
-        app.MapPost("/detect", DetectOne).RequireActionToken();
-        app.MapPost("/detect/batch", DetectBatch).RequireActionToken();
+        app.MapPost("/detect", DetectOne).RequireOperator();
+        app.MapPost("/detect/batch", DetectBatch).RequireOperator();
         app.MapGet("/model", (ServedModels models) => models.Current is { } model ? Results.Ok(model) : NoModel());
         // Live: the process answers. Ready: a model is loaded, so /detect answers with detections.
-        app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
-        app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Name == ModelLoadedCheck.Name });
+        app.MapHealthChecks("/health/live", new() { Predicate = _ => false }).AllowWithoutCredential();
+        app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Name == ModelLoadedCheck.Name }).AllowWithoutCredential();
         return app;
     }
 

@@ -23,8 +23,8 @@ public static class QueuesApi
     {
         app.MapGet("/queues", ListQueues);
         app.MapGet("/queues/outbox", ListOutboxes);
-        app.MapPost("/queues/outbox/{messageId:guid}/retry", RetryParked).RequireActionToken();
-        app.MapPost("/queues/outbox/retry", RetryParkedOfService).RequireActionToken();
+        app.MapPost("/queues/outbox/{messageId:guid}/retry", RetryParked).RequireOperator();
+        app.MapPost("/queues/outbox/retry", RetryParkedOfService).RequireOperator();
         return app;
     }
 

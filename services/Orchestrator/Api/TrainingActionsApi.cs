@@ -17,11 +17,11 @@ public static class TrainingActionsApi
 {
     public static WebApplication MapTrainingActions(this WebApplication app)
     {
-        app.MapPost("/trainings", Begin).RequireActionToken();
-        app.MapPost("/trainings/{id:guid}/stop", Stop).RequireActionToken();
-        app.MapPost("/trainings/{id:guid}/cancel", Cancel).RequireActionToken();
-        app.MapPost("/trainings/{id:guid}/retry", Retry).RequireActionToken();
-        app.MapPost("/trainings/{id:guid}/replay", Replay).RequireActionToken();
+        app.MapPost("/trainings", Begin).RequireOperator();
+        app.MapPost("/trainings/{id:guid}/stop", Stop).RequireOperator();
+        app.MapPost("/trainings/{id:guid}/cancel", Cancel).RequireOperator();
+        app.MapPost("/trainings/{id:guid}/retry", Retry).RequireOperator();
+        app.MapPost("/trainings/{id:guid}/replay", Replay).RequireOperator();
         return app;
     }
 
@@ -46,7 +46,8 @@ public static class TrainingActionsApi
         command = command.TrainingId == Guid.Empty ? command with { TrainingId = NewId.NextGuid() } : command;
         if (BeginTrainingValidation.Problem(command) is { } problem)
         {
-            return BadRequest(problem);
+            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Not a BeginTraining that can begin", detail: problem,
+                extensions: new Dictionary<string, object?> { ["field"] = BeginTrainingValidation.FieldOf(problem) });
         }
 
         await SendAsync(send, command, cancellationToken);

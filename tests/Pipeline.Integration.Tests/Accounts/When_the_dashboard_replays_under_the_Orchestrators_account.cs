@@ -45,7 +45,7 @@ public sealed class When_the_dashboard_replays_under_the_Orchestrators_account(I
         settings["RabbitMq:Password"] = password;
         settings["Marten:Schema"] = schema;
         settings["Artifacts:Root"] = Path.Combine(work, "artifacts");
-        settings["StatusApi:Token"] = Token;
+        settings["StatusApi:OperatorTokens:0"] = Token;
         settings["Urls"] = apiUrl;
         orchestrator = ServiceProcess.Start("Orchestrator", "orchestrator",
             settings.Where(s => s.Value is not null).ToDictionary(s => s.Key.Replace(":", "__"), s => s.Value!), Path.Combine(work, "logs"));

@@ -33,6 +33,15 @@ public sealed class Chromium : IAsyncDisposable
         return chromium;
     }
 
+    /// <summary>Logs in on the dashboard's login page with the token, as a user would, and waits for the dashboard at <paramref name="route"/> (<c>#/trainings/…</c>).</summary>
+    public static async Task LogInAsync(IPage page, Uri api, string token, string route)
+    {
+        await page.GotoAsync($"{api}login{route}");
+        await page.FillAsync("#token", token);
+        await page.ClickAsync("#sign-in");
+        await Assertions.Expect(page.Locator("#session")).ToContainTextAsync("signed in as");
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (Browser is not null)

@@ -36,12 +36,20 @@ public sealed class DashboardInChromiumTests(AllServicesPipelineFixture fixture)
     public async Task DisposeAsync() => await chromium.DisposeAsync();
 
     [Fact]
-    public async Task A_training_begun_over_http_appears_its_curve_grows_a_wrong_token_is_refused_and_cancel_from_the_page_cancels_it()
+    public async Task A_training_begun_over_http_appears_after_login_its_curve_grows_a_viewers_cancel_is_refused_and_an_operators_cancels_it()
     {
         var project = $"dash-live-{Guid.NewGuid():N}"[..20];
         var trainingId = await BeginOverHttpAsync(project, iterations: 2000);
 
+        // Without a session the dashboard sends the browser to log in, and back to the page it asked for once it has.
         await page.GotoAsync($"{Pipeline.Api.BaseAddress}#/?project={project}");
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/login#/\\?project="));
+        await page.FillAsync("#token", "not-a-token");
+        await page.ClickAsync("#sign-in");
+        await Assertions.Expect(page.Locator("#login-message")).ToContainTextAsync("401");
+        await page.FillAsync("#token", Pipeline.ViewerToken);
+        await page.ClickAsync("#sign-in");
+        await Assertions.Expect(page.Locator("#session")).ToContainTextAsync("signed in as viewer");
         await Assertions.Expect(page.Locator("#live")).ToHaveTextAsync("live");
         await Assertions.Expect(page.Locator($"#trainings tr[data-id='{trainingId}']")).ToBeVisibleAsync();
         await page.ClickAsync($"#trainings tr[data-id='{trainingId}'] a");
@@ -53,12 +61,11 @@ public sealed class DashboardInChromiumTests(AllServicesPipelineFixture fixture)
         Assert.True(later > first, $"{first} points, then {later}");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Chromium.ScreenshotFolder, "training-running.png"), FullPage = true });
 
-        await page.FillAsync("#token", "not-the-token");
         await page.ClickAsync("#cancel");
-        await Assertions.Expect(page.Locator("#action-message")).ToContainTextAsync("401");
+        await Assertions.Expect(page.Locator("#action-message")).ToContainTextAsync("403");
         Assert.Equal("TrainingRunning", (await DetailsAsync(trainingId)).State);
 
-        await page.FillAsync("#token", Pipeline.ActionToken);
+        await LogInAsync(Pipeline.ActionToken, $"#/trainings/{trainingId}");
         await page.ClickAsync("#cancel");
         await Assertions.Expect(page.Locator("h2 .state")).ToHaveTextAsync("Cancelled");
         Assert.Equal("Cancelled", (await Pipeline.WaitForStateAsync(trainingId, Timeout, "Cancelled")).State);
@@ -70,13 +77,12 @@ public sealed class DashboardInChromiumTests(AllServicesPipelineFixture fixture)
     {
         var project = $"dash-stop-{Guid.NewGuid():N}"[..20];
         var trainingId = await BeginOverHttpAsync(project, iterations: 5000);
-        await page.GotoAsync($"{Pipeline.Api.BaseAddress}#/trainings/{trainingId}");
+        await LogInAsync(Pipeline.ActionToken, $"#/trainings/{trainingId}");
         await Assertions.Expect(page.Locator("#stop")).ToBeEnabledAsync();
         // Past a few evaluations (one every 10 iterations), so there is a best to keep.
         await RunningPipelineFixture.WaitUntil("the training is past iteration 30",
             async () => (await DetailsAsync(trainingId)).Training.Progress?.Iteration >= 30, Timeout);
 
-        await page.FillAsync("#token", Pipeline.ActionToken);
         await page.ClickAsync("#stop");
         await Assertions.Expect(page.Locator("#action-message")).ToHaveTextAsync("stop sent");
 
@@ -109,7 +115,7 @@ public sealed class DashboardInChromiumTests(AllServicesPipelineFixture fixture)
         await RunningPipelineFixture.WaitUntil("the downloaded dataset is dropped",
             () => Task.FromResult(!Pipeline.Artifacts.Exists(ArtifactKeys.Datasets(trainingId))), Timeout);
 
-        await page.GotoAsync($"{Pipeline.Api.BaseAddress}#/trainings/{trainingId}");
+        await LogInAsync(Pipeline.ViewerToken, $"#/trainings/{trainingId}");
         await Assertions.Expect(page.Locator("h2 .state")).ToHaveTextAsync("Completed");
         Assert.Equal(5, await page.Locator("#stages li.done").CountAsync());
         Assert.Equal(1, await page.Locator("#stages li.skipped").CountAsync());
@@ -162,6 +168,8 @@ public sealed class DashboardInChromiumTests(AllServicesPipelineFixture fixture)
         Assert.Equal(StageQueues.All.Count, await page.Locator("#queues tbody tr").CountAsync());
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Chromium.ScreenshotFolder, "queues.png"), FullPage = true });
     }
+
+    private Task LogInAsync(string token, string route) => Chromium.LogInAsync(page, Pipeline.Api.BaseAddress!, token, route);
 
     private async Task<int> PointsAsync(int atLeast)
     {

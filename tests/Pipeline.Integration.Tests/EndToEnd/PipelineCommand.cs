@@ -6,9 +6,10 @@ namespace Pipeline.Integration.Tests.EndToEnd;
 public static class PipelineCommand
 {
     public static Task<(int ExitCode, string Output)> RunAsync(RunningPipelineFixture pipeline, params string[] args) =>
-        RunAsync(pipeline.Infrastructure, pipeline.Api.BaseAddress!, args);
+        RunAsync(pipeline.Infrastructure, pipeline.Api.BaseAddress!, pipeline.ActionToken, args);
 
-    public static async Task<(int ExitCode, string Output)> RunAsync(InfrastructureFixture infrastructure, Uri api, params string[] args)
+    /// <param name="token">Sent as PIPELINE_API_TOKEN: the token of the status API at <paramref name="api"/>, never the checkout's own.</param>
+    public static async Task<(int ExitCode, string Output)> RunAsync(InfrastructureFixture infrastructure, Uri api, string token, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet", [ServiceProcess.BuiltAssemblyPath(Path.Combine("tools", "Pipeline.Cli"), "Pipeline.Cli.dll"), .. args])
         {
@@ -18,6 +19,7 @@ public static class PipelineCommand
             WorkingDirectory = ServiceProcess.RepositoryRoot,
         };
         start.Environment["PIPELINE_API"] = api.ToString();
+        start.Environment["PIPELINE_API_TOKEN"] = token;
         start.Environment["PIPELINE_RABBITMQ_HOST"] = infrastructure.RabbitMqHost;
         start.Environment["PIPELINE_RABBITMQ_PORT"] = infrastructure.RabbitMqPort.ToString();
         start.Environment["PIPELINE_RABBITMQ_USER"] = infrastructure.RabbitMqUsername;

@@ -83,11 +83,10 @@ public sealed class RecoveringAFailedStageTests(RunningPipelineFixture pipeline)
         var page = await chromium.Browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 1000 } });
         page.SetDefaultTimeout((float)Timeout.TotalMilliseconds);
 
-        await page.GotoAsync($"{pipeline.Api.BaseAddress}#/trainings/{trainingId}");
+        await Chromium.LogInAsync(page, pipeline.Api.BaseAddress!, pipeline.ActionToken, $"#/trainings/{trainingId}");
         await Assertions.Expect(page.Locator("h2 .state")).ToHaveTextAsync("Failed", new() { Timeout = (float)Timeout.TotalMilliseconds });
         await Assertions.Expect(page.Locator("#replay")).ToBeVisibleAsync();
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Chromium.ScreenshotFolder, "training-failed.png"), FullPage = true });
-        await page.FillAsync("#token", pipeline.ActionToken);
         await page.ClickAsync("#replay");
 
         await Assertions.Expect(page.Locator("#action-message")).ToHaveTextAsync(

@@ -57,8 +57,11 @@ public sealed class RunningPipelineFixture : IAsyncLifetime
 
     public string WorkFolder { get; } = Directory.CreateTempSubdirectory("pipeline-e2e-").FullName;
 
-    /// <summary>StatusApi:Token of this pipeline's Orchestrator.</summary>
+    /// <summary>StatusApi:OperatorTokens of this pipeline's Orchestrator: reads and acts (<see cref="Api"/> sends it).</summary>
     public string ActionToken { get; } = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+
+    /// <summary>StatusApi:ViewerTokens of this pipeline's Orchestrator: reads only.</summary>
+    public string ViewerToken { get; } = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
 
     /// <summary>The services that have died since the fixture started them (a test that stops one on purpose removes it from <see cref="Services"/>).</summary>
     public IReadOnlyList<string> ExitedServices => [.. services.Where(s => s.HasExited).Select(s => s.Name)];
@@ -93,8 +96,9 @@ public sealed class RunningPipelineFixture : IAsyncLifetime
         // The hostile-input tests' dataset server: 127.0.0.2 is opened, 127.0.0.1 (where the servers are) is not.
         settings["Downloader:AllowedNetworks:0"] = "127.0.0.2/32";
         settings["Downloader:HttpTimeout"] = "00:00:03";
-        // The status API's actions need it; Api sends it, as a user's tool would.
-        settings["StatusApi:Token"] = ActionToken;
+        // Every request to the status API needs a token, actions an operator's; Api sends it, as a user's tool would.
+        settings["StatusApi:OperatorTokens:0"] = ActionToken;
+        settings["StatusApi:ViewerTokens:0"] = ViewerToken;
         // Fail fast: bad input is not retried anyway, and transient faults get two quick tries.
         settings["Retry:Limit"] = "2";
         settings["Retry:MaxInterval"] = "00:00:00.500";

@@ -22,6 +22,8 @@ public sealed class TheLearningLoopTests(AllServicesPipelineFixture fixture, ITe
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(300);
     private readonly string project = $"loop-{Guid.NewGuid():N}";
     private ServiceProcess? node;
+    private const string NodeToken = "learning-loop-node-token";
+
     private HttpClient nodeApi = new();
 
     private RunningPipelineFixture Pipeline => fixture.Pipeline;
@@ -131,6 +133,9 @@ public sealed class TheLearningLoopTests(AllServicesPipelineFixture fixture, ITe
         settings["DetectorNode:Organization"] = "e2e";
         settings["DetectorNode:Project"] = project;
         settings["DetectorNode:StatusApi"] = Pipeline.Api.BaseAddress!.ToString();
+        // A viewer's token is all a node in the field holds; its own detections need its own operator token.
+        settings["DetectorNode:StatusApiToken"] = Pipeline.ViewerToken;
+        settings["DetectorNode:OperatorTokens:0"] = NodeToken;
         settings["DetectorNode:Device"] = "cpu";
         settings["DetectorNode:Threads"] = "1";
         // Every detection the node reports (MinConfidence, 0.3) counts as uncertain: which images a model is unsure of is
@@ -143,6 +148,7 @@ public sealed class TheLearningLoopTests(AllServicesPipelineFixture fixture, ITe
         var environment = settings.Where(s => s.Value is not null).ToDictionary(s => s.Key.Replace(":", "__"), s => s.Value!);
         node = ServiceProcess.Start("DetectorNode", $"detector-node-{project}", environment, Path.Combine(Pipeline.WorkFolder, "logs"));
         nodeApi = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(30) };
+        nodeApi.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", NodeToken);
         await RunningPipelineFixture.WaitUntil("the detector node answers", async () =>
         {
             Assert.False(node.HasExited, node.Output);

@@ -7,7 +7,7 @@ using Pipeline.Contracts;
 
 namespace Pipeline.Integration.Tests.EndToEnd;
 
-/// <summary>The status API's door for tools that do not speak AMQP: begin, cancel and retry over HTTP, behind the token.</summary>
+/// <summary>The status API's door for tools that do not speak AMQP: begin, cancel and retry over HTTP, behind the operator's token.</summary>
 [Collection(RunningPipelineCollection.Name)]
 public sealed class TrainingsOverHttpTests(RunningPipelineFixture pipeline)
 {
@@ -56,8 +56,69 @@ public sealed class TrainingsOverHttpTests(RunningPipelineFixture pipeline)
 
         Assert.Equal((HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized), (missing.StatusCode, wrong.StatusCode));
         Assert.Equal("Bearer", wrong.Headers.WwwAuthenticate.Single().Scheme);
-        // Reads over loopback need no token.
-        Assert.Equal(HttpStatusCode.OK, reading.StatusCode);
+        // Reads need one as well: loopback is no credential.
+        Assert.Equal(HttpStatusCode.Unauthorized, reading.StatusCode);
+        using var after = await pipeline.Api.GetAsync($"/trainings/{trainingId}");
+        Assert.Equal(HttpStatusCode.NotFound, after.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_cross_site_text_plain_POST_of_issue_20_is_refused_over_loopback_and_nothing_begins()
+    {
+        var trainingId = Guid.NewGuid();
+        var body = $$"""{ "trainingId": "{{trainingId}}", "organization": "e2e", "project": "p", "datasetUri": "{{Dataset()}}" }""";
+
+        // What any page open in the user's browser could send: text/plain, its own Host (DNS rebinding) and Origin, no token.
+        using var asFound = await SendAsync("/trainings", body, "text/plain", token: null, host: "attacker.example", origin: "http://attacker.example");
+        // Each check alone, with the operator's token: the Host, the origin, the body's type.
+        using var wrongHost = await SendAsync("/trainings", body, "application/json", pipeline.ActionToken, host: "attacker.example", origin: null);
+        using var crossOrigin = await SendAsync("/trainings", body, "application/json", pipeline.ActionToken, host: null, origin: "http://attacker.example");
+        using var crossSite = await SendAsync("/trainings", body, "application/json", pipeline.ActionToken, host: null, origin: null, fetchSite: "cross-site");
+        using var plainText = await SendAsync("/trainings", body, "text/plain", pipeline.ActionToken, host: null, origin: null);
+
+        Assert.Equal(HttpStatusCode.BadRequest, asFound.StatusCode);
+        Assert.Equal((HttpStatusCode.BadRequest, HttpStatusCode.Forbidden, HttpStatusCode.Forbidden, HttpStatusCode.UnsupportedMediaType),
+            (wrongHost.StatusCode, crossOrigin.StatusCode, crossSite.StatusCode, plainText.StatusCode));
+        using var after = await pipeline.Api.GetAsync($"/trainings/{trainingId}");
+        Assert.Equal(HttpStatusCode.NotFound, after.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_viewers_token_reads_and_its_begin_is_403()
+    {
+        var body = $$"""{ "organization": "e2e", "project": "p", "datasetUri": "{{Dataset()}}" }""";
+
+        using var begin = await PostAsync("/trainings", body, pipeline.ViewerToken);
+        using var client = new HttpClient { BaseAddress = pipeline.Api.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", pipeline.ViewerToken);
+        using var reading = await client.GetAsync("/trainings");
+
+        Assert.Equal((HttpStatusCode.Forbidden, HttpStatusCode.OK), (begin.StatusCode, reading.StatusCode));
+    }
+
+    [Theory]
+    [InlineData("""{ "iterations": -5, "batchSize": 0 }""", "e2e", "p", "hyperparameters.iterations")]
+    [InlineData("""{ "batchSize": 0 }""", "e2e", "p", "hyperparameters.batchSize")]
+    [InlineData("""{ "learningRate": 2 }""", "e2e", "p", "hyperparameters.learningRate")]
+    [InlineData("""{ "resolution": 100 }""", "e2e", "p", "hyperparameters.resolution")]
+    [InlineData("""{}""", "a/b", "c", "organization")]
+    [InlineData("""{}""", "a", "b/c", "project")]
+    public async Task What_cannot_train_is_answered_400_naming_the_field_before_anything_is_downloaded(
+        string hyperparameters, string organization, string project, string field)
+    {
+        var trainingId = Guid.NewGuid();
+        var body = $$"""
+            { "trainingId": "{{trainingId}}", "organization": "{{organization}}", "project": "{{project}}",
+              "datasetUri": "file:///nowhere/manifest.json", "hyperparameters": {{hyperparameters}} }
+            """;
+
+        using var response = await PostAsync("/trainings", body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(field, problem.GetProperty("field").GetString());
+        Assert.StartsWith(field, problem.GetProperty("detail").GetString());
         using var after = await pipeline.Api.GetAsync($"/trainings/{trainingId}");
         Assert.Equal(HttpStatusCode.NotFound, after.StatusCode);
     }
@@ -122,6 +183,24 @@ public sealed class TrainingsOverHttpTests(RunningPipelineFixture pipeline)
     private string Dataset() => new Uri(TestDatasets.Write(Path.Combine(pipeline.WorkFolder, $"http-{Guid.NewGuid():N}"))).AbsoluteUri;
 
     private Task<HttpResponseMessage> PostAsync(string path, string body) => PostAsync(path, body, pipeline.ActionToken);
+
+    private async Task<HttpResponseMessage> SendAsync(
+        string path, string body, string contentType, string? token, string? host, string? origin, string? fetchSite = null)
+    {
+        using var client = new HttpClient { BaseAddress = pipeline.Api.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body, Encoding.UTF8, contentType) };
+        request.Headers.Authorization = token is null ? null : new AuthenticationHeaderValue("Bearer", token);
+        request.Headers.Host = host;
+        foreach (var (name, value) in new[] { ("Origin", origin), ("Sec-Fetch-Site", fetchSite) })
+        {
+            if (value is not null)
+            {
+                request.Headers.TryAddWithoutValidation(name, value);
+            }
+        }
+
+        return await client.SendAsync(request);
+    }
 
     private async Task<HttpResponseMessage> PostAsync(string path, string body, string? token)
     {

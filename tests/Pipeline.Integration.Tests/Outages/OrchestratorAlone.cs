@@ -16,14 +16,20 @@ internal sealed class OrchestratorAlone : IAsyncDisposable
 
     public HttpClient Api { get; }
 
+    /// <summary>StatusApi:OperatorTokens of this Orchestrator (<see cref="Api"/> sends it).</summary>
+    public const string Token = "alone-operator-token";
+
     public static async Task<OrchestratorAlone> StartAsync(
-        InfrastructureFixture infrastructure, string postgres, string schema, IReadOnlyDictionary<string, string> extra, TimeSpan bound)
+        InfrastructureFixture infrastructure, string postgres, string schema, IReadOnlyDictionary<string, string> extra, TimeSpan bound,
+        string? alsoListenOn = null)
     {
         var url = $"http://127.0.0.1:{ServiceProcess.FreePort()}";
         var settings = infrastructure.ServiceSettings();
         settings["ConnectionStrings:Postgres"] = postgres;
         settings["Marten:Schema"] = schema;
-        settings["Urls"] = url;
+        // Readiness is asked over loopback; another address (a network namespace's way in) is served beside it.
+        settings["Urls"] = alsoListenOn is null ? url : $"{url};{alsoListenOn}";
+        settings["StatusApi:OperatorTokens:0"] = Token;
         foreach (var (key, value) in extra)
         {
             settings[key] = value;
@@ -34,6 +40,7 @@ internal sealed class OrchestratorAlone : IAsyncDisposable
         var process = ServiceProcess.Start("Orchestrator", "orchestrator",
             settings.Where(s => s.Value is not null).ToDictionary(s => s.Key.Replace(":", "__"), s => s.Value!), Path.Combine(folder, "logs"));
         var api = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(10) };
+        api.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Token);
         await EndToEnd.RunningPipelineFixture.WaitUntil("the Orchestrator's status API is ready", async () =>
         {
             Assert.False(process.HasExited, process.Output);

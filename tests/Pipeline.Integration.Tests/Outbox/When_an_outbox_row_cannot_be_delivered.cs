@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Pipeline.Contracts;
+using Pipeline.Hosting.Web;
 using Pipeline.Cli;
 using Pipeline.Integration.Tests.EndToEnd;
 using Pipeline.Orchestrator;
@@ -19,6 +20,8 @@ namespace Pipeline.Integration.Tests.Outbox;
 [Collection(InfrastructureCollection.Name)]
 public sealed class When_an_outbox_row_cannot_be_delivered(InfrastructureFixture infrastructure) : IAsyncLifetime
 {
+    private const string Token = "outbox-operator-token";
+
     private readonly OutboxServices services = new(infrastructure, infrastructure.NewSchema("outbox_parking"));
     private WebApplication? orchestrator;
 
@@ -64,14 +67,14 @@ public sealed class When_an_outbox_row_cannot_be_delivered(InfrastructureFixture
         Assert.Contains("DownloadTrainingDataV0", parked[renamed].GetProperty("reason").GetString());
         Assert.Contains("DatasetUri", parked[incomplete].GetProperty("reason").GetString());
 
-        var (listed, queues) = await PipelineCommand.RunAsync(infrastructure, api.BaseAddress!, "queues");
+        var (listed, queues) = await PipelineCommand.RunAsync(infrastructure, api.BaseAddress!, Token, "queues");
         Assert.True(listed == ExitCodes.Ok, queues);
         Assert.True(queues.Contains($"parked {renamed} orchestrator DownloadTrainingData") && queues.Contains("DownloadTrainingDataV0")
             && queues.Contains("pipeline outbox retry"), queues);
 
         // The operator puts the property back and un-parks the row: it leaves with its own message id.
         await services.ExecuteAsync($"update {services.Table} set body = body || '{{\"DatasetUri\": \"file:///fixed\"}}' where message_id = $1", incomplete);
-        var (retried, output) = await PipelineCommand.RunAsync(infrastructure, api.BaseAddress!, "outbox", "retry", incomplete.ToString());
+        var (retried, output) = await PipelineCommand.RunAsync(infrastructure, api.BaseAddress!, Token, "outbox", "retry", incomplete.ToString());
         Assert.True(retried == ExitCodes.Ok, output);
 
         await RunningPipelineFixture.WaitUntil("the un-parked row is delivered", async () => !await services.IsWaitingAsync(incomplete), OutboxServices.Bound);
@@ -94,12 +97,16 @@ public sealed class When_an_outbox_row_cannot_be_delivered(InfrastructureFixture
             ["RabbitMq:Password"] = OutboxServices.Account("orchestrator").Password,
             [$"{OutboxSettings.Section}:{nameof(OutboxSettings.PollInterval)}"] = "00:00:00.200",
             ["Urls"] = url,
+            [$"{StatusApiAccess.Section}:{nameof(ApiAccessSettings.OperatorTokens)}:0"] = Token,
         });
         builder.AddOrchestrator(options => options.DatabaseSchemaName = services.Schema);
         builder.Services.AddStatusApiSettings(builder.Configuration);
         orchestrator = builder.Build();
+        orchestrator.UseApiAccess();
         orchestrator.MapQueues();
         await orchestrator.StartAsync();
-        return new HttpClient { BaseAddress = new Uri(url), Timeout = OutboxServices.Bound };
+        var client = new HttpClient { BaseAddress = new Uri(url), Timeout = OutboxServices.Bound };
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Token);
+        return client;
     }
 }

@@ -54,7 +54,8 @@ public sealed class DemoCommand(IAnsiConsole console, CliEnvironment environment
 
             console.MarkupLineInterpolated($"began training [bold]{command.TrainingId}[/] on {dataset}");
             using var api = new StatusApiClient(environment.ApiUrl(settings.Api), environment);
-            console.MarkupLineInterpolated($"dashboard: {api.BaseAddress}#/trainings/{command.TrainingId}");
+            console.MarkupLineInterpolated(
+                $"dashboard (a one-time login link): {await api.DashboardLinkAsync($"/trainings/{command.TrainingId}", cancellationToken)}");
             var training = await new TrainingWatcher(console, api).WatchAsync(command.TrainingId, justBegun: true, cancellationToken);
             TrainingWatcher.WriteSummary(console, training);
             WriteWhereTheResultsAre(training, runner.ArtifactRoot);

@@ -286,6 +286,10 @@ public sealed partial class LocalRunner(string root, CliEnvironment environment,
         if (service.Name == "orchestrator")
         {
             start.Environment["Urls"] = environment.ApiUrl(null).GetLeftPart(UriPartial.Authority);
+            // The status API serves no one without a token: the checkout's own, which the command line reads back.
+            var (operatorToken, viewerToken) = new LocalApiTokens(root).Ensure();
+            start.Environment[ConfigurationVariable(StatusApiSettings.OperatorTokens) + "__0"] = environment["PIPELINE_API_TOKEN"] ?? operatorToken;
+            start.Environment[ConfigurationVariable(StatusApiSettings.ViewerTokens) + "__0"] = viewerToken;
         }
 
         using (Process.Start(start) ?? throw new CliException($"cannot start {service.Name}"))
@@ -334,6 +338,9 @@ public sealed partial class LocalRunner(string root, CliEnvironment environment,
             await Task.Delay(500, cancellationToken);
         }
     }
+
+    /// <summary>A setting's name as an environment variable (<c>StatusApi:OperatorTokens</c> → <c>StatusApi__OperatorTokens</c>).</summary>
+    private static string ConfigurationVariable(string setting) => setting.Replace(":", "__", StringComparison.Ordinal);
 
     private string LogFile(PipelineService service, int replica) => Path.Combine(LogFolder, $"{service.Name}-{replica}.out.log");
 

@@ -27,11 +27,11 @@ public sealed class StatusApiClient(Uri baseAddress, CliEnvironment environment)
         return await response.Content.ReadAsStreamAsync(cancellationToken);
     }
 
-    /// <summary>With PIPELINE_API_TOKEN set, every request carries it: a status API reached beyond loopback asks for it.</summary>
+    /// <summary>Every request carries the token (<see cref="CliEnvironment.ApiToken"/>): the status API serves nothing without one.</summary>
     private static HttpClient Client(Uri baseAddress, CliEnvironment environment, TimeSpan? timeout = null)
     {
         var client = new HttpClient { BaseAddress = baseAddress, Timeout = timeout ?? TimeSpan.FromSeconds(15) };
-        if (environment["PIPELINE_API_TOKEN"] is { } token)
+        if (environment.ApiToken(baseAddress) is { } token)
         {
             client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
         }
@@ -89,6 +89,34 @@ public sealed class StatusApiClient(Uri baseAddress, CliEnvironment environment)
         }
     }
 
+    /// <summary>
+    /// The dashboard's address with a one-time login for this token's role (<c>POST /login/codes</c>), opening at
+    /// <paramref name="route"/> (<c>/trainings/{id}</c>) when given: a browser that opens it needs no token typed.
+    /// </summary>
+    public async Task<Uri> DashboardLinkAsync(string? route, CancellationToken cancellationToken)
+    {
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.PostAsync("login/codes", null, cancellationToken);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            throw new CliException($"the Orchestrator's status API at {baseAddress} does not answer ({ex.Message}).", ExitCodes.ServerUnavailable);
+        }
+
+        using (response)
+        {
+            if (!response.IsSuccessStatusCode)
+            {
+                throw await ServerErrorAsync(response, cancellationToken);
+            }
+
+            var path = (await response.Content.ReadFromJsonAsync<JsonElement>(Json, cancellationToken)).GetProperty("path").GetString()!;
+            return new Uri(baseAddress, path.TrimStart('/') + (route is null ? "" : $"&then={Uri.EscapeDataString(route)}"));
+        }
+    }
+
     public async Task<bool> IsReadyAsync(CancellationToken cancellationToken)
     {
         try
@@ -134,6 +162,15 @@ public sealed class StatusApiClient(Uri baseAddress, CliEnvironment environment)
 
     private async Task<CliException> ServerErrorAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
+        // Refused for the credential: what the API said, not a guess about the database behind it.
+        if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+        {
+            var refusal = await response.Content.ReadAsStringAsync(cancellationToken);
+            return new CliException(
+                $"the Orchestrator at {baseAddress} answered {(int)response.StatusCode} {response.ReasonPhrase}: {refusal[..Math.Min(refusal.Length, 300)]}. " +
+                "Set PIPELINE_API_TOKEN to a token of its StatusApi:OperatorTokens (or ViewerTokens, to read).", ExitCodes.Usage);
+        }
+
         var (host, port) = environment.PostgresEndpoint;
         if (!await ServerProbe.AnswersAsync(host, port, TimeSpan.FromSeconds(2), cancellationToken))
         {

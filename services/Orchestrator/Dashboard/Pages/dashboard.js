@@ -1,4 +1,5 @@
-// The dashboard: reads the status API, follows /events, and acts with the token the user gives.
+// The dashboard: reads the status API, follows /events, and acts, all with the session cookie the login page got
+// (HttpOnly: no script here ever holds a token).
 "use strict";
 
 const page = document.getElementById("page");
@@ -29,7 +30,8 @@ function svg(tag, attributes) {
 }
 
 async function get(path) {
-  const response = await fetch(path, { headers: authorization() });
+  const response = await fetch(path);
+  if (response.status === 401) toLogin();
   if (!response.ok) throw new Error(`${path}: ${response.status} ${await problemOf(response)}`);
   return response.json();
 }
@@ -38,10 +40,11 @@ async function problemOf(response) {
   try { const problem = await response.json(); return problem.detail || problem.title || ""; } catch { return ""; }
 }
 
-function authorization() {
-  const token = localStorage.getItem("pipeline-token");
-  return token ? { Authorization: `Bearer ${token}` } : {};
-}
+// No session, or it expired: log in again, and come back to the page the user was on.
+function toLogin() { location.assign(`/login${location.hash}`); }
+
+// Actions are JSON POSTs from this origin: the API refuses any other body type and any other origin.
+function post(path) { return fetch(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" }); }
 
 function when(iso) { return iso ? new Date(iso).toLocaleString() : ""; }
 
@@ -121,13 +124,10 @@ async function trainingPage(id) {
   let training = await get(`/trainings/${id}`);
   let series = await get(`/trainings/${id}/series`);
   let samples = training.detection.exportKey ? await loadSamples(id) : null;
-  // The token field and the action's answer are made once: live updates redraw the rest, never what the user typed.
-  const tokenInput = el("input", { id: "token", type: "password", placeholder: "StatusApi:Token", value: localStorage.getItem("pipeline-token") || "",
-    oninput: e => localStorage.setItem("pipeline-token", e.target.value) });
+  // The action's answer is made once: live updates redraw the rest.
   const message = el("span", { id: "action-message" });
   const act = (verb, done = () => `${verb} sent`) => async () => {
-    localStorage.setItem("pipeline-token", tokenInput.value);
-    const response = await fetch(`/trainings/${id}/${verb}`, { method: "POST", headers: authorization() });
+    const response = await post(`/trainings/${id}/${verb}`);
     message.className = response.ok ? "" : "refused";
     message.textContent = response.ok ? done(await response.json()) : `${verb} refused: ${response.status} ${await problemOf(response)}`;
   };
@@ -139,7 +139,7 @@ async function trainingPage(id) {
     onclick: act("replay", answer => `replay sent: ${answer.moved} message(s) moved back to ${answer.queue}`) }, "Replay failed stage");
   const heading = el("div");
   const content = el("div");
-  page.replaceChildren(el("div", { id: "training", "data-id": id }, heading, el("div", { class: "actions" }, tokenInput, stop, cancel, retry, replay, message), content));
+  page.replaceChildren(el("div", { id: "training", "data-id": id }, heading, el("div", { class: "actions" }, stop, cancel, retry, replay, message), content));
   render();
 
   function render() {
@@ -305,13 +305,13 @@ function mapFigures(t) {
 }
 
 // The Uploader keeps a few evaluated images in the training's export with their ground truth and detections (the
-// dataset itself is dropped at cleanup). Images are fetched with the token, as every read beyond loopback needs it.
+// dataset itself is dropped at cleanup).
 async function loadSamples(id) {
-  const response = await fetch(`/trainings/${id}/samples`, { headers: authorization() });
+  const response = await fetch(`/trainings/${id}/samples`);
   if (!response.ok) return null;
   const samples = await response.json();
   await Promise.all(samples.images.map(async image => {
-    const picture = await fetch(`/trainings/${id}/samples/${encodeURIComponent(image.file)}`, { headers: authorization() });
+    const picture = await fetch(`/trainings/${id}/samples/${encodeURIComponent(image.file)}`);
     image.url = picture.ok ? URL.createObjectURL(await picture.blob()) : null;
   }));
   return samples;
@@ -386,7 +386,7 @@ async function queuesPage() {
     el("thead", {}, el("tr", {}, el("th", {}, "service"), el("th", { class: "num" }, "waiting"), el("th", { class: "num" }, "parked"),
       el("th", {}, "parked message"), el("th", {}, "since"), el("th", {}, "reason"), el("th", {}, ""))), outboxes), message);
   const retry = messageId => async () => {
-    const response = await fetch(`/queues/outbox/${messageId}/retry`, { method: "POST", headers: authorization() });
+    const response = await post(`/queues/outbox/${messageId}/retry`);
     message.className = response.ok ? "" : "refused";
     message.textContent = response.ok ? `${messageId} put back for its relay` : `retry refused: ${response.status} ${await problemOf(response)}`;
     await load();
@@ -431,6 +431,9 @@ async function route() {
 
 (async () => {
   [stages, states] = await Promise.all([get("/stages"), get("/states")]);
+  const session = await get("/session");
+  document.getElementById("session").replaceChildren(`signed in as ${session.role.toLowerCase()} · `,
+    el("a", { href: "#", id: "logout", onclick: async e => { e.preventDefault(); await post("/logout"); toLogin(); } }, "log out"));
   connect();
   window.addEventListener("hashchange", route);
   await route();
