@@ -25,7 +25,7 @@ public sealed class TrainModelConsumer(
         await starts.PublishAsync(TrainingStages.TrainingRunning, command.TrainingId, command.Attempt, context.CancellationToken);
         try
         {
-            var result = await training.RunAsync(command, new PublishedTrainingEvents(context), run.StopToken, run.Token,
+            var result = await training.RunAsync(command, new PublishedTrainingEvents(context, logger), run.StopToken, run.Token,
                 new TrainingInterruptions(lifetime.ApplicationStopping, trainingLease.StillHeld));
             await context.Publish(new ModelTrained
             {
@@ -64,12 +64,31 @@ public sealed class TrainModelConsumer(
         }
     }
 
-    private sealed class PublishedTrainingEvents(ConsumeContext context) : ITrainingEvents
+    /// <summary>
+    /// Reports are not worth the training: one the broker does not take (away, or frozen past the publish's confirm)
+    /// is logged and the training goes on, since the next report carries the figures again and ModelTrained the best
+    /// metrics. Before this a broker paused for 35 s faulted the TrainModel under way into train-model_error.
+    /// </summary>
+    private sealed class PublishedTrainingEvents(ConsumeContext context, ILogger logger) : ITrainingEvents
     {
         public Task ProgressedAsync(TrainingProgressed progress, CancellationToken cancellationToken) =>
-            context.Publish(progress, cancellationToken);
+            ReportAsync(progress, progress.TrainingId, cancellationToken);
 
         public Task MetricsImprovedAsync(TrainingMetricsImproved improved, CancellationToken cancellationToken) =>
-            context.Publish(improved, cancellationToken);
+            ReportAsync(improved, improved.TrainingId, cancellationToken);
+
+        private async Task ReportAsync<T>(T report, Guid trainingId, CancellationToken cancellationToken)
+            where T : class
+        {
+            try
+            {
+                await context.Publish(report, cancellationToken);
+            }
+            catch (Exception exception) when (!cancellationToken.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+            {
+                logger.LogWarning("{Report} of {TrainingId} did not reach the broker ({Reason}): the training goes on, the next report carries it",
+                    typeof(T).Name, trainingId, exception.Message);
+            }
+        }
     }
 }
