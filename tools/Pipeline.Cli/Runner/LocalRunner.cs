@@ -136,7 +136,7 @@ public sealed partial class LocalRunner(string root, CliEnvironment environment,
             return;
         }
 
-        var filter = WriteSolutionFilter(stale);
+        var filter = WriteSolutionFilter(root, stale);
         console.MarkupLineInterpolated(
             $"building {string.Join(", ", stale.Select(service => service.Name))} (dotnet build -c Release {Path.GetRelativePath(root, filter)})");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = root };
@@ -159,7 +159,7 @@ public sealed partial class LocalRunner(string root, CliEnvironment environment,
     /// .infra/build/services.slnf: Pipeline.sln filtered to the given services (their libraries come with them as
     /// project references). Written from <see cref="PipelineService.All"/>, so the list of services stays in one place.
     /// </summary>
-    private string WriteSolutionFilter(IEnumerable<PipelineService> services)
+    internal static string WriteSolutionFilter(string root, IEnumerable<PipelineService> services)
     {
         var folder = Path.Combine(root, ".infra", "build");
         Directory.CreateDirectory(folder);
