@@ -55,6 +55,16 @@ public sealed class When_a_training_competes_with_the_current_model : IDisposabl
         Assert.StartsWith("it does not load:", evaluation.NotComparable);
     }
 
+    [Fact]
+    public async Task A_current_model_whose_files_are_gone_is_reported_and_the_training_still_succeeds()
+    {
+        var (modelKey, _, evaluation) = await TrainWithResultAsync(Guid.NewGuid(), new CurrentModel { ModelId = Guid.NewGuid(), Version = 4, ModelKey = "models/gone" });
+
+        Assert.True(workers.Store.Exists(ModelArtifacts.DescriptionKey(modelKey)));
+        Assert.Null(evaluation!.MeanAveragePrecision);
+        Assert.StartsWith("it does not load:", evaluation.NotComparable);
+    }
+
     private async Task<(string ModelKey, TrainingMetrics Metrics)> TrainAsync(Guid trainingId, CurrentModel? currentModel)
     {
         var (modelKey, metrics, _) = await TrainWithResultAsync(trainingId, currentModel);

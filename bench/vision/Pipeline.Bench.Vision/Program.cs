@@ -15,6 +15,11 @@ using static TorchSharp.torch;
 // dotnet run -c Release --project bench/vision/Pipeline.Bench.Vision -- [--quick] [--iterations N] ...
 
 var options = BenchOptions.Parse(args);
+if (options.Python is { } baseline && !PyTorchBaseline.EnsureAvailable(baseline))
+{
+    return 2;
+}
+
 TorchDevice.SetThreads(options.Threads);
 var device = TorchDevice.Select(options.Device);
 Console.WriteLine($"vision bench: {options}");

@@ -160,7 +160,8 @@ public sealed class ModelTraining(IArtifactStore store, TrainingDevice device, I
                 current.ModelId, current.Version, result.MeanAveragePrecision, command.TrainingId);
             return evaluation with { MeanAveragePrecision = result.MeanAveragePrecision };
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or JsonException)
+        // StageInputException: its model.json is missing or unreadable (a registry entry whose files are gone).
+        catch (Exception e) when (e is IOException or InvalidDataException or JsonException or StageInputException)
         {
             logger.LogWarning("Current model {ModelId} cannot be evaluated for training {TrainingId}: {Reason}", current.ModelId, command.TrainingId, e.Message);
             return evaluation with { NotComparable = $"it does not load: {e.Message}" };

@@ -1,4 +1,4 @@
-namespace Pipeline.Vision.Tests;
+namespace Pipeline.Datasets.Tests;
 
 public sealed class BoxOpsTests
 {

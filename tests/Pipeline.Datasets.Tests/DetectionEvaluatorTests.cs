@@ -1,6 +1,6 @@
 using Pipeline.Datasets.Evaluation;
 
-namespace Pipeline.Vision.Tests;
+namespace Pipeline.Datasets.Tests;
 
 public sealed class DetectionEvaluatorTests
 {
