@@ -134,11 +134,11 @@ var finishedAt = DateTime.UtcNow;
 await stopWatching.CancelAsync();
 await watching;
 var trainings = watch.Latest.ToDictionary(t => t.CorrelationId);
-IReadOnlyList<ModelVersion> versions;
-await using (var session = store.QuerySession())
+var versions = await Reading(async () =>
 {
-    versions = await session.Query<ModelVersion>().ToListAsync();
-}
+    await using var session = store.QuerySession();
+    return await session.Query<ModelVersion>().ToListAsync();
+});
 
 var errorQueues = StageQueues.All.Concat(["downloader-cleanup", "trainer-cleanup", "detector-cleanup", "chaos-observations"]).Select(q => $"{q}_error").ToList();
 var errorTypes = new Dictionary<string, int>();
@@ -150,7 +150,7 @@ foreach (var queue in errorQueues)
     }
 }
 
-var (pendingRows, parkedRows) = await OutboxRows();
+var (pendingRows, parkedRows) = await Reading(OutboxRows);
 var completed = begun.Count(id => trainings.GetValueOrDefault(id)?.CurrentState == TrainingStates.Completed);
 var failed = begun.Where(id => trainings.GetValueOrDefault(id)?.CurrentState == TrainingStates.Failed).ToList();
 var notFinished = begun.Count - completed - failed.Count;
@@ -265,6 +265,23 @@ async Task<(int Pending, List<Guid> Parked)> OutboxRows()
     }
 
     return (pending, parked);
+}
+
+// The ledger's reads ride out a database that is still recovering (a postmaster killed late in the run), as the services do.
+static async Task<T> Reading<T>(Func<Task<T>> read)
+{
+    for (var attempt = 1; ; attempt++)
+    {
+        try
+        {
+            return await read();
+        }
+        catch (Exception exception) when (exception is NpgsqlException or Marten.Exceptions.MartenCommandException && attempt < 60)
+        {
+            Console.WriteLine($"  (the ledger's read waits for PostgreSQL: {exception.Message.Split('\n')[0]})");
+            await Task.Delay(TimeSpan.FromSeconds(1));
+        }
+    }
 }
 
 static async Task WaitFor(string what, Func<Task<bool>> condition, TimeSpan bound)
