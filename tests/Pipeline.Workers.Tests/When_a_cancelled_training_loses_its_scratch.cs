@@ -66,6 +66,25 @@ public sealed class When_a_cancelled_training_loses_its_scratch : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_TrainModel_of_an_ended_training_takes_no_lease_and_ends_without_a_fault()
+    {
+        // A duplicate that waited for the holder to finish, meeting the cleanup that followed: the chaos bench saw one
+        // take the lease the cleanup had just dropped (trainer.lease and trainer.lock made again) and fault on the dataset.
+        var trainingId = Guid.NewGuid();
+        await workers.Store.MarkEndedAsync(trainingId, CancellationToken.None);
+
+        await harness.Bus.Publish(new TrainModel
+        {
+            TrainingId = trainingId, Attempt = 1, DatasetKey = ArtifactKeys.DatasetManifest(trainingId, 1), Categories = [],
+            Hyperparameters = WorkerStore.Quick(5),
+        });
+
+        Assert.True(await harness.Consumed.Any<TrainModel>(m => m.Context.Message.TrainingId == trainingId));
+        Assert.False(await harness.Published.Any<Fault<TrainModel>>());
+        Assert.False(workers.Store.Exists(ArtifactKeys.Training(trainingId)));
+    }
+
+    [Fact]
     public async Task A_TrainModel_whose_dataset_is_missing_without_a_cancel_still_faults_as_bad_input()
     {
         var trainingId = Guid.NewGuid();

@@ -55,6 +55,10 @@ public sealed class TrainModelConsumer(
                 logger.LogInformation("Training {TrainingId} attempt {Attempt} is already being trained by a live Trainer: this copy is a duplicate",
                     command.TrainingId, command.Attempt);
                 break;
+            case TrainingLease.Outcome.Ended:
+                logger.LogInformation("Training {TrainingId} has ended and its scratch is dropped: this copy (attempt {Attempt}) is acknowledged, not run",
+                    command.TrainingId, command.Attempt);
+                break;
             default:
                 // An older attempt's holder neither yielded nor went silent in time: try again later rather than drop the attempt.
                 logger.LogWarning("Training {TrainingId} is still held by an older attempt's Trainer: attempt {Attempt} goes back to the queue",

@@ -58,6 +58,9 @@ public sealed class TrainingLease : IDisposable
 
         /// <summary>Held by, or last taken for, a newer attempt: this command is stale.</summary>
         Superseded,
+
+        /// <summary>The training has ended and its scratch is dropped (<see cref="ArtifactKeys.Ended"/>): nothing to train.</summary>
+        Ended,
     }
 
     public static string Key(Guid trainingId) => $"{ArtifactKeys.Training(trainingId)}/trainer.lease";
@@ -70,6 +73,13 @@ public sealed class TrainingLease : IDisposable
         IArtifactStore store, Guid trainingId, int attempt, string holder, TimeSpan timeout, TimeProvider clock, out TrainingLease? lease)
     {
         lease = null;
+        // Before the mutex, which would make the dropped folder again: a duplicate that waited out a holder finishing the
+        // training must not take a lease the cleanup just dropped.
+        if (store.HasEnded(trainingId))
+        {
+            return Outcome.Ended;
+        }
+
         using var mutex = Mutex(store, trainingId, create: true);
         if (mutex is null)
         {
