@@ -72,8 +72,8 @@ public static class BoundedImageDecoder
             var megapixels = (double)header.Width * header.Height / 1_000_000;
             if (megapixels > limits.MaxMegapixels)
             {
-                throw new InvalidDataException(
-                    $"is {header.Width}x{header.Height} pixels ({megapixels:0.#} MP), over Images:MaxMegapixels ({limits.MaxMegapixels})");
+                var message = $"is {header.Width}x{header.Height} pixels ({megapixels:0.#} MP), over Images:MaxMegapixels ({limits.MaxMegapixels})";
+                throw new InvalidDataException(message, new ImageTooLargeException(message));
             }
 
             return codec;
@@ -93,3 +93,9 @@ public static class BoundedImageDecoder
 
 /// <summary>What an image's header says, before any decoding.</summary>
 public sealed record ImageHeader(int Width, int Height, string Format);
+
+/// <summary>
+/// The inner exception of an image refused for its declared size alone, so a dataset can count it as too large rather
+/// than unreadable (InvalidDataException, which every caller catches, is sealed).
+/// </summary>
+public sealed class ImageTooLargeException(string message) : Exception(message);

@@ -5,11 +5,14 @@ using Pipeline.Artifacts;
 
 namespace Pipeline.Downloader.Datasets;
 
-/// <summary>The dataset's JSON: one file, or COCO's train file with its val file beside it (read as the test split).</summary>
-public sealed record DatasetDocuments(string Train, string? Test = null)
+/// <summary>
+/// The dataset's annotation files: one, or a train file with the files read as its test split (COCO's val file beside
+/// it, Roboflow's valid/ and test/), and the folder the images' paths are made relative to (<see cref="DatasetLayout"/>).
+/// </summary>
+public sealed record DatasetDocuments(string Train, IReadOnlyList<string>? Tests = null, string? Root = null)
 {
     /// <summary>The folder the images' paths are relative to.</summary>
-    public string Folder => Path.GetDirectoryName(Train)!;
+    public string Folder => Root ?? DatasetLayout.RootOf(Train);
 }
 
 /// <summary>Finds the dataset's JSON in a folder and reads it as a <see cref="DatasetManifest"/>, converting COCO.</summary>
@@ -33,7 +36,7 @@ public static class DatasetDocument
                 .Where(path => IsCandidate(Path.GetFileName(path), format))
                 .Order(StringComparer.Ordinal)
                 .ToList();
-            if (format == DatasetFormat.Coco && TrainAndVal(candidates) is { } pair)
+            if (format == DatasetFormat.Coco && (TrainAndVal(candidates) ?? DatasetLayout.SplitFolders(candidates)) is { } pair)
             {
                 return pair;
             }
@@ -48,13 +51,13 @@ public static class DatasetDocument
 
             if (candidates.Count == 1)
             {
-                return new DatasetDocuments(candidates[0]);
+                return Single(candidates[0], format);
             }
 
             if (candidates.Count > 1)
             {
                 throw new StageInputException(
-                    $"Dataset folder holds several {format} candidates ({string.Join(", ", candidates.Select(Path.GetFileName))}); point DatasetUri at one of them.");
+                    $"Dataset folder holds several {format} candidates ({string.Join(", ", candidates.Select(path => Path.GetRelativePath(folder, path)))}); point DatasetUri at one of them.");
             }
 
             level = level.SelectMany(Directory.EnumerateDirectories).ToList();
@@ -65,17 +68,23 @@ public static class DatasetDocument
             : "Dataset has no COCO JSON file.");
     }
 
-    /// <summary>One manifest of both files: the val file's images in the test split, its categories joined to the train file's.</summary>
+    /// <summary>One annotation file: a manifest's images are relative to it, a foreign format's as its layout says.</summary>
+    public static DatasetDocuments Single(string path, DatasetFormat format) =>
+        format == DatasetFormat.Manifest ? new DatasetDocuments(path, Root: Path.GetDirectoryName(Path.GetFullPath(path))) : new DatasetDocuments(path);
+
+    /// <summary>One manifest of all the files: the val file's images in the test split, its categories joined to the train file's.</summary>
     public static async Task<DatasetManifest> ReadAsync(DatasetDocuments documents, DatasetFormat format, CancellationToken cancellationToken)
     {
-        var train = await ReadAsync(documents.Train, format, "train", cancellationToken);
-        if (documents.Test is null)
+        var manifest = await ReadAsync(documents.Train, documents.Folder, format, "train", cancellationToken);
+        foreach (var path in documents.Tests ?? [])
         {
-            return train;
+            var test = await ReadAsync(path, documents.Folder, format, "test", cancellationToken);
+            // Where ids repeat, the file's own kind names them apart: val-1 from a val file, test-1 from a test one.
+            var kind = Path.GetRelativePath(documents.Folder, path).Contains("test", StringComparison.OrdinalIgnoreCase) ? "test-" : "val-";
+            manifest = Join(manifest, test, kind);
         }
 
-        var test = await ReadAsync(documents.Test, format, "test", cancellationToken);
-        return Join(train, test, "val-");
+        return manifest;
     }
 
     /// <summary>A training's dataset with its separate test dataset: every image of the first trains, every one of the second tests.</summary>
@@ -101,7 +110,7 @@ public static class DatasetDocument
         };
     }
 
-    private static async Task<DatasetManifest> ReadAsync(string path, DatasetFormat format, string defaultSplit, CancellationToken cancellationToken)
+    private static async Task<DatasetManifest> ReadAsync(string path, string root, DatasetFormat format, string defaultSplit, CancellationToken cancellationToken)
     {
         await using var stream = File.OpenRead(path);
         try
@@ -109,7 +118,7 @@ public static class DatasetDocument
             if (format == DatasetFormat.Coco)
             {
                 using var document = await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken);
-                return CocoConverter.ToManifest(document.RootElement, defaultSplit);
+                return DatasetLayout.ResolveImages(CocoConverter.ToManifest(document.RootElement, defaultSplit), path, root);
             }
 
             var manifest = await JsonSerializer.DeserializeAsync<DatasetManifest>(stream, ContractJson.Files, cancellationToken);
@@ -136,7 +145,7 @@ public static class DatasetDocument
     {
         var train = candidates.Where(path => Path.GetFileName(path).StartsWith("instances_train", StringComparison.Ordinal)).ToList();
         var val = candidates.Where(path => Path.GetFileName(path).StartsWith("instances_val", StringComparison.Ordinal)).ToList();
-        return train.Count == 1 && val.Count == 1 ? new DatasetDocuments(train[0], val[0]) : null;
+        return train.Count == 1 && val.Count == 1 ? new DatasetDocuments(train[0], [val[0]]) : null;
     }
 
     private static bool IsCandidate(string fileName, DatasetFormat format) => format == DatasetFormat.Manifest
