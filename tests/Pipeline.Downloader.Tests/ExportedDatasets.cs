@@ -59,6 +59,166 @@ public sealed class ExportedDatasets : IDisposable
         return folder;
     }
 
+    /// <summary>
+    /// Ultralytics' own layout (as its coco8 sample): data.yaml with an absolute <c>path</c> from the machine that wrote it,
+    /// a names map, images/{train,val}/ and labels/{train,val}/ with one <c>class cx cy w h</c> line per box.
+    /// </summary>
+    public string Yolo()
+    {
+        var folder = Path.Combine(Root, "yolo");
+        File.WriteAllText(Path.Combine(Directory.CreateDirectory(folder).FullName, "data.yaml"), """
+            # Ultralytics YOLO dataset
+            path: /content/datasets/shapes # dataset root dir
+            train: images/train # train images (relative to 'path')
+            val: images/val # val images (relative to 'path')
+            test: # test images (optional)
+
+            # Classes
+            names:
+              0: cat
+              1: dog
+            """);
+        WriteJpeg(Path.Combine(folder, "images", "train", "a.jpg"), 40, 30);
+        WriteLabels(Path.Combine(folder, "labels", "train", "a.txt"), "0 0.5 0.5 0.25 0.2", "1 0.25 0.25 0.1 0.1");
+        WriteJpeg(Path.Combine(folder, "images", "train", "b.jpg"), 32, 24);
+        WriteLabels(Path.Combine(folder, "labels", "train", "b.txt"), "1 0.5 0.5 0.5 0.5");
+        // A background image: no label file.
+        WriteJpeg(Path.Combine(folder, "images", "train", "c.jpg"), 32, 24);
+        WriteJpeg(Path.Combine(folder, "images", "val", "d.jpg"), 32, 24);
+        WriteLabels(Path.Combine(folder, "labels", "val", "d.txt"), "0 0.5 0.5 0.5 0.5");
+        return folder;
+    }
+
+    /// <summary>Roboflow's "YOLOv8" export: data.yaml whose folders climb (../train/images) beside train/, valid/, test/.</summary>
+    public string RoboflowYolo()
+    {
+        var folder = Path.Combine(Root, "roboflow-yolo");
+        File.WriteAllText(Path.Combine(Directory.CreateDirectory(folder).FullName, "data.yaml"), """
+            train: ../train/images
+            val: ../valid/images
+            test: ../test/images
+
+            nc: 2
+            names: ['cat', 'dog']
+
+            roboflow:
+              workspace: acme
+              project: shapes
+              version: 1
+              license: CC BY 4.0
+              url: https://universe.roboflow.com/acme/shapes/dataset/1
+            """);
+        File.WriteAllText(Path.Combine(folder, "README.roboflow.txt"), "Exported via roboflow.com");
+        foreach (var (split, name) in new[] { ("train", "a_jpg.rf.11"), ("train", "b_jpg.rf.22"), ("valid", "c_jpg.rf.33"), ("test", "d_jpg.rf.44") })
+        {
+            WriteJpeg(Path.Combine(folder, split, "images", name + ".jpg"), 32, 24);
+            WriteLabels(Path.Combine(folder, split, "labels", name + ".txt"), "1 0.5 0.5 0.5 0.5");
+        }
+
+        return folder;
+    }
+
+    /// <summary>
+    /// Pascal VOC as VOCdevkit ships it: VOC2012/ with Annotations/*.xml, JPEGImages/, and ImageSets/Main/ holding
+    /// train.txt, val.txt and the per-class lists.
+    /// </summary>
+    public string PascalVoc()
+    {
+        var folder = Path.Combine(Root, "VOCdevkit", "VOC2012");
+        foreach (var (id, width, height, objects) in new[]
+        {
+            ("2007_000027", 486, 500, new[] { ("person", 174, 101, 349, 351) }),
+            ("2007_000032", 500, 281, new[] { ("aeroplane", 104, 78, 375, 183), ("person", 195, 180, 213, 229) }),
+            ("2007_000033", 500, 366, new[] { ("aeroplane", 9, 107, 499, 263) }),
+        })
+        {
+            WriteJpeg(Path.Combine(folder, "JPEGImages", id + ".jpg"), width, height);
+            var xml = $"""
+                <annotation>
+                	<folder>VOC2012</folder>
+                	<filename>{id}.jpg</filename>
+                	<source>
+                		<database>The VOC2007 Database</database>
+                		<annotation>PASCAL VOC2007</annotation>
+                		<image>flickr</image>
+                	</source>
+                	<size>
+                		<width>{width}</width>
+                		<height>{height}</height>
+                		<depth>3</depth>
+                	</size>
+                	<segmented>0</segmented>
+                {string.Concat(objects.Select(o => $"""
+                	<object>
+                		<name>{o.Item1}</name>
+                		<pose>Unspecified</pose>
+                		<truncated>0</truncated>
+                		<difficult>0</difficult>
+                		<bndbox>
+                			<xmin>{o.Item2}</xmin>
+                			<ymin>{o.Item3}</ymin>
+                			<xmax>{o.Item4}</xmax>
+                			<ymax>{o.Item5}</ymax>
+                		</bndbox>
+                	</object>
+
+                """))}</annotation>
+                """;
+            Directory.CreateDirectory(Path.Combine(folder, "Annotations"));
+            File.WriteAllText(Path.Combine(folder, "Annotations", id + ".xml"), xml);
+        }
+
+        WriteLabels(Path.Combine(folder, "ImageSets", "Main", "train.txt"), "2007_000027", "2007_000032");
+        WriteLabels(Path.Combine(folder, "ImageSets", "Main", "val.txt"), "2007_000033");
+        WriteLabels(Path.Combine(folder, "ImageSets", "Main", "aeroplane_train.txt"), "2007_000027 -1", "2007_000032  1");
+        return Path.Combine(Root, "VOCdevkit");
+    }
+
+    /// <summary>
+    /// Label Studio's "JSON" export (project-1-at-....json) beside the uploaded images, which Label Studio names with a
+    /// hash prefix and serves as /data/upload/&lt;project&gt;/&lt;name&gt;.
+    /// </summary>
+    public string LabelStudio()
+    {
+        var folder = Path.Combine(Root, "label-studio");
+        WriteJpeg(Path.Combine(folder, "images", "3f2a1b9c-cat.jpg"), 64, 48);
+        WriteJpeg(Path.Combine(folder, "images", "77e0d1aa-dog.jpg"), 64, 48);
+        WriteJson(Path.Combine(folder, "project-1-at-2024-03-01-10-00-3f2a1b9c.json"), new object[]
+        {
+            Task(1, "/data/upload/1/3f2a1b9c-cat.jpg", ("cat", 25, 10, 50, 40)),
+            Task(2, "/data/upload/1/77e0d1aa-dog.jpg", ("dog", 0, 0, 100, 100), ("cat", 50, 50, 25, 25)),
+        });
+        return folder;
+
+        static object Task(int id, string image, params (string Label, double X, double Y, double Width, double Height)[] boxes) => new
+        {
+            id,
+            annotations = new[]
+            {
+                new
+                {
+                    id = id * 10, completed_by = 1, was_cancelled = false, ground_truth = false,
+                    result = boxes.Select((box, index) => new
+                    {
+                        original_width = 64, original_height = 48, image_rotation = 0,
+                        value = new { x = box.X, y = box.Y, width = box.Width, height = box.Height, rotation = 0, rectanglelabels = new[] { box.Label } },
+                        id = $"r{id}{index}", from_name = "label", to_name = "image", type = "rectanglelabels", origin = "manual",
+                    }),
+                },
+            },
+            file_upload = image[(image.LastIndexOf('/') + 1)..],
+            drafts = Array.Empty<object>(), predictions = Array.Empty<object>(),
+            data = new { image },
+            meta = new { }, created_at = "2024-03-01T10:00:00.000000Z", project = 1,
+        };
+    }
+
+    private static void WriteLabels(string path, params string[] lines)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllLines(path, lines);
+    }
+
     public static void WriteJpeg(string path, int width, int height)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);

@@ -24,6 +24,14 @@ public static class BoundedImageDecoder
         return HeaderOf(codec);
     }
 
+    /// <summary>The same, read by Skia from the file: a converter that needs only sizes reads no pixel and copies no file.</summary>
+    public static ImageHeader ReadHeader(string path, ImageLimits? limits = null)
+    {
+        using var data = SKData.Create(path) ?? throw new InvalidDataException("cannot be read");
+        using var codec = Open(data, limits ?? Limits);
+        return HeaderOf(codec);
+    }
+
     /// <summary>The whole image as unpremultiplied RGBA, 8 bits a channel; the caller disposes it.</summary>
     public static SKBitmap Decode(byte[] bytes, ImageLimits? limits = null)
     {

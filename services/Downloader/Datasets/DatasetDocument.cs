@@ -24,16 +24,19 @@ public static class DatasetDocument
     private const int SearchDepth = 3;
 
     /// <summary>
-    /// The manifest (or COCO JSON) inside <paramref name="folder"/>: the shallowest one, never a guess between two; for
-    /// COCO, an <c>instances_train*.json</c> with one <c>instances_val*.json</c> beside it is the train and test split.
+    /// The dataset's annotation file inside <paramref name="folder"/> (a manifest, a COCO or Label Studio JSON, YOLO's
+    /// data.yaml, or for VOC the <c>Annotations/</c> folder): the shallowest one, never a guess between two; for COCO, an
+    /// <c>instances_train*.json</c> with one <c>instances_val*.json</c> beside it, or Roboflow's split folders, are the
+    /// train and test split.
     /// </summary>
     public static DatasetDocuments Locate(string folder, DatasetFormat format)
     {
         var level = new List<string> { folder };
         for (var depth = 0; depth < SearchDepth && level.Count > 0; depth++)
         {
-            var candidates = level.SelectMany(dir => Directory.EnumerateFiles(dir, "*.json"))
-                .Where(path => IsCandidate(Path.GetFileName(path), format))
+            var candidates = (format == DatasetFormat.PascalVoc
+                    ? level.Select(dir => Path.Combine(dir, PascalVocConverter.AnnotationsFolder)).Where(Directory.Exists)
+                    : level.SelectMany(Directory.EnumerateFiles).Where(path => IsCandidate(Path.GetFileName(path), format)))
                 .Order(StringComparer.Ordinal)
                 .ToList();
             if (format == DatasetFormat.Coco && (TrainAndVal(candidates) ?? DatasetLayout.SplitFolders(candidates)) is { } pair)
@@ -41,11 +44,11 @@ public static class DatasetDocument
                 return pair;
             }
 
-            if (format == DatasetFormat.Coco && candidates.Count > 1)
+            if (format is DatasetFormat.Coco or DatasetFormat.Yolo && candidates.Count > 1)
             {
-                // Several JSON files: prefer the conventional names before giving up.
-                var named = candidates.Where(path => Path.GetFileName(path) is "annotations.json" or "coco.json"
-                    || Path.GetFileName(path).StartsWith("instances", StringComparison.Ordinal)).ToList();
+                // Several files: prefer the conventional names before giving up.
+                var named = candidates.Where(path => Path.GetFileName(path) is "annotations.json" or "coco.json" or "data.yaml" or "data.yml"
+                    || (format == DatasetFormat.Coco && Path.GetFileName(path).StartsWith("instances", StringComparison.Ordinal))).ToList();
                 candidates = named.Count == 1 ? named : candidates;
             }
 
@@ -63,22 +66,34 @@ public static class DatasetDocument
             level = level.SelectMany(Directory.EnumerateDirectories).ToList();
         }
 
-        throw new StageInputException(format == DatasetFormat.Manifest
-            ? $"Dataset has no {ManifestFileName} (for a COCO JSON set DatasetFormat to Coco)."
-            : "Dataset has no COCO JSON file.");
+        throw new StageInputException(format switch
+        {
+            DatasetFormat.Manifest => $"Dataset has no {ManifestFileName} (for a COCO JSON set DatasetFormat to Coco).",
+            DatasetFormat.Coco => "Dataset has no COCO JSON file.",
+            DatasetFormat.Yolo => "Dataset has no YOLO data.yaml.",
+            DatasetFormat.PascalVoc => $"Dataset has no Pascal VOC {PascalVocConverter.AnnotationsFolder}/ folder.",
+            _ => $"Dataset has no {format} JSON file.",
+        });
     }
 
-    /// <summary>One annotation file: a manifest's images are relative to it, a foreign format's as its layout says.</summary>
-    public static DatasetDocuments Single(string path, DatasetFormat format) =>
-        format == DatasetFormat.Manifest ? new DatasetDocuments(path, Root: Path.GetDirectoryName(Path.GetFullPath(path))) : new DatasetDocuments(path);
+    /// <summary>
+    /// One annotation file: a COCO file's images are found as its layout says (<see cref="DatasetLayout.RootOf"/>); the
+    /// other formats' paths are relative to the file's folder, VOC's to the folder holding <c>Annotations/</c>.
+    /// </summary>
+    public static DatasetDocuments Single(string path, DatasetFormat format) => format == DatasetFormat.Coco
+        ? new DatasetDocuments(path)
+        : new DatasetDocuments(path, Root: Path.GetDirectoryName(Path.GetFullPath(path)));
 
     /// <summary>One manifest of all the files: the val file's images in the test split, its categories joined to the train file's.</summary>
-    public static async Task<DatasetManifest> ReadAsync(DatasetDocuments documents, DatasetFormat format, CancellationToken cancellationToken)
+    /// <param name="mayRead">Whether a file the annotations lead to may be opened (the caller's containment check):
+    /// YOLO reads each image's header to place its boxes, and label files beside it.</param>
+    public static async Task<DatasetManifest> ReadAsync(
+        DatasetDocuments documents, DatasetFormat format, Func<string, bool> mayRead, CancellationToken cancellationToken)
     {
-        var manifest = await ReadAsync(documents.Train, documents.Folder, format, "train", cancellationToken);
+        var manifest = await ReadAsync(documents.Train, documents.Folder, format, "train", mayRead, cancellationToken);
         foreach (var path in documents.Tests ?? [])
         {
-            var test = await ReadAsync(path, documents.Folder, format, "test", cancellationToken);
+            var test = await ReadAsync(path, documents.Folder, format, "test", mayRead, cancellationToken);
             // Where ids repeat, the file's own kind names them apart: val-1 from a val file, test-1 from a test one.
             var kind = Path.GetRelativePath(documents.Folder, path).Contains("test", StringComparison.OrdinalIgnoreCase) ? "test-" : "val-";
             manifest = Join(manifest, test, kind);
@@ -110,15 +125,27 @@ public static class DatasetDocument
         };
     }
 
-    private static async Task<DatasetManifest> ReadAsync(string path, string root, DatasetFormat format, string defaultSplit, CancellationToken cancellationToken)
+    private static async Task<DatasetManifest> ReadAsync(
+        string path, string root, DatasetFormat format, string defaultSplit, Func<string, bool> mayRead, CancellationToken cancellationToken)
     {
-        await using var stream = File.OpenRead(path);
         try
         {
-            if (format == DatasetFormat.Coco)
+            switch (format)
+            {
+                case DatasetFormat.Yolo:
+                    return YoloConverter.ToManifest(path, mayRead);
+                case DatasetFormat.PascalVoc:
+                    return PascalVocConverter.ToManifest(root, mayRead);
+            }
+
+            await using var stream = File.OpenRead(path);
+            if (format is DatasetFormat.Coco or DatasetFormat.LabelStudio)
             {
                 using var document = await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken);
-                return DatasetLayout.ResolveImages(CocoConverter.ToManifest(document.RootElement, defaultSplit), path, root);
+                var converted = format == DatasetFormat.Coco
+                    ? CocoConverter.ToManifest(document.RootElement, defaultSplit)
+                    : LabelStudioConverter.ToManifest(document.RootElement);
+                return DatasetLayout.ResolveImages(converted, path, root);
             }
 
             var manifest = await JsonSerializer.DeserializeAsync<DatasetManifest>(stream, ContractJson.Files, cancellationToken);
@@ -136,7 +163,7 @@ public static class DatasetDocument
         }
         catch (DatasetFormatException e)
         {
-            // No retry fixes a malformed COCO file: fault at once, with the converter's message.
+            // No retry fixes a malformed dataset file: fault at once, with the converter's message.
             throw new StageInputException(e.Message, e);
         }
     }
@@ -148,7 +175,10 @@ public static class DatasetDocument
         return train.Count == 1 && val.Count == 1 ? new DatasetDocuments(train[0], [val[0]]) : null;
     }
 
-    private static bool IsCandidate(string fileName, DatasetFormat format) => format == DatasetFormat.Manifest
-        ? fileName == ManifestFileName
-        : fileName != ManifestFileName && !fileName.StartsWith('.');
+    private static bool IsCandidate(string fileName, DatasetFormat format) => !fileName.StartsWith('.') && format switch
+    {
+        DatasetFormat.Manifest => fileName == ManifestFileName,
+        DatasetFormat.Yolo => fileName.EndsWith(".yaml", StringComparison.Ordinal) || fileName.EndsWith(".yml", StringComparison.Ordinal),
+        _ => fileName != ManifestFileName && fileName.EndsWith(".json", StringComparison.Ordinal),
+    };
 }

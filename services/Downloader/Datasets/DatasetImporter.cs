@@ -95,8 +95,13 @@ public sealed class DatasetImporter(
     {
         var fetched = await source.FetchAsync(uri, sha256, work, cancellationToken);
         var (documents, roots) = await LocateDocumentAsync(fetched, format, work, cancellationToken);
-        return (await DatasetDocument.ReadAsync(documents, format, cancellationToken), new DatasetPart(documents.Folder, roots, storedUnder));
+        return (await DatasetDocument.ReadAsync(documents, format, path => MayRead(path, roots), cancellationToken),
+            new DatasetPart(documents.Folder, roots, storedUnder));
     }
+
+    /// <summary>Whether a converter may open a file the annotations lead to: a regular file, really under the dataset's folders.</summary>
+    private static bool MayRead(string path, IReadOnlyList<string> roots) =>
+        LocalFiles.RealPath(path) is { } real && roots.Any(root => LocalFiles.IsUnder(real, root)) && LocalFiles.KindOf(real) == LocalFiles.RegularFile;
 
     /// <summary>A dataset's folder, the real folders its images must lie under, and the folder they are stored under.</summary>
     private sealed record DatasetPart(string Folder, IReadOnlyList<string> Roots, string StoredUnder);
