@@ -219,8 +219,14 @@ public sealed class ExportedDatasets : IDisposable
         File.WriteAllLines(path, lines);
     }
 
-    public static void WriteJpeg(string path, int width, int height)
+    public void WriteJpeg(string path, int width, int height)
     {
+        // Every file a test writes stays in its own folder, whatever path a test lists.
+        if (!Path.GetFullPath(path).StartsWith(Root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"{path} is outside the test's folder {Root}.");
+        }
+
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         using var image = new Image<Rgb24>(width, height, new Rgb24(200, 40, 90));
         image.SaveAsJpeg(path);
@@ -239,11 +245,21 @@ public sealed class ExportedDatasets : IDisposable
         File.WriteAllBytes(path, Pipeline.Datasets.Tests.HostileImages.PngDeclaring(width, height));
     }
 
-    private static void WriteImages(string folder, IEnumerable<Listed> images)
+    /// <summary>
+    /// Writes each listed image that lies inside the export. A listed path that climbs out or is absolute is what a
+    /// test feeds the importer, never a file to write: written, it would land outside the test's folder (/etc/passwd).
+    /// </summary>
+    private void WriteImages(string folder, IEnumerable<Listed> images)
     {
         foreach (var image in images)
         {
-            WriteJpeg(Path.Combine(folder, image.FileName), image.Width, image.Height);
+            var path = Path.GetFullPath(Path.Combine(folder, image.FileName));
+            if (Path.IsPathRooted(image.FileName) || !path.StartsWith(folder + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            WriteJpeg(path, image.Width, image.Height);
         }
     }
 
