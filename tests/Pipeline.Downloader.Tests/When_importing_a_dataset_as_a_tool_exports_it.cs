@@ -153,6 +153,32 @@ public sealed class When_importing_a_dataset_as_a_tool_exports_it : IDisposable
         Assert.Contains("second/valid/_annotations.coco.json", refusal.Message);
     }
 
+    [Fact]
+    public async Task An_images_folder_the_user_names_is_where_bare_file_names_are_looked_for()
+    {
+        var folder = exported.Cvat([new(1, "a.jpg"), new(2, "b.jpg")]);
+        Directory.Move(Path.Combine(folder, "images"), Path.Combine(folder, "pictures"));
+        var uri = DownloaderHarness.FileUri(Path.Combine(folder, "annotations", "instances_default.json"));
+
+        var result = await harness.ImportAsync(uri, DatasetFormat.Coco, imagesFolder: "pictures");
+        var unnamed = await Assert.ThrowsAsync<StageInputException>(() => harness.ImportAsync(uri, DatasetFormat.Coco, attempt: 2));
+
+        Assert.Equal(2, result.TrainImageCount + result.TestImageCount);
+        Assert.Equal(["pictures/a.jpg", "pictures/b.jpg"], (await harness.ManifestAsync()).Images.Select(image => image.File).Order());
+        Assert.Contains("2 missing, e.g. images/a.jpg", unnamed.Message);
+    }
+
+    [Fact]
+    public async Task An_images_folder_that_climbs_out_of_the_dataset_is_refused()
+    {
+        var folder = exported.Cvat([new(1, "a.jpg")]);
+
+        var refusal = await Assert.ThrowsAsync<StageInputException>(() =>
+            harness.ImportAsync(DownloaderHarness.FileUri(folder), DatasetFormat.Coco, imagesFolder: "../.."));
+
+        Assert.Equal("ImagesFolder '../..' is not a plain path inside the dataset.", refusal.Message);
+    }
+
     public void Dispose()
     {
         exported.Dispose();

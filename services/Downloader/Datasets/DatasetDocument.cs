@@ -11,6 +11,9 @@ namespace Pipeline.Downloader.Datasets;
 /// </summary>
 public sealed record DatasetDocuments(string Train, IReadOnlyList<string>? Tests = null, string? Root = null)
 {
+    /// <summary>The folder, relative to <see cref="Folder"/>, the user named as the images' (BeginTraining.ImagesFolder).</summary>
+    public string? ImagesFolder { get; init; }
+
     /// <summary>The folder the images' paths are relative to.</summary>
     public string Folder => Root ?? DatasetLayout.RootOf(Train);
 }
@@ -90,10 +93,18 @@ public static class DatasetDocument
     public static async Task<DatasetManifest> ReadAsync(
         DatasetDocuments documents, DatasetFormat format, Func<string, bool> mayRead, CancellationToken cancellationToken)
     {
-        var manifest = await ReadAsync(documents.Train, documents.Folder, format, "train", mayRead, cancellationToken);
+        if (documents.ImagesFolder is { } named && (format is DatasetFormat.Yolo or DatasetFormat.PascalVoc || !DatasetLayout.IsPlainPath(named.Replace('\\', '/'))))
+        {
+            throw new StageInputException(format is DatasetFormat.Yolo or DatasetFormat.PascalVoc
+                ? $"ImagesFolder does not apply to {format}, whose layout names its image folders."
+                : $"ImagesFolder '{named}' is not a plain path inside the dataset.");
+        }
+
+        var manifest = await ReadAsync(documents.Train, documents.Folder, format, "train", mayRead, documents.ImagesFolder, cancellationToken);
+
         foreach (var path in documents.Tests ?? [])
         {
-            var test = await ReadAsync(path, documents.Folder, format, "test", mayRead, cancellationToken);
+            var test = await ReadAsync(path, documents.Folder, format, "test", mayRead, null, cancellationToken);
             // Where ids repeat, the file's own kind names them apart: val-1 from a val file, test-1 from a test one.
             var kind = Path.GetRelativePath(documents.Folder, path).Contains("test", StringComparison.OrdinalIgnoreCase) ? "test-" : "val-";
             manifest = Join(manifest, test, kind);
@@ -126,7 +137,8 @@ public static class DatasetDocument
     }
 
     private static async Task<DatasetManifest> ReadAsync(
-        string path, string root, DatasetFormat format, string defaultSplit, Func<string, bool> mayRead, CancellationToken cancellationToken)
+        string path, string root, DatasetFormat format, string defaultSplit, Func<string, bool> mayRead, string? imagesFolder,
+        CancellationToken cancellationToken)
     {
         try
         {
@@ -145,7 +157,7 @@ public static class DatasetDocument
                 var converted = format == DatasetFormat.Coco
                     ? CocoConverter.ToManifest(document.RootElement, defaultSplit)
                     : LabelStudioConverter.ToManifest(document.RootElement);
-                return DatasetLayout.ResolveImages(converted, path, root);
+                return DatasetLayout.ResolveImages(converted, path, root, imagesFolder);
             }
 
             var manifest = await JsonSerializer.DeserializeAsync<DatasetManifest>(stream, ContractJson.Files, cancellationToken);
@@ -155,7 +167,8 @@ public static class DatasetDocument
                 throw new StageInputException($"Manifest '{Path.GetFileName(path)}' lacks its categories or images.");
             }
 
-            return manifest;
+            // A manifest's paths are relative to it, unless the user named the images' folder.
+            return imagesFolder is null ? manifest : DatasetLayout.ResolveImages(manifest, path, root, imagesFolder);
         }
         catch (JsonException e)
         {

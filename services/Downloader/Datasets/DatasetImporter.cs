@@ -31,12 +31,14 @@ public sealed class DatasetImporter(
             $"{command.TrainingId:N}-{Guid.NewGuid():N}");
         try
         {
-            var (manifest, trainPart) = await FetchPartAsync(command.DatasetUri, command.DatasetSha256, command.DatasetFormat, Path.Combine(work, "train"), "", cancellationToken);
+            var (manifest, trainPart) = await FetchPartAsync(
+                command.DatasetUri, command.DatasetSha256, command.DatasetFormat, Path.Combine(work, "train"), "", command.ImagesFolder, cancellationToken);
             var parts = manifest.Images.Select(_ => trainPart).ToList();
             if (command.TestDatasetUri is { } testUri)
             {
                 // A test dataset is the test split, its files kept apart from the train dataset's (their names may repeat).
-                var (test, testPart) = await FetchPartAsync(testUri, command.TestDatasetSha256, command.DatasetFormat, Path.Combine(work, "test"), TestFolder, cancellationToken);
+                var (test, testPart) = await FetchPartAsync(
+                    testUri, command.TestDatasetSha256, command.DatasetFormat, Path.Combine(work, "test"), TestFolder, null, cancellationToken);
                 manifest = DatasetDocument.WithTestSet(manifest, test);
                 parts = [.. parts, .. test.Images.Select(_ => testPart)];
             }
@@ -91,10 +93,11 @@ public sealed class DatasetImporter(
 
     /// <summary>One dataset read: its manifest, and where its images are read from and stored to.</summary>
     private async Task<(DatasetManifest Manifest, DatasetPart Part)> FetchPartAsync(
-        string uri, string? sha256, DatasetFormat format, string work, string storedUnder, CancellationToken cancellationToken)
+        string uri, string? sha256, DatasetFormat format, string work, string storedUnder, string? imagesFolder, CancellationToken cancellationToken)
     {
         var fetched = await source.FetchAsync(uri, sha256, work, cancellationToken);
-        var (documents, roots) = await LocateDocumentAsync(fetched, format, work, cancellationToken);
+        var (located, roots) = await LocateDocumentAsync(fetched, format, work, cancellationToken);
+        var documents = located with { ImagesFolder = imagesFolder };
         return (await DatasetDocument.ReadAsync(documents, format, path => MayRead(path, roots), cancellationToken),
             new DatasetPart(documents.Folder, roots, storedUnder));
     }

@@ -53,13 +53,15 @@ public static class DatasetLayout
     }
 
     /// <summary>
-    /// The manifest with every image's file found in <see cref="ImageFolders"/> and written relative to
+    /// The manifest with every image's file found in <see cref="ImageFolders"/> (or only in <paramref name="imagesFolder"/>,
+    /// relative to the root, when the user named it) and written relative to
     /// <paramref name="root"/>. A file found nowhere is written where the layout expects it (so a refusal names that
     /// place); a path that climbs out or is absolute is left as listed, for the importer to count as outside the root.
     /// </summary>
-    public static DatasetManifest ResolveImages(DatasetManifest manifest, string annotationFile, string root)
+    public static DatasetManifest ResolveImages(DatasetManifest manifest, string annotationFile, string root, string? imagesFolder = null)
     {
-        var folders = ImageFolders(annotationFile, root);
+        // A folder the user named is the only one looked in: no guess is better than the user's word.
+        var folders = imagesFolder is null ? ImageFolders(annotationFile, root) : [Path.Combine(root, imagesFolder)];
         return manifest with
         {
             Images = [.. manifest.Images.Select(image =>

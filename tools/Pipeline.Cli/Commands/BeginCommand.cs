@@ -18,6 +18,10 @@ public sealed class BeginSettings : GlobalSettings
     [Description("A second dataset, as <dataset> is given, that is the test split (a COCO val set, say); every image of <dataset> then trains.")]
     public string? TestDataset { get; init; }
 
+    [CommandOption("--images <FOLDER>")]
+    [Description("The folder inside <dataset> its image paths are relative to (train2017, say), where the layout does not say it.")]
+    public string? Images { get; init; }
+
     [CommandOption("--iterations <N>")] public int? Iterations { get; init; }
     [CommandOption("--batch-size <N>")] public int? BatchSize { get; init; }
     [CommandOption("--learning-rate <X>")] public double? LearningRate { get; init; }
@@ -102,6 +106,7 @@ public sealed class BeginCommand(IAnsiConsole console, CliEnvironment environmen
             DatasetUri = DatasetUri(settings.Dataset, workingDirectory),
             DatasetFormat = BeginSettings.DatasetFormatOf(settings.Format) ?? DatasetFormat.Manifest,
             TestDatasetUri = settings.TestDataset is null ? null : DatasetUri(settings.TestDataset, workingDirectory),
+            ImagesFolder = settings.Images,
             Hyperparameters = new Hyperparameters
             {
                 Iterations = settings.Iterations ?? defaults.Iterations,
