@@ -14,11 +14,10 @@ public static class DatasetLayout
     private const string AnnotationsFolder = "annotations";
     private const string CvatSplit = "default";
 
-    /// <summary>Split folders as exporters name them, with the split the importer reads them as (val is test, as everywhere).</summary>
-    private static readonly Dictionary<string, string> SplitFolderNames = new(StringComparer.OrdinalIgnoreCase)
-    {
-        ["train"] = "train", ["valid"] = "test", ["val"] = "test", ["validation"] = "test", ["test"] = "test",
-    };
+    private const string TrainFolder = "train";
+
+    /// <summary>Split folders as exporters name them: train, and the others the importer reads as test (val is test, as everywhere).</summary>
+    private static readonly HashSet<string> SplitFolderNames = new(StringComparer.OrdinalIgnoreCase) { TrainFolder, "valid", "val", "validation", "test" };
 
     /// <summary>The folder image paths are made relative to: the one above <c>annotations/</c>, else the annotation file's own.</summary>
     public static string RootOf(string annotationFile)
@@ -90,12 +89,12 @@ public static class DatasetLayout
     {
         if (candidates.Count < 2 || candidates.Select(Path.GetFileName).Distinct().Count() != 1
             || candidates.Select(path => Path.GetDirectoryName(Path.GetDirectoryName(path))).Distinct().Count() != 1
-            || !candidates.All(path => SplitFolderNames.ContainsKey(SplitFolderOf(path))))
+            || !candidates.All(path => SplitFolderNames.Contains(SplitFolderOf(path))))
         {
             return null;
         }
 
-        var train = candidates.Where(path => SplitFolderNames[SplitFolderOf(path)] == "train").ToList();
+        var train = candidates.Where(path => SplitFolderOf(path).Equals(TrainFolder, StringComparison.OrdinalIgnoreCase)).ToList();
         // valid/ before test/: the order their images are listed in, and the ids kept apart (val-0, then test-0).
         var tests = candidates.Where(path => path != train.FirstOrDefault())
             .OrderBy(path => SplitFolderOf(path).Equals("test", StringComparison.OrdinalIgnoreCase))
