@@ -31,7 +31,7 @@ public sealed class StageDispatcher(
                 {
                     TrainingId = training.CorrelationId, Attempt = training.Attempt,
                     DatasetUri = training.DatasetUri, DatasetFormat = training.DatasetFormat, DatasetSha256 = training.DatasetSha256,
-                    TestDatasetUri = training.TestDatasetUri, TestDatasetSha256 = training.TestDatasetSha256,
+                    TestDatasetUri = training.TestDatasetUri, TestDatasetSha256 = training.TestDatasetSha256, ImagesFolder = training.ImagesFolder,
                     Categories = training.RequestedCategories, DetectOn = training.DetectOn,
                     Organization = training.Organization, Project = training.Project, IncludeInbox = training.IncludeInbox,
                 });

@@ -26,6 +26,7 @@ public sealed class TrainingState : SagaStateMachineInstance, ISagaVersion, IRev
     public string? DatasetSha256 { get; set; }
     public string? TestDatasetUri { get; set; }
     public string? TestDatasetSha256 { get; set; }
+    public string? ImagesFolder { get; set; }
     public List<Category> RequestedCategories { get; set; } = [];
     public Hyperparameters Hyperparameters { get; set; } = new();
     public Guid? BaseModelId { get; set; }
@@ -129,6 +130,7 @@ public sealed class TrainingState : SagaStateMachineInstance, ISagaVersion, IRev
         DatasetSha256 = command.DatasetSha256;
         TestDatasetUri = command.TestDatasetUri;
         TestDatasetSha256 = command.TestDatasetSha256;
+        ImagesFolder = command.ImagesFolder;
         RequestedCategories = [.. (command.Categories ?? []).OfType<Category>()];
         Hyperparameters = command.Hyperparameters ?? new Hyperparameters();
         BaseModelId = command.BaseModelId;

@@ -39,7 +39,7 @@ public sealed class CommandLineTests
     }
 
     [Theory]
-    [InlineData("--format", "yolo", "--format 'yolo'")]
+    [InlineData("--format", "tfrecord", "--format 'tfrecord'")]
     [InlineData("--detect", "some", "--detect 'some'")]
     [InlineData("--base-model", "latest", "--base-model 'latest'")]
     [InlineData("--iterations", "0", "must be positive")]

@@ -42,12 +42,12 @@ public sealed class DownloaderHarness : IDisposable
     public Task<DownloadedDataset> ImportAsync(
         string uri, DatasetFormat format = DatasetFormat.Manifest, string? sha256 = null,
         IReadOnlyList<Category>? categories = null, DetectionScope detectOn = DetectionScope.AllImages, string? testUri = null,
-        bool includeInbox = false, int attempt = 1) =>
+        bool includeInbox = false, int attempt = 1, string? imagesFolder = null) =>
         Importer.ImportAsync(new DownloadTrainingData
         {
             TrainingId = TrainingId, Attempt = attempt, DatasetUri = uri, DatasetFormat = format, DatasetSha256 = sha256,
             Categories = categories ?? [], DetectOn = detectOn, TestDatasetUri = testUri,
-            Organization = Organization, Project = Project, IncludeInbox = includeInbox,
+            Organization = Organization, Project = Project, IncludeInbox = includeInbox, ImagesFolder = imagesFolder,
         }, CancellationToken.None);
 
     public string Organization { get; } = "acme";

@@ -126,13 +126,13 @@ public sealed class When_the_dataset_is_bad_input : IDisposable
     }
 
     [Fact]
-    public async Task A_manifest_image_path_that_climbs_out_is_refused()
+    public async Task A_manifest_image_path_that_climbs_out_is_counted_outside_the_root_and_never_read()
     {
         dataset.AddImage("a");
         dataset.Images[0] = dataset.Images[0] with { File = "../outside.png" };
         dataset.WriteManifest();
 
-        Assert.Contains("not a plain path", await RefusedAsync(DownloaderHarness.FileUri(dataset.Folder)));
+        Assert.Contains("1 listed: 1 outside the dataset root, e.g. ../outside.png", await RefusedAsync(DownloaderHarness.FileUri(dataset.Folder)));
     }
 
     [Fact]

@@ -30,7 +30,7 @@ public sealed class The_contract_schemas
         var schema = System.Text.Json.Nodes.JsonNode.Parse(ContractJson.Schema(typeof(BeginTraining)))!;
 
         Assert.Equal(["trainingId", "organization", "project", "datasetUri"], schema["required"]!.AsArray().Select(n => n!.GetValue<string>()));
-        Assert.Equal(["Manifest", "Coco"], schema["properties"]!["datasetFormat"]!["enum"]!.AsArray().Select(n => n!.GetValue<string>()));
+        Assert.Equal(["Manifest", "Coco", "Yolo", "PascalVoc", "LabelStudio"], schema["properties"]!["datasetFormat"]!["enum"]!.AsArray().Select(n => n!.GetValue<string>()));
     }
 
     private static string RepositoryRoot()

@@ -69,6 +69,19 @@ public sealed class When_a_training_begins : SagaTest
     }
 
     [Fact]
+    public async Task The_images_folder_the_user_names_travels_with_DownloadTrainingData()
+    {
+        await Publish(new BeginTraining
+        {
+            TrainingId = TrainingId, Organization = "zauberzeug", Project = "p", DatasetUri = "file:///data/coco/annotations/instances_train2017.json",
+            DatasetFormat = DatasetFormat.Coco, ImagesFolder = "pictures",
+        });
+
+        await WaitForState(m => m.DataDownloading);
+        Assert.Equal("pictures", (await Sent<DownloadTrainingData>(attempt: 1)).ImagesFolder);
+    }
+
+    [Fact]
     public async Task A_test_dataset_that_is_not_an_absolute_uri_fails_at_Initialized_naming_the_field()
     {
         await Publish(new BeginTraining

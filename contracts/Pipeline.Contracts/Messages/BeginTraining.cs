@@ -25,6 +25,12 @@ public sealed record BeginTraining
     /// <summary>Lowercase hex sha256 of the file at <see cref="TestDatasetUri"/>, checked when given.</summary>
     public string? TestDatasetSha256 { get; init; }
 
+    /// <summary>
+    /// The folder inside the dataset that its image paths are relative to (<c>train2017</c>), for a COCO, Label Studio
+    /// or manifest dataset whose layout does not say it. Null: found from the layout. Not applied to the test dataset.
+    /// </summary>
+    public string? ImagesFolder { get; init; }
+
     /// <summary>The categories to train; empty means those of the dataset.</summary>
     public IReadOnlyList<Category> Categories { get; init; } = [];
 

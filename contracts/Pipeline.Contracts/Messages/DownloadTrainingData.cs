@@ -9,6 +9,9 @@ public sealed record DownloadTrainingData
     public string? DatasetSha256 { get; init; }
     public string? TestDatasetUri { get; init; }
     public string? TestDatasetSha256 { get; init; }
+
+    /// <summary>BeginTraining's <see cref="BeginTraining.ImagesFolder"/>.</summary>
+    public string? ImagesFolder { get; init; }
     public IReadOnlyList<Category> Categories { get; init; } = [];
     public DetectionScope DetectOn { get; init; }
 

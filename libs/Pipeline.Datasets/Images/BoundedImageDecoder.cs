@@ -24,6 +24,14 @@ public static class BoundedImageDecoder
         return HeaderOf(codec);
     }
 
+    /// <summary>The same, read by Skia from the file: a converter that needs only sizes reads no pixel and copies no file.</summary>
+    public static ImageHeader ReadHeader(string path, ImageLimits? limits = null)
+    {
+        using var data = SKData.Create(path) ?? throw new InvalidDataException("cannot be read");
+        using var codec = Open(data, limits ?? Limits);
+        return HeaderOf(codec);
+    }
+
     /// <summary>The whole image as unpremultiplied RGBA, 8 bits a channel; the caller disposes it.</summary>
     public static SKBitmap Decode(byte[] bytes, ImageLimits? limits = null)
     {
@@ -72,8 +80,8 @@ public static class BoundedImageDecoder
             var megapixels = (double)header.Width * header.Height / 1_000_000;
             if (megapixels > limits.MaxMegapixels)
             {
-                throw new InvalidDataException(
-                    $"is {header.Width}x{header.Height} pixels ({megapixels:0.#} MP), over Images:MaxMegapixels ({limits.MaxMegapixels})");
+                var message = $"is {header.Width}x{header.Height} pixels ({megapixels:0.#} MP), over Images:MaxMegapixels ({limits.MaxMegapixels})";
+                throw new InvalidDataException(message, new ImageTooLargeException(message));
             }
 
             return codec;
@@ -93,3 +101,9 @@ public static class BoundedImageDecoder
 
 /// <summary>What an image's header says, before any decoding.</summary>
 public sealed record ImageHeader(int Width, int Height, string Format);
+
+/// <summary>
+/// The inner exception of an image refused for its declared size alone, so a dataset can count it as too large rather
+/// than unreadable (InvalidDataException, which every caller catches, is sealed).
+/// </summary>
+public sealed class ImageTooLargeException(string message) : Exception(message);

@@ -5,11 +5,17 @@ using Pipeline.Artifacts;
 
 namespace Pipeline.Downloader.Datasets;
 
-/// <summary>The dataset's JSON: one file, or COCO's train file with its val file beside it (read as the test split).</summary>
-public sealed record DatasetDocuments(string Train, string? Test = null)
+/// <summary>
+/// The dataset's annotation files: one, or a train file with the files read as its test split (COCO's val file beside
+/// it, Roboflow's valid/ and test/), and the folder the images' paths are made relative to (<see cref="DatasetLayout"/>).
+/// </summary>
+public sealed record DatasetDocuments(string Train, IReadOnlyList<string>? Tests = null, string? Root = null)
 {
+    /// <summary>The folder, relative to <see cref="Folder"/>, the user named as the images' (BeginTraining.ImagesFolder).</summary>
+    public string? ImagesFolder { get; init; }
+
     /// <summary>The folder the images' paths are relative to.</summary>
-    public string Folder => Path.GetDirectoryName(Train)!;
+    public string Folder => Root ?? DatasetLayout.RootOf(Train);
 }
 
 /// <summary>Finds the dataset's JSON in a folder and reads it as a <see cref="DatasetManifest"/>, converting COCO.</summary>
@@ -21,61 +27,90 @@ public static class DatasetDocument
     private const int SearchDepth = 3;
 
     /// <summary>
-    /// The manifest (or COCO JSON) inside <paramref name="folder"/>: the shallowest one, never a guess between two; for
-    /// COCO, an <c>instances_train*.json</c> with one <c>instances_val*.json</c> beside it is the train and test split.
+    /// The dataset's annotation file inside <paramref name="folder"/> (a manifest, a COCO or Label Studio JSON, YOLO's
+    /// data.yaml, or for VOC the <c>Annotations/</c> folder): the shallowest one, never a guess between two; for COCO, an
+    /// <c>instances_train*.json</c> with one <c>instances_val*.json</c> beside it, or Roboflow's split folders, are the
+    /// train and test split.
     /// </summary>
     public static DatasetDocuments Locate(string folder, DatasetFormat format)
     {
         var level = new List<string> { folder };
         for (var depth = 0; depth < SearchDepth && level.Count > 0; depth++)
         {
-            var candidates = level.SelectMany(dir => Directory.EnumerateFiles(dir, "*.json"))
-                .Where(path => IsCandidate(Path.GetFileName(path), format))
+            var candidates = (format == DatasetFormat.PascalVoc
+                    ? level.Select(dir => Path.Combine(dir, PascalVocConverter.AnnotationsFolder)).Where(Directory.Exists)
+                    : level.SelectMany(Directory.EnumerateFiles).Where(path => IsCandidate(Path.GetFileName(path), format)))
                 .Order(StringComparer.Ordinal)
                 .ToList();
-            if (format == DatasetFormat.Coco && TrainAndVal(candidates) is { } pair)
+            if (format == DatasetFormat.Coco && (TrainAndVal(candidates) ?? DatasetLayout.SplitFolders(candidates)) is { } pair)
             {
                 return pair;
             }
 
-            if (format == DatasetFormat.Coco && candidates.Count > 1)
+            if (format is DatasetFormat.Coco or DatasetFormat.Yolo && candidates.Count > 1)
             {
-                // Several JSON files: prefer the conventional names before giving up.
-                var named = candidates.Where(path => Path.GetFileName(path) is "annotations.json" or "coco.json"
-                    || Path.GetFileName(path).StartsWith("instances", StringComparison.Ordinal)).ToList();
+                // Several files: prefer the conventional names before giving up.
+                var named = candidates.Where(path => Path.GetFileName(path) is "annotations.json" or "coco.json" or "data.yaml" or "data.yml"
+                    || (format == DatasetFormat.Coco && Path.GetFileName(path).StartsWith("instances", StringComparison.Ordinal))).ToList();
                 candidates = named.Count == 1 ? named : candidates;
             }
 
             if (candidates.Count == 1)
             {
-                return new DatasetDocuments(candidates[0]);
+                return Single(candidates[0], format);
             }
 
             if (candidates.Count > 1)
             {
                 throw new StageInputException(
-                    $"Dataset folder holds several {format} candidates ({string.Join(", ", candidates.Select(Path.GetFileName))}); point DatasetUri at one of them.");
+                    $"Dataset folder holds several {format} candidates ({string.Join(", ", candidates.Select(path => Path.GetRelativePath(folder, path)))}); point DatasetUri at one of them.");
             }
 
             level = level.SelectMany(Directory.EnumerateDirectories).ToList();
         }
 
-        throw new StageInputException(format == DatasetFormat.Manifest
-            ? $"Dataset has no {ManifestFileName} (for a COCO JSON set DatasetFormat to Coco)."
-            : "Dataset has no COCO JSON file.");
+        throw new StageInputException(format switch
+        {
+            DatasetFormat.Manifest => $"Dataset has no {ManifestFileName} (for a COCO JSON set DatasetFormat to Coco).",
+            DatasetFormat.Coco => "Dataset has no COCO JSON file.",
+            DatasetFormat.Yolo => "Dataset has no YOLO data.yaml.",
+            DatasetFormat.PascalVoc => $"Dataset has no Pascal VOC {PascalVocConverter.AnnotationsFolder}/ folder.",
+            _ => $"Dataset has no {format} JSON file.",
+        });
     }
 
-    /// <summary>One manifest of both files: the val file's images in the test split, its categories joined to the train file's.</summary>
-    public static async Task<DatasetManifest> ReadAsync(DatasetDocuments documents, DatasetFormat format, CancellationToken cancellationToken)
+    /// <summary>
+    /// One annotation file: a COCO file's images are found as its layout says (<see cref="DatasetLayout.RootOf"/>); the
+    /// other formats' paths are relative to the file's folder, VOC's to the folder holding <c>Annotations/</c>.
+    /// </summary>
+    public static DatasetDocuments Single(string path, DatasetFormat format) => format == DatasetFormat.Coco
+        ? new DatasetDocuments(path)
+        : new DatasetDocuments(path, Root: Path.GetDirectoryName(Path.GetFullPath(path)));
+
+    /// <summary>One manifest of all the files: the val file's images in the test split, its categories joined to the train file's.</summary>
+    /// <param name="mayRead">Whether a file the annotations lead to may be opened (the caller's containment check):
+    /// YOLO reads each image's header to place its boxes, and label files beside it.</param>
+    public static async Task<DatasetManifest> ReadAsync(
+        DatasetDocuments documents, DatasetFormat format, Func<string, bool> mayRead, CancellationToken cancellationToken)
     {
-        var train = await ReadAsync(documents.Train, format, "train", cancellationToken);
-        if (documents.Test is null)
+        if (documents.ImagesFolder is { } named && (format is DatasetFormat.Yolo or DatasetFormat.PascalVoc || !DatasetLayout.IsPlainPath(named.Replace('\\', '/'))))
         {
-            return train;
+            throw new StageInputException(format is DatasetFormat.Yolo or DatasetFormat.PascalVoc
+                ? $"ImagesFolder does not apply to {format}, whose layout names its image folders."
+                : $"ImagesFolder '{named}' is not a plain path inside the dataset.");
         }
 
-        var test = await ReadAsync(documents.Test, format, "test", cancellationToken);
-        return Join(train, test, "val-");
+        var manifest = await ReadAsync(documents.Train, documents.Folder, format, "train", mayRead, documents.ImagesFolder, cancellationToken);
+
+        foreach (var path in documents.Tests ?? [])
+        {
+            var test = await ReadAsync(path, documents.Folder, format, "test", mayRead, null, cancellationToken);
+            // Where ids repeat, the file's own kind names them apart: val-1 from a val file, test-1 from a test one.
+            var kind = Path.GetRelativePath(documents.Folder, path).Contains("test", StringComparison.OrdinalIgnoreCase) ? "test-" : "val-";
+            manifest = Join(manifest, test, kind);
+        }
+
+        return manifest;
     }
 
     /// <summary>A training's dataset with its separate test dataset: every image of the first trains, every one of the second tests.</summary>
@@ -101,15 +136,28 @@ public static class DatasetDocument
         };
     }
 
-    private static async Task<DatasetManifest> ReadAsync(string path, DatasetFormat format, string defaultSplit, CancellationToken cancellationToken)
+    private static async Task<DatasetManifest> ReadAsync(
+        string path, string root, DatasetFormat format, string defaultSplit, Func<string, bool> mayRead, string? imagesFolder,
+        CancellationToken cancellationToken)
     {
-        await using var stream = File.OpenRead(path);
         try
         {
-            if (format == DatasetFormat.Coco)
+            switch (format)
+            {
+                case DatasetFormat.Yolo:
+                    return YoloConverter.ToManifest(path, mayRead);
+                case DatasetFormat.PascalVoc:
+                    return PascalVocConverter.ToManifest(root, mayRead);
+            }
+
+            await using var stream = File.OpenRead(path);
+            if (format is DatasetFormat.Coco or DatasetFormat.LabelStudio)
             {
                 using var document = await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken);
-                return CocoConverter.ToManifest(document.RootElement, defaultSplit);
+                var converted = format == DatasetFormat.Coco
+                    ? CocoConverter.ToManifest(document.RootElement, defaultSplit)
+                    : LabelStudioConverter.ToManifest(document.RootElement);
+                return DatasetLayout.ResolveImages(converted, path, root, imagesFolder);
             }
 
             var manifest = await JsonSerializer.DeserializeAsync<DatasetManifest>(stream, ContractJson.Files, cancellationToken);
@@ -119,7 +167,8 @@ public static class DatasetDocument
                 throw new StageInputException($"Manifest '{Path.GetFileName(path)}' lacks its categories or images.");
             }
 
-            return manifest;
+            // A manifest's paths are relative to it, unless the user named the images' folder.
+            return imagesFolder is null ? manifest : DatasetLayout.ResolveImages(manifest, path, root, imagesFolder);
         }
         catch (JsonException e)
         {
@@ -127,7 +176,7 @@ public static class DatasetDocument
         }
         catch (DatasetFormatException e)
         {
-            // No retry fixes a malformed COCO file: fault at once, with the converter's message.
+            // No retry fixes a malformed dataset file: fault at once, with the converter's message.
             throw new StageInputException(e.Message, e);
         }
     }
@@ -136,10 +185,13 @@ public static class DatasetDocument
     {
         var train = candidates.Where(path => Path.GetFileName(path).StartsWith("instances_train", StringComparison.Ordinal)).ToList();
         var val = candidates.Where(path => Path.GetFileName(path).StartsWith("instances_val", StringComparison.Ordinal)).ToList();
-        return train.Count == 1 && val.Count == 1 ? new DatasetDocuments(train[0], val[0]) : null;
+        return train.Count == 1 && val.Count == 1 ? new DatasetDocuments(train[0], [val[0]]) : null;
     }
 
-    private static bool IsCandidate(string fileName, DatasetFormat format) => format == DatasetFormat.Manifest
-        ? fileName == ManifestFileName
-        : fileName != ManifestFileName && !fileName.StartsWith('.');
+    private static bool IsCandidate(string fileName, DatasetFormat format) => !fileName.StartsWith('.') && format switch
+    {
+        DatasetFormat.Manifest => fileName == ManifestFileName,
+        DatasetFormat.Yolo => fileName.EndsWith(".yaml", StringComparison.Ordinal) || fileName.EndsWith(".yml", StringComparison.Ordinal),
+        _ => fileName != ManifestFileName && fileName.EndsWith(".json", StringComparison.Ordinal),
+    };
 }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Pipeline.Contracts;
 using Pipeline.Artifacts;
 using System.Collections.Concurrent;
+using Pipeline.Datasets;
 using Pipeline.Datasets.Images;
 
 namespace Pipeline.Downloader.Datasets;
@@ -30,12 +31,14 @@ public sealed class DatasetImporter(
             $"{command.TrainingId:N}-{Guid.NewGuid():N}");
         try
         {
-            var (manifest, trainPart) = await FetchPartAsync(command.DatasetUri, command.DatasetSha256, command.DatasetFormat, Path.Combine(work, "train"), "", cancellationToken);
+            var (manifest, trainPart) = await FetchPartAsync(
+                command.DatasetUri, command.DatasetSha256, command.DatasetFormat, Path.Combine(work, "train"), "", command.ImagesFolder, cancellationToken);
             var parts = manifest.Images.Select(_ => trainPart).ToList();
             if (command.TestDatasetUri is { } testUri)
             {
                 // A test dataset is the test split, its files kept apart from the train dataset's (their names may repeat).
-                var (test, testPart) = await FetchPartAsync(testUri, command.TestDatasetSha256, command.DatasetFormat, Path.Combine(work, "test"), TestFolder, cancellationToken);
+                var (test, testPart) = await FetchPartAsync(
+                    testUri, command.TestDatasetSha256, command.DatasetFormat, Path.Combine(work, "test"), TestFolder, null, cancellationToken);
                 manifest = DatasetDocument.WithTestSet(manifest, test);
                 parts = [.. parts, .. test.Images.Select(_ => testPart)];
             }
@@ -90,12 +93,18 @@ public sealed class DatasetImporter(
 
     /// <summary>One dataset read: its manifest, and where its images are read from and stored to.</summary>
     private async Task<(DatasetManifest Manifest, DatasetPart Part)> FetchPartAsync(
-        string uri, string? sha256, DatasetFormat format, string work, string storedUnder, CancellationToken cancellationToken)
+        string uri, string? sha256, DatasetFormat format, string work, string storedUnder, string? imagesFolder, CancellationToken cancellationToken)
     {
         var fetched = await source.FetchAsync(uri, sha256, work, cancellationToken);
-        var (documents, roots) = await LocateDocumentAsync(fetched, format, work, cancellationToken);
-        return (await DatasetDocument.ReadAsync(documents, format, cancellationToken), new DatasetPart(documents.Folder, roots, storedUnder));
+        var (located, roots) = await LocateDocumentAsync(fetched, format, work, cancellationToken);
+        var documents = located with { ImagesFolder = imagesFolder };
+        return (await DatasetDocument.ReadAsync(documents, format, path => MayRead(path, roots), cancellationToken),
+            new DatasetPart(documents.Folder, roots, storedUnder));
     }
+
+    /// <summary>Whether a converter may open a file the annotations lead to: a regular file, really under the dataset's folders.</summary>
+    private static bool MayRead(string path, IReadOnlyList<string> roots) =>
+        LocalFiles.RealPath(path) is { } real && roots.Any(root => LocalFiles.IsUnder(real, root)) && LocalFiles.KindOf(real) == LocalFiles.RegularFile;
 
     /// <summary>A dataset's folder, the real folders its images must lie under, and the folder they are stored under.</summary>
     private sealed record DatasetPart(string Folder, IReadOnlyList<string> Roots, string StoredUnder);
@@ -112,7 +121,7 @@ public sealed class DatasetImporter(
         var kind = ArchiveExtractor.Sniff(fetched.Path);
         if (kind == DatasetFileKind.Json)
         {
-            return (new DatasetDocuments(fetched.Path), fetched.Roots);
+            return (DatasetDocument.Single(fetched.Path, format), fetched.Roots);
         }
 
         var extracted = Path.Combine(work, "extracted");
@@ -179,7 +188,7 @@ public sealed class DatasetImporter(
         var budget = new ByteBudget(settings.MaxDatasetBytes, () => new StageInputException(
             $"Dataset images add up to more than Downloader:MaxDatasetBytes ({settings.MaxDatasetBytes} bytes)."));
         var kept = new ManifestImage?[images.Count];
-        var skips = new ConcurrentQueue<string>();
+        var skips = new ConcurrentQueue<Skip>();
         var done = 0;
         var parallel = new ParallelOptions
         {
@@ -200,12 +209,12 @@ public sealed class DatasetImporter(
         var (stored, heldOut) = HoldOut(kept.OfType<ManifestImage>().ToList(), inboxIds);
         var skipped = images.Count - stored.Count;
         var train = stored.Count(image => image.Split == "train");
+        var byReason = skips.GroupBy(skip => skip.Reason).OrderBy(group => group.Key).ToDictionary(group => group.Key, group => group.Count());
         if (stored.Count == 0 || train == 0)
         {
-            var why = skips.IsEmpty ? "" : $": {string.Join("; ", skips.Take(3))}";
             throw new StageInputException(stored.Count == 0
-                ? $"Dataset has no images that decode ({images.Count} listed, {skipped} skipped{why})."
-                : $"Dataset has no train images ({stored.Count} test images, {skipped} skipped{why}).");
+                ? $"Dataset has no images that decode ({images.Count} listed{Why(skips)})."
+                : $"Dataset has no train images ({stored.Count} test images, {skipped} skipped{Why(skips)}).");
         }
 
         var detectOn = command.DetectOn switch
@@ -218,11 +227,31 @@ public sealed class DatasetImporter(
         await store.WriteJsonAsync(ArtifactKeys.DatasetManifestIn(datasetKey),
             new DatasetManifest { Categories = categories, Images = stored }, cancellationToken);
         await store.WriteJsonAsync(ArtifactKeys.DetectionListIn(datasetKey), detectOn.Select(image => image.Id).ToList(), cancellationToken);
-        logger.LogInformation("Dataset of {TrainingId}: {Train} train, {Test} test, {Skipped} skipped, {Detect} to detect on",
-            command.TrainingId, train, stored.Count - train, skipped, detectOn.Count);
+        logger.LogInformation("Dataset of {TrainingId}: {Train} train, {Test} test, {Skipped} skipped{SkipReasons}, {Detect} to detect on",
+            command.TrainingId, train, stored.Count - train, skipped, Why(skips, " ("), detectOn.Count);
         return new DownloadedDataset(ArtifactKeys.DatasetManifest(command.TrainingId, command.Attempt), ArtifactKeys.DetectionList(command.TrainingId, command.Attempt),
             categories, train, stored.Count - train, detectOn.Count, skipped, heldOut,
-            stored.Count(image => inboxIds.Contains(image.Id)), inbox?.Skipped.Count ?? 0);
+            stored.Count(image => inboxIds.Contains(image.Id)), inbox?.Skipped.Count ?? 0, byReason);
+    }
+
+    /// <summary>A listed image left out, why, and what the decoder said when that is the reason.</summary>
+    private sealed record Skip(ImageSkipReason Reason, string File, string? Detail = null);
+
+    /// <summary>": 2 missing, e.g. train2017/1.jpg; 1 unreadable, e.g. b.png is truncated ..." (or with an opening bracket, closed).</summary>
+    private static string Why(IReadOnlyCollection<Skip> skips, string opening = ": ")
+    {
+        if (skips.Count == 0)
+        {
+            return "";
+        }
+
+        var reasons = skips.GroupBy(skip => skip.Reason).OrderBy(group => group.Key).Select(group =>
+        {
+            // The first by name, not by arrival: images are checked in parallel, and the message should not vary.
+            var example = group.MinBy(skip => skip.File, StringComparer.Ordinal)!;
+            return $"{group.Count()} {group.Key.Describe()}, e.g. {example.File}{(example.Detail is null ? "" : " " + example.Detail)}";
+        });
+        return opening + string.Join("; ", reasons) + (opening == " (" ? ")" : "");
     }
 
     /// <summary>
@@ -254,12 +283,8 @@ public sealed class DatasetImporter(
             throw new StageInputException($"Dataset image '{image.Id}' lacks an id or a file.");
         }
 
+        // A path that climbs out is not refused here: it is counted, with the other images left out, as outside the root.
         var file = image.File.Replace('\\', '/');
-        if (file.StartsWith('/') || Path.IsPathRooted(file) || file.Split('/').Any(part => part is "" or "." or ".."))
-        {
-            throw new StageInputException($"Dataset image '{image.Id}' names file '{image.File}', which is not a plain path inside the dataset.");
-        }
-
         var split = image.Split?.Trim().ToLowerInvariant() switch
         {
             null or "" or "train" => "train",
@@ -280,15 +305,23 @@ public sealed class DatasetImporter(
         };
     }
 
-    /// <returns>The image with its true size, or null when it is missing or does not decode (counted as skipped).</returns>
+    /// <returns>The image with its true size, or null when it is left out (counted in <paramref name="skips"/> with its reason).</returns>
     private async Task<ManifestImage?> StoreImageAsync(
-        ManifestImage image, DatasetPart part, string datasetKey, ByteBudget budget, ConcurrentQueue<string> skips, CancellationToken cancellationToken)
+        ManifestImage image, DatasetPart part, string datasetKey, ByteBudget budget, ConcurrentQueue<Skip> skips, CancellationToken cancellationToken)
     {
         var roots = part.Roots;
+        if (!DatasetLayout.IsPlainPath(image.File))
+        {
+            logger.LogWarning("Skipping image {ImageId}: {File} is outside the dataset's root", image.Id, image.File);
+            skips.Enqueue(new Skip(ImageSkipReason.OutsideRoot, image.File));
+            return null;
+        }
+
         var path = LocalFiles.RealPath(Path.Combine(part.Folder, image.File));
         if (path is null || !File.Exists(path))
         {
             logger.LogWarning("Skipping image {ImageId}: file {File} is missing", image.Id, image.File);
+            skips.Enqueue(new Skip(ImageSkipReason.Missing, image.File));
             return null;
         }
 
@@ -331,7 +364,7 @@ public sealed class DatasetImporter(
         {
             store.Delete(key);
             logger.LogWarning("Skipping image {ImageId}: {File} {Reason}", image.Id, image.File, e.Message);
-            skips.Enqueue($"'{image.Id}' {e.Message}");
+            skips.Enqueue(new Skip(e.InnerException is ImageTooLargeException ? ImageSkipReason.TooLarge : ImageSkipReason.Unreadable, image.File, e.Message));
             return null;
         }
 

@@ -1,4 +1,5 @@
 using Pipeline.Contracts;
+using Pipeline.Datasets;
 
 namespace Pipeline.Downloader.Datasets;
 
@@ -13,7 +14,8 @@ public sealed record DownloadedDataset(
     int SkippedImageCount,
     int HeldOutImageCount = 0,
     int InboxImageCount = 0,
-    int InboxSkippedCount = 0);
+    int InboxSkippedCount = 0,
+    IReadOnlyDictionary<ImageSkipReason, int>? SkippedByReason = null);
 
 /// <summary>A dataset on this machine: its file or folder, and the real folders the files it names must lie under.</summary>
 public sealed record FetchedDataset(string Path, IReadOnlyList<string> Roots);

@@ -18,6 +18,10 @@ public sealed class BeginSettings : GlobalSettings
     [Description("A second dataset, as <dataset> is given, that is the test split (a COCO val set, say); every image of <dataset> then trains.")]
     public string? TestDataset { get; init; }
 
+    [CommandOption("--images <FOLDER>")]
+    [Description("The folder inside <dataset> its image paths are relative to (train2017, say), where the layout does not say it.")]
+    public string? Images { get; init; }
+
     [CommandOption("--iterations <N>")] public int? Iterations { get; init; }
     [CommandOption("--batch-size <N>")] public int? BatchSize { get; init; }
     [CommandOption("--learning-rate <X>")] public double? LearningRate { get; init; }
@@ -26,12 +30,17 @@ public sealed class BeginSettings : GlobalSettings
     [CommandOption("--no-flip-rl")] [Description("Do not flip images left-right.")] public bool NoFlipRl { get; init; }
     [CommandOption("--flip-ud")] [Description("Flip images upside-down while training.")] public bool FlipUd { get; init; }
     [CommandOption("--base-model <ID>")] [Description("A registered model to continue from.")] public string? BaseModel { get; init; }
-    [CommandOption("--format <FORMAT>")] [Description("manifest (default) or coco.")] public string Format { get; init; } = "manifest";
+    [CommandOption("--format <FORMAT>")] [Description("manifest (default), coco, yolo, pascal-voc or label-studio.")] public string Format { get; init; } = "manifest";
     [CommandOption("--org <ORGANIZATION>")] public string Organization { get; init; } = "local";
     [CommandOption("--project <PROJECT>")] public string Project { get; init; } = "default";
     [CommandOption("--detect <SCOPE>")] [Description("all (default), test, train or none: the images the trained model runs over.")] public string Detect { get; init; } = "all";
     [CommandOption("--include-inbox")] [Description("Add the project's inbox (uncertain images detector nodes sent back, with their detections) to the train split.")] public bool IncludeInbox { get; init; }
     [CommandOption("--watch")] [Description("Follow the training to its end, as 'pipeline watch'.")] public bool Watch { get; init; }
+
+    /// <summary>The format a --format value names (its enum name, any case, dashes allowed: pascal-voc); null when none.</summary>
+    public static DatasetFormat? DatasetFormatOf(string format) =>
+        Enum.GetValues<DatasetFormat>().Cast<DatasetFormat?>()
+            .FirstOrDefault(value => string.Equals(value.ToString(), format.Replace("-", ""), StringComparison.OrdinalIgnoreCase));
 
     public override ValidationResult Validate()
     {
@@ -45,9 +54,9 @@ public sealed class BeginSettings : GlobalSettings
             return ValidationResult.Error("--flip-rl and --no-flip-rl contradict each other.");
         }
 
-        if (Format is not ("manifest" or "coco"))
+        if (DatasetFormatOf(Format) is null)
         {
-            return ValidationResult.Error($"--format '{Format}': use manifest or coco.");
+            return ValidationResult.Error($"--format '{Format}': use manifest, coco, yolo, pascal-voc or label-studio.");
         }
 
         if (Detect is not ("all" or "test" or "train" or "none"))
@@ -95,8 +104,9 @@ public sealed class BeginCommand(IAnsiConsole console, CliEnvironment environmen
             Organization = settings.Organization,
             Project = settings.Project,
             DatasetUri = DatasetUri(settings.Dataset, workingDirectory),
-            DatasetFormat = settings.Format == "coco" ? DatasetFormat.Coco : DatasetFormat.Manifest,
+            DatasetFormat = BeginSettings.DatasetFormatOf(settings.Format) ?? DatasetFormat.Manifest,
             TestDatasetUri = settings.TestDataset is null ? null : DatasetUri(settings.TestDataset, workingDirectory),
+            ImagesFolder = settings.Images,
             Hyperparameters = new Hyperparameters
             {
                 Iterations = settings.Iterations ?? defaults.Iterations,

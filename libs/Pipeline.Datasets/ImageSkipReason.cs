@@ -1,0 +1,30 @@
+namespace Pipeline.Datasets;
+
+/// <summary>Why a listed image was left out of a dataset: every skipped image is counted under exactly one.</summary>
+public enum ImageSkipReason
+{
+    /// <summary>No file where the dataset's layout says the image lies.</summary>
+    Missing,
+
+    /// <summary>The file is there but does not decode (not an image, truncated, a format not allowed).</summary>
+    Unreadable,
+
+    /// <summary>The header declares more pixels than Images:MaxMegapixels.</summary>
+    TooLarge,
+
+    /// <summary>The listed path climbs out of the dataset (<c>../</c>) or is absolute.</summary>
+    OutsideRoot,
+}
+
+public static class ImageSkipReasons
+{
+    /// <summary>The words a message uses for the reason ("3 missing", "1 outside the dataset root").</summary>
+    public static string Describe(this ImageSkipReason reason) => reason switch
+    {
+        ImageSkipReason.Missing => "missing",
+        ImageSkipReason.Unreadable => "unreadable",
+        ImageSkipReason.TooLarge => "too large",
+        ImageSkipReason.OutsideRoot => "outside the dataset root",
+        _ => reason.ToString(),
+    };
+}
