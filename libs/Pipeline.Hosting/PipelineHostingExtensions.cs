@@ -61,6 +61,7 @@ public static class PipelineHostingExtensions
         this IServiceCollection services, IConfiguration configuration, Action<IBusRegistrationConfigurator> configureBus)
     {
         StageSendConventions.Map();
+        services.AddReceiveEndpointObserver<ReceiveEndpointLog>();
         services.AddMassTransit(bus =>
         {
             // MassTransit 8.5 reports usage to its vendor after the bus starts; nothing of ours leaves the machine unasked.

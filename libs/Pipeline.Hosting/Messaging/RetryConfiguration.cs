@@ -18,7 +18,8 @@ public static class RetryConfiguration
     public static void UseStageRetry(this IReceiveEndpointConfigurator endpoint, IRegistrationContext context)
     {
         var settings = context.GetRequiredService<IOptions<RetrySettings>>().Value;
-        // Outermost: a delivery is counted once, whatever the retries inside it do.
+        // MassTransit runs the message retries below outside every consume filter, so each retry passes this filter
+        // too; the count it writes is removed before the next retry, so a count left behind is still one death.
         endpoint.UseConsumeFilter(typeof(CrashCountFilter<>), context);
         endpoint.UseOutageRetry(context);
         endpoint.UseMessageRetry(retry =>

@@ -73,6 +73,13 @@ public sealed class When_the_broker_is_killed_again_and_again(ITestOutputHelper 
         }
 
         Assert.Empty(pipeline.ExitedServices);
+        // Each says so in its log when its queue consumes again: a worker that recovered no longer reads like one that did not.
+        foreach (var (service, queue) in new[] { ("orchestrator", StageQueues.Training), ("downloader", StageQueues.DownloadTrainingData), ("uploader", StageQueues.UploadModel) })
+        {
+            var process = pipeline.Services.Last(s => s.Name.StartsWith(service, StringComparison.Ordinal) && !s.HasExited);
+            Assert.Contains($"{queue}: consuming again", process.Output);
+        }
+
         foreach (var trainingId in begun)
         {
             var training = await pipeline.WaitForStateAsync(trainingId, Bound, TrainingStates.Completed, TrainingStates.Failed);
