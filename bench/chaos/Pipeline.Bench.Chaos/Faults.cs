@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.RegularExpressions;
 using Npgsql;
 using Pipeline.Contracts;
 using Pipeline.Integration.Tests;
@@ -16,7 +17,7 @@ public sealed record FaultRecord(string Name, DateTime Started, DateTime Ended)
 }
 
 /// <summary>The services as processes, each instance to be stopped, paused, killed and started again by name.</summary>
-public sealed class ServiceSet(Dictionary<string, string> environment, string logs) : IAsyncDisposable
+public sealed partial class ServiceSet(Dictionary<string, string> environment, string logs) : IAsyncDisposable
 {
     /// <summary>Instance → project: one of each service, two Trainers and two Detectors, as a user scales them.</summary>
     public static readonly IReadOnlyDictionary<string, string> Instances = new Dictionary<string, string>
@@ -30,6 +31,34 @@ public sealed class ServiceSet(Dictionary<string, string> environment, string lo
     private int generation;
 
     public IReadOnlyList<string> Exited => [.. running.Where(r => r.Value.HasExited).Select(r => r.Key)];
+
+    /// <summary>
+    /// "instance queue" for each queue a running instance logged as stopped consuming and not as consuming since
+    /// (ReceiveEndpointLog's lines): a service that outlived a broker fault without recovering, as issue 18's item 4 saw.
+    /// </summary>
+    public IReadOnlyList<string> NotConsumingAgain =>
+        [.. running.Where(r => !r.Value.HasExited).SelectMany(r => StoppedQueues(r.Value.Output).Select(queue => $"{r.Key} {queue}"))];
+
+    private static IEnumerable<string> StoppedQueues(string log)
+    {
+        var stopped = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (Match line in ConsumingLine().Matches(log))
+        {
+            if (line.Groups["stopped"].Success)
+            {
+                stopped.Add(line.Groups["queue"].Value);
+            }
+            else
+            {
+                stopped.Remove(line.Groups["queue"].Value);
+            }
+        }
+
+        return stopped;
+    }
+
+    [GeneratedRegex(@"(?<queue>\S+): (?<stopped>stopped )?consuming")]
+    private static partial Regex ConsumingLine();
 
     public void Start(string name)
     {

@@ -177,6 +177,8 @@ Console.WriteLine($"Outbox rows left              {pendingRows} waiting; parked 
 Console.WriteLine($"Graceful stops                {schedule.GracefulStops} of {schedule.Stops} SIGTERMed workers exited within the {options.Grace.TotalSeconds:0} s grace");
 Console.WriteLine($"apply-schema during the run   {schedule.ApplySchema ?? "not run"}");
 Console.WriteLine($"Services that died by themselves {services.Exited.Count}{(services.Exited.Count == 0 ? "" : ": " + string.Join(", ", services.Exited))}");
+var notConsuming = services.NotConsumingAgain;
+Console.WriteLine($"Queues not consuming again    {notConsuming.Count}{(notConsuming.Count == 0 ? " (every queue a running service logged as stopped consumes again)" : ": " + string.Join(", ", notConsuming))}");
 Console.WriteLine($"Scratch folders left          {scratchLeft} (trainings/<id> folders still holding files)");
 Console.WriteLine($"All ended                     {finishedAt - started:mm\\:ss} after the first begin, {finishedAt - lastFault:mm\\:ss} after the last fault");
 // A fault after which no training moved any more had no work left to recover (every training had ended before it).
@@ -199,10 +201,11 @@ for (var i = 0; i < faults.Count; i++)
 Console.WriteLine(line);
 var allMet = completed == begun.Count && errorTypes.Count == 0 && versionsPerTraining.All(n => n == 1) && observations.SupersededExecutions == 0
     && watch.WithoutDeadline.Count == 0 && pendingRows == 0 && parkedAsInjected && schedule.GracefulStops == schedule.Stops
-    && schedule.ApplySchema?.StartsWith("succeeded", StringComparison.Ordinal) == true && services.Exited.Count == 0
+    && schedule.ApplySchema?.StartsWith("succeeded", StringComparison.Ordinal) == true && services.Exited.Count == 0 && notConsuming.Count == 0
     && scratchLeft == 0 && Enumerable.Range(0, faults.Count).All(Recovered);
 Console.WriteLine("Aim: all completed, 0 in _error, 1 ModelVersion each, 0 superseded, 0 without a deadline, 0 outbox rows waiting and only");
 Console.WriteLine("     the injected one parked, every SIGTERM within its grace, apply-schema succeeded, no service died by itself,");
+Console.WriteLine("     every queue that stopped consuming consumes again,");
 Console.WriteLine($"     0 scratch, each fault recovered within its length + 60 s: {(allMet ? "met" : "MISSED")}");
 Console.WriteLine($"logs: {logs}");
 await host.StopAsync();
