@@ -52,6 +52,8 @@ public sealed class DashboardInChromiumTests(AllServicesPipelineFixture fixture)
         await Assertions.Expect(page.Locator("#session")).ToContainTextAsync("signed in as viewer");
         await Assertions.Expect(page.Locator("#live")).ToHaveTextAsync("live");
         await Assertions.Expect(page.Locator($"#trainings tr[data-id='{trainingId}']")).ToBeVisibleAsync();
+        // The list's last column is when the training last changed (the API's "updated"), never blank.
+        await Assertions.Expect(page.Locator($"#trainings tr[data-id='{trainingId}'] td.updated")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("\\d"));
         await page.ClickAsync($"#trainings tr[data-id='{trainingId}'] a");
         await Assertions.Expect(page.Locator("#stages li[data-stage='TrainingRunning']")).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("running"));
 

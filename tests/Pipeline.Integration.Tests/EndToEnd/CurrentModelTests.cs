@@ -56,7 +56,7 @@ public sealed class CurrentModelTests(RunningPipelineFixture pipeline)
         Assert.Equal("promoted by a user, whatever the metrics: checked by hand", current.Promotion.Reason);
         var (listed, table) = await PipelineCommand.RunAsync(pipeline, "models");
         Assert.True(listed == 0, table);
-        Assert.Contains($"{organization}/shapes version 2: promoted by a user, promoted by a user, whatever the metrics: checked by hand", table);
+        Assert.Contains($"{organization}/shapes version 2: promoted by a user, whatever the metrics: checked by hand", table);
         Assert.Contains($"{organization}/shapes version 1: promoted, the first model of {organization}/shapes", table);
     }
 

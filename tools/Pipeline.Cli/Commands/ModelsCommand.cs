@@ -34,7 +34,10 @@ public sealed class ModelsCommand(IAnsiConsole console, CliEnvironment environme
         // The reasons are sentences: one line each under the table, where they do not wrap inside a narrow cell.
         foreach (var model in models.Where(model => model.Promotion is not null))
         {
-            console.WriteLine($"{model.Organization}/{model.Project} version {model.Version}: {Promotion(model.Promotion)}, {model.Promotion!.Reason}");
+            // An override's reason already says who promoted it ("promoted by a user, whatever the metrics: ...").
+            var decision = model.Promotion!;
+            console.WriteLine($"{model.Organization}/{model.Project} version {model.Version}: " +
+                (decision.Overridden ? decision.Reason : $"{Promotion(decision)}, {decision.Reason}"));
         }
 
         return ExitCodes.Ok;

@@ -110,7 +110,7 @@ async function trainingsPage() {
       el("td", {}, `${t.organization}/${t.project}`),
       el("td", {}, statePill(t.state)),
       el("td", { class: "num" }, t.attempt),
-      el("td", {}, when(t.updatedAt)))) : [el("tr", {}, el("td", { colspan: 5, class: "empty" }, "no trainings"))]));
+      el("td", { class: "updated" }, when(t.updated)))) : [el("tr", {}, el("td", { colspan: 5, class: "empty" }, "no trainings"))]));
   }
 
   const reload = debounce(load, 300);
