@@ -35,8 +35,8 @@ public sealed class HostileDatasetTests(RunningPipelineFixture pipeline) : IDisp
             (FileUri(LinkedParent()), "is outside the allowed folders"),
             (FileUri(WithImage("zero", path => File.CreateSymbolicLink(path, "/dev/zero"))), "is really '/dev/zero', outside the dataset's folders"),
             (FileUri(WithImage("fifo", MakeFifo)), "is a FIFO, not a regular file"),
-            (FileUri(OneImage("huge", HostileImages.PngDeclaring(20_000, 20_000))), "'image-000' is 20000x20000 pixels (400 MP), over Images:MaxMegapixels (40)"),
-            (FileUri(OneImage("truncated", HostileImages.TruncatedJpeg())), "'image-000' a 256x256 jpeg is truncated"),
+            (FileUri(OneImage("huge", HostileImages.PngDeclaring(20_000, 20_000))), "1 too large, e.g. images/000.png is 20000x20000 pixels (400 MP), over Images:MaxMegapixels (40)"),
+            (FileUri(OneImage("truncated", HostileImages.TruncatedJpeg())), "1 unreadable, e.g. images/000.png a 256x256 jpeg is truncated"),
             (FileUri(ManyEntries()), "holds more than Downloader:MaxArchiveEntries (50000) entries"),
             (FileUri(Bomb()), "refused as a compression bomb"),
         ];

@@ -34,7 +34,7 @@ public sealed class TrainingsOverHttpTests(RunningPipelineFixture pipeline)
     [InlineData("""{ "organization": "e2e", "project": "p" }""", "datasetUri is required")]
     [InlineData("""{ "organization": "e2e", "project": "p", "datasetUri": "not a uri" }""", "datasetUri 'not a uri' is not an absolute URI")]
     [InlineData("""{ "organization": "e2e", "datasetUri": "file:///data" }""", "project is required")]
-    [InlineData("""{ "organization": "e2e", "project": "p", "datasetUri": "file:///data", "datasetFormat": "yolo" }""", "$.datasetFormat")]
+    [InlineData("""{ "organization": "e2e", "project": "p", "datasetUri": "file:///data", "datasetFormat": "tfrecord" }""", "$.datasetFormat")]
     [InlineData("""{ "organization": "e2e", "project": """, "The body is not a BeginTraining")]
     public async Task A_body_that_cannot_begin_is_refused_with_400_naming_the_field(string body, string reason)
     {
