@@ -332,6 +332,34 @@ public sealed class InfrastructureFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// Whether a message whose envelope carries <paramref name="messageId"/> waits in <paramref name="queue"/>. Every
+    /// message looked at goes back unacknowledged when the channel closes. Other tests share this run's virtual host, so
+    /// a test asks for its own message, not for a count.
+    /// </summary>
+    public async Task<bool> QueueHoldsAsync(string queue, Guid messageId)
+    {
+        await using var connection = await ConnectAsync("integration-tests-peek");
+        await using var channel = await connection.CreateChannelAsync();
+        while (await channel.BasicGetAsync(queue, autoAck: false) is { } message)
+        {
+            try
+            {
+                using var envelope = System.Text.Json.JsonDocument.Parse(message.Body);
+                if (envelope.RootElement.TryGetProperty("messageId", out var id) && id.TryGetGuid(out var found) && found == messageId)
+                {
+                    return true;
+                }
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                // Another test's message in another format: not ours.
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Empties queues of this run's virtual host, so what one test queued never reaches the next; a missing queue is fine.</summary>
     public async Task PurgeAsync(params string[] queues)
     {
