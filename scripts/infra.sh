@@ -6,7 +6,7 @@
 #   scripts/infra.sh status  print each server's state; non-zero if one is down
 #   scripts/infra.sh env     print the export lines the tests read (the only verb that prints passwords)
 #   scripts/infra.sh browser install Debian's chromium for the dashboard's browser tests (idempotent)
-#   scripts/infra.sh permissions  print each service user's RabbitMQ permission regex (no server needed)
+#   scripts/infra.sh permissions  print each service user's RabbitMQ permissions: NAME, configure, write, read (no server needed)
 #   scripts/infra.sh compose-postgres / compose-rabbitmq  the same accounts inside docker-compose (see docker-compose.yml)
 #
 # Both servers are private instances whose state lives under the repository's
@@ -23,8 +23,9 @@
 # Least privilege: no default password anywhere. `up` generates one password per
 # account into .infra/credentials/<account> (mode 600, ignored by git) and creates
 #   RabbitMQ   a user per service, limited to its own queues (and their _error and
-#              _skipped companions), the queues it sends to and the message
-#              exchanges, on the default vhost; `operator`, an administrator, for
+#              _skipped companions), the queues it sends to, and the exchanges
+#              of the messages it publishes (write) or consumes (read), on the
+#              default vhost; `operator`, an administrator, for
 #              the tools and tests (management API, replay, a vhost per test run);
 #              guest is deleted.
 #   PostgreSQL `pipeline_admin`, the superuser only this script uses; `pipeline_owner`,
@@ -78,15 +79,18 @@ need_root() { [[ "$(id -u)" == 0 ]] || fail "must run as root (installs packages
 
 # ========================================================== who may do what ===
 # One declaration per service; a service not declared here gets no account.
-#   service NAME QUEUES SENDS TABLES
-#     QUEUES  the queues it consumes from (a regex alternation); each gets its _error and _skipped companions
-#     SENDS   the queues it sends commands to (regex alternation), '' for none
-#     TABLES  its grants in the `pipeline` schema, 'table:rw' or 'table:r', space-separated; '' = no database login
-# Every service may publish and bind the message exchanges (Pipeline.Contracts:*, MassTransit:Fault--*), which
-# are exchanges only: no queue bears those names.
+#   service NAME QUEUES SENDS TABLES PUBLISHES CONSUMES
+#     QUEUES     the queues it consumes from (a regex alternation); each gets its _error and _skipped companions
+#     SENDS      the queues it sends commands to (regex alternation), '' for none
+#     TABLES     its grants in the `pipeline` schema, 'table:rw' or 'table:r', space-separated; '' = no database login
+#     PUBLISHES  the messages it publishes (contract names, space-separated): it may write their exchanges
+#     CONSUMES   the messages its queues take, 'Fault:X' for Fault<X>: it may bind (read) their exchanges, and publish
+#                the Fault<X> of each X it consumes (MassTransit does when a consumer fails)
+# A message's exchange is its own: no service may publish a message another service owns (a detector node cannot
+# cancel a training, a worker cannot forge another stage's result or fault).
 SERVICES=()
-declare -A SVC_QUEUES=() SVC_SENDS=() SVC_TABLES=()
-service() { SERVICES+=("$1"); SVC_QUEUES[$1]="$2"; SVC_SENDS[$1]="$3"; SVC_TABLES[$1]="$4"; }
+declare -A SVC_QUEUES=() SVC_SENDS=() SVC_TABLES=() SVC_PUBLISHES=() SVC_CONSUMES=()
+service() { SERVICES+=("$1"); SVC_QUEUES[$1]="$2"; SVC_SENDS[$1]="$3"; SVC_TABLES[$1]="$4"; SVC_PUBLISHES[$1]="$5"; SVC_CONSUMES[$1]="$6"; }
 
 # A queue's name as contracts/Pipeline.Contracts/Stages/StageQueues.cs declares it (the one place it is written).
 STAGE_QUEUES_CS="$REPO_ROOT/contracts/Pipeline.Contracts/Stages/StageQueues.cs"
@@ -103,16 +107,28 @@ declare_services() {
   stage_queues="$(q DownloadTrainingData)|$(q DownloadBaseModel)|$(q TrainModel)|$(q UploadModel)|$(q DetectImages)|$(q UploadDetections)"
   # The saga's queue and each Orchestrator's live-events queue; it sends every stage its command, and the status API's
   # replay (the dashboard's Replay) moves a failed stage's commands from its _error queue back to the stage's queue.
+  local stage_commands='DownloadTrainingData DownloadBaseModel TrainModel UploadModel DetectImages UploadDetections'
+  # Its live-events queues hear the progress and state changes it shows on the dashboard.
   service orchestrator "$(q Training)|live-events-[0-9a-f]{32}" "$stage_queues|($stage_queues)_error" \
-    'mt_doc_trainingstate:rw outbox_messages:rw inbox_messages:rw mt_doc_modelversion:r'
-  service downloader "$(q DownloadTrainingData)|$(q DownloadBaseModel)|downloader-cleanup" '' ''
+    'mt_doc_trainingstate:rw outbox_messages:rw inbox_messages:rw mt_doc_modelversion:r' \
+    'TrainingStateChanged TrainingCancelled TrainingStopRequested StageAttemptSuperseded TrainingReadyForCleanup' \
+    "BeginTraining CancelTraining StopTraining RetryTraining StageTimedOut FailedTrainingExpired StageStarted
+     TrainingDataDownloaded BaseModelDownloaded ModelTrained ModelUploaded ImagesDetected DetectionsUploaded
+     TrainingProgressed TrainingMetricsImproved TrainingStateChanged $(printf 'Fault:%s ' $stage_commands)"
+  service downloader "$(q DownloadTrainingData)|$(q DownloadBaseModel)|downloader-cleanup" '' '' \
+    'StageStarted TrainingDataDownloaded BaseModelDownloaded' 'DownloadTrainingData DownloadBaseModel TrainingReadyForCleanup'
   # cancel-training-<id>: a queue per Trainer process, so the one running the training hears the cancel.
-  service trainer "$(q TrainModel)|trainer-cleanup|cancel-training-[0-9a-z]+" '' ''
-  service detector "$(q DetectImages)|detector-cleanup" '' ''
+  service trainer "$(q TrainModel)|trainer-cleanup|cancel-training-[0-9a-z]+" '' '' \
+    'StageStarted ModelTrained TrainingProgressed TrainingMetricsImproved' \
+    'TrainModel TrainingReadyForCleanup TrainingCancelled TrainingStopRequested StageAttemptSuperseded'
+  service detector "$(q DetectImages)|detector-cleanup" '' '' 'StageStarted ImagesDetected' 'DetectImages TrainingReadyForCleanup'
   # detector-node-<name>, or detector-node-<machine>-<id> for a node without a name: every node hears every promotion.
-  service detectornode "detector-node-[0-9a-z.-]+" '' ''
+  # It lives on field devices, so its account publishes nothing.
+  service detectornode "detector-node-[0-9a-z.-]+" '' '' '' 'ModelPromoted'
   service uploader "$(q UploadModel)|$(q UploadDetections)|$(q PromoteModel)" '' \
-    'mt_doc_modelversion:rw mt_doc_currentmodelalias:rw mt_doc_projectmodelcounter:rw mt_doc_storeddetections:rw outbox_messages:rw inbox_messages:rw'
+    'mt_doc_modelversion:rw mt_doc_currentmodelalias:rw mt_doc_projectmodelcounter:rw mt_doc_storeddetections:rw outbox_messages:rw inbox_messages:rw' \
+    'StageStarted ModelUploaded DetectionsUploaded ModelPromoted' 'UploadModel UploadDetections PromoteModel'
+
 }
 
 # ============================================================= credentials ===
@@ -279,13 +295,37 @@ rmq_api_set_user() { # NAME PASSWORD TAGS CONFIGURE WRITE READ
   rmq_api PUT "permissions/%2F/$1" "{\"configure\":$(json_string "$4"),\"write\":$(json_string "$5"),\"read\":$(json_string "$6")}"
 }
 
-# The one regex a service's user gets for configure, write and read: its queues with their _error and _skipped
-# companions, the queues it sends to, the message exchanges.
-rmq_permission() {
-  local messages='Pipeline\.Contracts:.*|MassTransit:Fault.*'
+# A service user's RabbitMQ permission, KIND configure, write or read (RabbitMQ checks names):
+#   its queues with their _error and _skipped companions, and the queues it sends to: all three (a queue's exchange of
+#     the same name is bound to it, which is write on the queue and read on the exchange);
+#   the exchanges of the messages it publishes: configure and write;
+#   the exchanges of the messages it consumes: configure and read (binding them to its queues);
+#   Fault<X> of each X it consumes: all three (MassTransit publishes it and binds it to MassTransit:Fault, the
+#     exchange of the Fault interface, which is write on that one and read on the Fault<X> exchange).
+rmq_permission() { # NAME KIND
   local own="(${SVC_QUEUES[$1]})(_error|_skipped)?" sends="${SVC_SENDS[$1]:+|${SVC_SENDS[$1]}}"
-  echo "^($own$sends|$messages)\$"
+  local published='' consumed='' faults='' message
+  for message in ${SVC_PUBLISHES[$1]}; do published+="|Pipeline\.Contracts:$message"; done
+  for message in ${SVC_CONSUMES[$1]}; do
+    if [[ "$message" == Fault:* ]]; then
+      consumed+="|MassTransit:Fault--Pipeline\.Contracts:${message#Fault:}--"
+    else
+      consumed+="|Pipeline\.Contracts:$message"
+      faults+="|MassTransit:Fault--Pipeline\.Contracts:$message--"
+    fi
+  done
+  faults+="|MassTransit:Fault"
+  case "$2" in
+    configure) echo "^($own$sends$published$consumed$faults)\$" ;;
+    write) echo "^($own$sends$published$faults)\$" ;;
+    read) echo "^($own$sends$consumed$faults)\$" ;;
+    *) fail "rmq_permission: no permission kind $2" ;;
+  esac
 }
+# Left open: configure on a consumed message's exchange lets the consumer delete it too (MassTransit declares every
+# exchange it binds, and RabbitMQ checks a declare as configure even when the exchange exists).
+# The three, as rabbitmqctl set_permissions takes them.
+rmq_permissions() { rmq_permission "$1" configure; rmq_permission "$1" write; rmq_permission "$1" read; }
 
 rmq_ensure_users() {
   # The operator: the tools read queue depths over the management API, the tests make a vhost per run.
@@ -297,11 +337,10 @@ rmq_ensure_users() {
   fi
   # A service's name may be a queue and an exchange at once (MassTransit binds an exchange of the queue's name to
   # it): RabbitMQ checks names, so read on a queue's name is both consuming it and binding from its exchange.
-  local name permission
+  local name
   for name in "${SERVICES[@]}"; do
-    permission="$(rmq_permission "$name")"
-    $set "$name" "$(password "$name" generate)" '' "$permission" "$permission" "$permission" \
-      || fail "RabbitMQ: could not set user $name"
+    $set "$name" "$(password "$name" generate)" '' "$(rmq_permission "$name" configure)" "$(rmq_permission "$name" write)" \
+      "$(rmq_permission "$name" read)" || fail "RabbitMQ: could not set user $name"
   done
   # No account keeps a default password: guest (the broker's) and pipeline (this script's before) go.
   local user
@@ -731,13 +770,13 @@ compose_rabbitmq() {
   export PIPELINE_PASSWORDS_FROM_ENV=1
   local name
   for name in "$RMQ_OPERATOR" "${SERVICES[@]}"; do password "$name" >/dev/null; done
-  local users permissions regex
+  local users permissions
   users="{\"name\":\"$RMQ_OPERATOR\",\"password\":$(json_string "$(password "$RMQ_OPERATOR")"),\"tags\":\"administrator\"}"
   permissions="{\"user\":\"$RMQ_OPERATOR\",\"vhost\":\"/\",\"configure\":\".*\",\"write\":\".*\",\"read\":\".*\"}"
   for name in "${SERVICES[@]}"; do
-    regex="$(json_string "$(rmq_permission "$name")")"
     users+=",{\"name\":\"$name\",\"password\":$(json_string "$(password "$name")"),\"tags\":\"\"}"
-    permissions+=",{\"user\":\"$name\",\"vhost\":\"/\",\"configure\":$regex,\"write\":$regex,\"read\":$regex}"
+    permissions+=",{\"user\":\"$name\",\"vhost\":\"/\",\"configure\":$(json_string "$(rmq_permission "$name" configure)")"
+    permissions+=",\"write\":$(json_string "$(rmq_permission "$name" write)"),\"read\":$(json_string "$(rmq_permission "$name" read)")}"
   done
   (umask 027
    echo "{\"users\":[$users],\"vhosts\":[{\"name\":\"/\"}],\"permissions\":[$permissions]}" > /etc/rabbitmq/definitions.json
@@ -794,7 +833,7 @@ main() {
     browser) browser_up ;;
     compose-postgres) declare_services; compose_postgres ;;
     # Each service's RabbitMQ permission regex, tab-separated, for the tests that hold the queue names to it.
-    permissions) declare_services; for name in "${SERVICES[@]}"; do printf '%s\t%s\n' "$name" "$(rmq_permission "$name")"; done ;;
+    permissions) declare_services; for name in "${SERVICES[@]}"; do printf '%s\t%s\t%s\t%s\n' "$name" $(rmq_permissions "$name"); done ;;
     compose-rabbitmq) declare_services; compose_rabbitmq ;;
     *) usage ;;
   esac

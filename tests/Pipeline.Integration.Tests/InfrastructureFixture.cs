@@ -268,12 +268,13 @@ public sealed class InfrastructureFixture : IAsyncLifetime
         using var script = System.Diagnostics.Process.Start(start)!;
         var output = await script.StandardOutput.ReadToEndAsync();
         await script.WaitForExitAsync();
-        var regex = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.Split('\t'))
-            .SingleOrDefault(parts => parts[0] == service)?[1]
+        // NAME, configure, write, read.
+        var declared = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.Split('\t'))
+            .SingleOrDefault(parts => parts[0] == service)
             ?? throw new InvalidOperationException($"scripts/infra.sh permissions declares no {service}: {await script.StandardError.ReadToEndAsync()}");
         using var client = ManagementClient();
         (await client.PutAsync($"api/permissions/{Uri.EscapeDataString(RabbitMqVirtualHost)}/{Uri.EscapeDataString(user)}",
-            JsonContent.Create(new VirtualHostPermissions(regex, regex, regex)))).EnsureSuccessStatusCode();
+            JsonContent.Create(new VirtualHostPermissions(declared[1], declared[2], declared[3])))).EnsureSuccessStatusCode();
     }
 
     /// <summary>

@@ -164,6 +164,54 @@ public sealed class ServiceAccountsTests(InfrastructureFixture infrastructure)
         Assert.NotNull(await infrastructure.QueueCountsAsync(StageQueues.TrainModel));
     }
 
+    /// <summary>
+    /// Issue 20's finding: every account could publish every message, so a stolen detector node credential cancelled a
+    /// training. Now each may write only the exchanges of the messages it publishes (and the faults of those it
+    /// consumes), and delete none it neither publishes nor consumes: the refused publish and delete beside a permitted
+    /// publish. (An exchange it consumes it may still delete: MassTransit declares, which RabbitMQ counts as configure.)
+    /// </summary>
+    [Theory]
+    [InlineData("detectornode", "Pipeline.Contracts:CancelTraining", "MassTransit:Fault--Pipeline.Contracts:ModelPromoted--")]
+    [InlineData("downloader", "Pipeline.Contracts:ModelTrained", "Pipeline.Contracts:TrainingDataDownloaded")]
+    [InlineData("detector", "MassTransit:Fault--Pipeline.Contracts:TrainModel--", "MassTransit:Fault--Pipeline.Contracts:DetectImages--")]
+    [InlineData("trainer", "Pipeline.Contracts:BaseModelDownloaded", "Pipeline.Contracts:ModelTrained")]
+    [InlineData("uploader", "Pipeline.Contracts:TrainingReadyForCleanup", "Pipeline.Contracts:ModelUploaded")]
+    [InlineData("uploader", "Pipeline.Contracts:BeginTraining", "Pipeline.Contracts:ModelPromoted")]
+    public async Task A_service_publishes_only_its_own_messages_and_deletes_no_exchange_it_does_not_use(string service, string foreign, string own)
+    {
+        var account = Account(service);
+        await infrastructure.GrantAsDeclaredAsync(service, account.User);
+        await using (var operatorConnection = await ConnectAsync((infrastructure.RabbitMqUsername, infrastructure.RabbitMqPassword)))
+        await using (var declare = await operatorConnection.CreateChannelAsync())
+        {
+            // As MassTransit declares them, so a refusal is the permission's and not a missing exchange's.
+            foreach (var exchange in new[] { foreign, own })
+            {
+                await declare.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true, autoDelete: false);
+            }
+        }
+
+        await using var connection = await ConnectAsync(account);
+        await PublishAsync(connection, own);
+
+        var refused = await Assert.ThrowsAnyAsync<Exception>(() => PublishAsync(connection, foreign));
+        Assert.Contains("ACCESS_REFUSED", refused.ToString());
+        await using (var delete = await connection.CreateChannelAsync())
+        {
+            var deleteRefused = await Assert.ThrowsAsync<OperationInterruptedException>(() => delete.ExchangeDeleteAsync(foreign));
+            Assert.Equal(AccessRefused, deleteRefused.ShutdownReason?.ReplyCode ?? 0);
+        }
+    }
+
+    /// <summary>Publishes an empty message and waits for the broker's confirm; a refusal closes the channel and throws here.</summary>
+    private static async Task PublishAsync(IConnection connection, string exchange)
+    {
+        await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
+        await channel.BasicPublishAsync(exchange, "", mandatory: false, new BasicProperties(), ReadOnlyMemory<byte>.Empty);
+        // A refusal arrives as the channel's close, which the next call on the channel reports if the confirm did not.
+        await channel.ExchangeDeclarePassiveAsync(exchange);
+    }
+
     /// <summary>A service's RabbitMQ account, as 'scripts/infra.sh env' prints it.</summary>
     private static (string User, string Password) Account(string service)
     {
