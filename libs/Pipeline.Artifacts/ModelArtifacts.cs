@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text.Json;
 using Pipeline.Contracts;
 
 namespace Pipeline.Artifacts;
@@ -13,12 +15,32 @@ public static class ModelArtifacts
     /// <summary>
     /// Copies every file named in the source's model.json, then model.json itself, to <paramref name="targetKey"/>,
     /// hashing while copying: a file whose sha256 or length differs from model.json fails with its name, and the
-    /// half-written target is removed. The target is replaced whole, so a redelivered copy leaves the same folder.
+    /// half-written target is removed. model.json is read once: the bytes checked (against
+    /// <paramref name="registeredDescriptionSha256"/>, the registry's record of a registered model, when given), parsed
+    /// and written are the same. The target is replaced whole, so a redelivered copy leaves the same folder.
     /// </summary>
-    public static async Task<ModelDescription> CopyVerifiedModelAsync(
-        this IArtifactStore store, string sourceKey, string targetKey, CancellationToken cancellationToken = default)
+    public static async Task<VerifiedModel> CopyVerifiedModelAsync(
+        this IArtifactStore store, string sourceKey, string targetKey, string? registeredDescriptionSha256 = null,
+        CancellationToken cancellationToken = default)
     {
-        var description = await store.ReadDescriptionAsync(sourceKey, cancellationToken);
+        byte[] json;
+        await using (var stream = await store.OpenReadAsync(DescriptionKey(sourceKey), cancellationToken))
+        using (var buffer = new MemoryStream())
+        {
+            await stream.CopyToAsync(buffer, cancellationToken);
+            json = buffer.ToArray();
+        }
+
+        var descriptionSha256 = Convert.ToHexStringLower(SHA256.HashData(json));
+        if (registeredDescriptionSha256 is not null && !string.Equals(descriptionSha256, registeredDescriptionSha256, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new StageInputException(
+                $"Model at '{sourceKey}' is not the one registered: its {ModelDescription.FileName} has sha256 {descriptionSha256}, " +
+                $"but the registry recorded {registeredDescriptionSha256} when it registered the model.");
+        }
+
+        var description = (json.Length == 0 ? null : JsonSerializer.Deserialize<ModelDescription>(json, ContractJson.Files))
+            ?? throw new StageInputException($"Model at '{sourceKey}' has an empty {ModelDescription.FileName}.");
         if (description.Files.Count == 0)
         {
             throw new StageInputException($"Model at '{sourceKey}' lists no files in its {ModelDescription.FileName}.");
@@ -47,12 +69,8 @@ public static class ModelArtifacts
                 }
             }
 
-            await using (var json = await store.OpenReadAsync(DescriptionKey(sourceKey), cancellationToken))
-            {
-                await store.WriteAsync(DescriptionKey(targetKey), json, cancellationToken);
-            }
-
-            return description;
+            await store.WriteAsync(DescriptionKey(targetKey), new MemoryStream(json), cancellationToken);
+            return new VerifiedModel(description, descriptionSha256);
         }
         catch
         {
@@ -73,3 +91,6 @@ public static class ModelArtifacts
         return name;
     }
 }
+
+/// <summary>A model folder copied with every file checked: its model.json, and that file's sha256 (what the registry records).</summary>
+public sealed record VerifiedModel(ModelDescription Description, string DescriptionSha256);

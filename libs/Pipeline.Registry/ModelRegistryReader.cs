@@ -27,6 +27,13 @@ public sealed class ModelRegistryReader(IDocumentStore store)
         return await query.OrderByDescending(x => x.CreatedAt).ToListAsync(cancellationToken);
     }
 
+    /// <summary>One registered model, or null when no model has that id.</summary>
+    public async Task<ModelVersion?> FindAsync(Guid modelId, CancellationToken cancellationToken)
+    {
+        await using var session = store.QuerySession();
+        return await session.LoadAsync<ModelVersion>(modelId, cancellationToken);
+    }
+
     /// <summary>The project's current model, or null when it has none yet.</summary>
     public async Task<ModelVersion?> FindCurrentAsync(string organization, string project, CancellationToken cancellationToken)
     {

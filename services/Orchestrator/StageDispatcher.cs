@@ -40,6 +40,7 @@ public sealed class StageDispatcher(
                 await context.SendDurably(new DownloadBaseModel
                 {
                     TrainingId = training.CorrelationId, Attempt = training.Attempt, ModelId = training.BaseModelId!.Value,
+                    DescriptionSha256 = await RegisteredDescriptionOf(training.BaseModelId.Value, context.CancellationToken),
                 });
                 break;
             case TrainingStates.TrainingRunning:
@@ -100,8 +101,14 @@ public sealed class StageDispatcher(
         }
 
         var current = await registry.FindCurrentAsync(training.Organization, training.Project, cancellationToken);
-        return current is null ? null : new CurrentModel { ModelId = current.Id, Version = current.Version, ModelKey = current.ModelKey };
+        return current is null
+            ? null
+            : new CurrentModel { ModelId = current.Id, Version = current.Version, ModelKey = current.ModelKey, DescriptionSha256 = current.DescriptionSha256 };
     }
+
+    /// <summary>The registry's record of a model's model.json, which the Downloader checks the base model's copy against.</summary>
+    private async Task<string?> RegisteredDescriptionOf(Guid modelId, CancellationToken cancellationToken) =>
+        registry is null ? null : (await registry.FindAsync(modelId, cancellationToken))?.DescriptionSha256;
 
     /// <summary>A worker started the stage, or reported progress: it has its full silence timeout again.</summary>
     public void PushDeadline(TrainingState training)
@@ -146,6 +153,7 @@ public sealed class StageDispatcher(
                 DatasetKey = training.DatasetKey!, DetectionListKey = training.DetectionListKey!,
                 FirstImageIndex = first, ImageCount = Math.Min(batchSize, training.DetectionImageCount - first),
                 ModelId = training.ModelId!.Value, ModelKey = training.RegisteredModelKey!,
+                ModelDescriptionSha256 = training.RegisteredModelDescriptionSha256,
             });
         }
     }

@@ -99,6 +99,8 @@ public sealed class TrainingState : SagaStateMachineInstance, ISagaVersion, IRev
     public Guid? ModelId { get; set; }
     public int? ModelVersion { get; set; }
     public string? RegisteredModelKey { get; set; }
+    /// <summary>The registry's record of the model's model.json: the Detector checks the model it loads against it.</summary>
+    public string? RegisteredModelDescriptionSha256 { get; set; }
 
     // Detecting: one entry per reported batch index, so a duplicate report counts once.
     public int BatchCount { get; set; }
@@ -201,6 +203,7 @@ public sealed class TrainingState : SagaStateMachineInstance, ISagaVersion, IRev
         ModelId = result.ModelId;
         ModelVersion = result.Version;
         RegisteredModelKey = result.ModelKey;
+        RegisteredModelDescriptionSha256 = result.DescriptionSha256;
     }
 
     /// <summary>Keeps the first report of each batch of the current attempt; a duplicate or an unknown index changes nothing.</summary>

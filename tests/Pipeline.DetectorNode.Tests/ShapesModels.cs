@@ -62,6 +62,8 @@ public sealed class ShapesModels : IDisposable
             Id = id, Organization = organization, Project = project, Version = version, TrainingId = Guid.NewGuid(), ModelKey = key,
             Categories = description.Categories, Metrics = description.Metrics ?? new TrainingMetrics(), Files = description.Files,
             CreatedAt = DateTimeOffset.UtcNow,
+            // As the Uploader records it: the hash of the model.json it registered.
+            DescriptionSha256 = FileHashes.Sha256(Path.Combine(folder, ModelDescription.FileName)),
         };
     }
 
@@ -69,7 +71,7 @@ public sealed class ShapesModels : IDisposable
     public static ModelPromoted Promotion(ModelVersion model, DateTimeOffset? promotedAt = null) => new()
     {
         Organization = model.Organization, Project = model.Project, ModelId = model.Id, Version = model.Version, ModelKey = model.ModelKey,
-        Reason = "promoted by the test", PromotedAt = promotedAt ?? DateTimeOffset.UtcNow,
+        Reason = "promoted by the test", PromotedAt = promotedAt ?? DateTimeOffset.UtcNow, DescriptionSha256 = model.DescriptionSha256,
     };
 
     public void Dispose() => Directory.Delete(Root, recursive: true);

@@ -62,11 +62,11 @@ public sealed class When_a_download_is_delivered_twice : IDisposable
             Files = [new ModelFile { Name = "weights.bin", Sha256 = Convert.ToHexStringLower(SHA256.HashData(bytes)), Length = bytes.Length }],
         });
         var fetcher = new BaseModelFetcher(harness.Watched, NullLogger<BaseModelFetcher>.Instance);
-        var first = await fetcher.FetchAsync(harness.TrainingId, 1, modelId, CancellationToken.None);
+        var first = await fetcher.FetchAsync(harness.TrainingId, 1, modelId, null, CancellationToken.None);
         var filesBefore = Snapshot(first);
         harness.Watched.Forget();
 
-        var second = await fetcher.FetchAsync(harness.TrainingId, 1, modelId, CancellationToken.None);
+        var second = await fetcher.FetchAsync(harness.TrainingId, 1, modelId, null, CancellationToken.None);
 
         Assert.Equal(first, second);
         Assert.Empty(harness.Watched.ChangesUnder(first));

@@ -31,7 +31,7 @@ public sealed class When_fetching_a_base_model : IDisposable
     {
         await RegisterAsync("weights");
 
-        var key = await Fetcher.FetchAsync(harness.TrainingId, 1, modelId, CancellationToken.None);
+        var key = await Fetcher.FetchAsync(harness.TrainingId, 1, modelId, null, CancellationToken.None);
 
         Assert.Equal(ArtifactKeys.BaseModel(harness.TrainingId, 1), key);
         Assert.Equal("weights", File.ReadAllText(harness.Store.GetLocalPath($"{key}/weights.bin")));
@@ -39,11 +39,26 @@ public sealed class When_fetching_a_base_model : IDisposable
     }
 
     [Fact]
+    public async Task A_model_swapped_in_the_store_with_its_model_json_is_refused_by_the_registrys_record()
+    {
+        await RegisterAsync("weights");
+        var registered = (await harness.Store.DescribeAsync(ModelArtifacts.DescriptionKey(ArtifactKeys.RegisteredModel(modelId)))).Sha256;
+        // Whoever can write the store replaces the weights and writes a model.json that agrees with them.
+        await RegisterAsync("other weights");
+
+        var refusal = await Assert.ThrowsAsync<StageInputException>(() => Fetcher.FetchAsync(harness.TrainingId, 1, modelId, registered, CancellationToken.None));
+
+        Assert.Contains($"the registry recorded {registered}", refusal.Message);
+        Assert.False(harness.Store.Exists(ArtifactKeys.BaseModel(harness.TrainingId, 1)));
+        Assert.Equal(ArtifactKeys.BaseModel(harness.TrainingId, 1), await Fetcher.FetchAsync(harness.TrainingId, 1, modelId, null, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task A_model_file_that_does_not_match_is_refused_naming_the_file()
     {
         await RegisterAsync("weights", claimedSha: new string('0', 64));
 
-        var refusal = await Assert.ThrowsAsync<StageInputException>(() => Fetcher.FetchAsync(harness.TrainingId, 1, modelId, CancellationToken.None));
+        var refusal = await Assert.ThrowsAsync<StageInputException>(() => Fetcher.FetchAsync(harness.TrainingId, 1, modelId, null, CancellationToken.None));
 
         Assert.Contains("'weights.bin'", refusal.Message);
         Assert.False(harness.Store.Exists(ArtifactKeys.BaseModel(harness.TrainingId, 1)));
@@ -59,7 +74,7 @@ public sealed class When_fetching_a_base_model : IDisposable
     {
         await RegisterAsync("weights", fileName: fileName);
 
-        var refusal = await Assert.ThrowsAsync<StageInputException>(() => Fetcher.FetchAsync(harness.TrainingId, 1, modelId, CancellationToken.None));
+        var refusal = await Assert.ThrowsAsync<StageInputException>(() => Fetcher.FetchAsync(harness.TrainingId, 1, modelId, null, CancellationToken.None));
 
         Assert.Contains($"Model file name '{fileName}' in model.json", refusal.Message);
         Assert.Contains("is not a plain file name inside the model's folder", refusal.Message);
@@ -69,7 +84,7 @@ public sealed class When_fetching_a_base_model : IDisposable
     [Fact]
     public async Task A_model_missing_from_the_registry_is_refused()
     {
-        var refusal = await Assert.ThrowsAsync<StageInputException>(() => Fetcher.FetchAsync(harness.TrainingId, 1, modelId, CancellationToken.None));
+        var refusal = await Assert.ThrowsAsync<StageInputException>(() => Fetcher.FetchAsync(harness.TrainingId, 1, modelId, null, CancellationToken.None));
 
         Assert.Contains($"Model {modelId} is not in the registry", refusal.Message);
     }

@@ -192,7 +192,13 @@ public abstract class SagaTest : IAsyncLifetime
         });
 
     protected Task ModelUploaded(int attempt = 1) =>
-        Publish(new Contracts.ModelUploaded { TrainingId = TrainingId, Attempt = attempt, ModelId = ModelId, Version = 3, ModelKey = $"models/{ModelId:N}" });
+        Publish(new Contracts.ModelUploaded
+        {
+            TrainingId = TrainingId, Attempt = attempt, ModelId = ModelId, Version = 3, ModelKey = $"models/{ModelId:N}", DescriptionSha256 = RegisteredDescriptionSha256,
+        });
+
+    /// <summary>What the registry recorded for the model's model.json, as the ModelUploaded these tests publish carries it.</summary>
+    protected const string RegisteredDescriptionSha256 = "5e2c0f6a9d7b4c3e1f8a2b6d4c9e7f1a3b5d8c2e6f4a1b9d7c3e5f2a8b6d4c1e";
 
     protected Task ImagesDetected(int batchIndex, int attempt = 1, int detections = 2) =>
         Publish(new Contracts.ImagesDetected

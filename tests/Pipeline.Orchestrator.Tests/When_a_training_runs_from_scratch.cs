@@ -74,6 +74,8 @@ public sealed class When_a_training_runs_from_scratch : SagaTest
         var batches = Harness.Sent.Select<DetectImages>(x => x.Context.Message.TrainingId == TrainingId, WithoutWaiting).Select(x => x.Context.Message).OrderBy(x => x.BatchIndex).ToList();
         Assert.Equal([(0, 4), (4, 4), (8, 2)], batches.Select(b => (b.FirstImageIndex, b.ImageCount)));
         Assert.All(batches, b => Assert.Equal(3, b.BatchCount));
+        // The Detector checks the model it loads against the registry's record, which rides on every batch.
+        Assert.All(batches, b => Assert.Equal(RegisteredDescriptionSha256, b.ModelDescriptionSha256));
         Assert.Equal(3, training.BatchCount);
         Assert.Equal(ModelId, training.ModelId);
         Assert.Equal(3, training.ModelVersion);

@@ -32,6 +32,8 @@ public sealed class When_registering_a_model(PostgresFixture postgres) : IDispos
         Assert.Equal((trainingId, "acme", project, 1), (stored.TrainingId, stored.Organization, stored.Project, stored.Version));
         Assert.Equal(description.Files.Select(file => file.Sha256), stored.Files.Select(file => file.Sha256));
         Assert.Equal(0.7, stored.Metrics.MeanAveragePrecision);
+        // The registry's record of the registered model.json, which every later load is checked against.
+        Assert.Equal((await scratch.Store.DescribeAsync(ModelArtifacts.DescriptionKey(model.ModelKey))).Sha256, stored.DescriptionSha256);
     }
 
     [Fact]
@@ -92,6 +94,8 @@ public sealed class When_registering_a_model(PostgresFixture postgres) : IDispos
         Assert.Equal(1, await query.Query<ModelVersion>().CountAsync(model => model.Project == project));
         var announced = Assert.Single(await postgres.OutboxMessagesAsync<ModelUploaded>(trainingId));
         Assert.Equal((first.Id, first.Version), (announced.ModelId, announced.Version));
+        // The registry's record of model.json travels on, for the Detector to check the model against.
+        Assert.Equal((first.DescriptionSha256, 64), (announced.DescriptionSha256, announced.DescriptionSha256?.Length));
     }
 
     [Fact]

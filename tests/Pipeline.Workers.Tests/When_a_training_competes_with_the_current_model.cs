@@ -31,7 +31,7 @@ public sealed class When_a_training_competes_with_the_current_model : IDisposabl
     {
         var (current, _) = await TrainAsync(Guid.NewGuid(), currentModel: null);
         var other = "models/other-categories";
-        var description = await workers.Store.CopyVerifiedModelAsync(current, other);
+        var (description, _) = await workers.Store.CopyVerifiedModelAsync(current, other);
         await workers.Store.WriteJsonAsync(ModelArtifacts.DescriptionKey(other), description with { Categories = [description.Categories[0]] });
 
         var (_, _, evaluation) = await TrainWithResultAsync(Guid.NewGuid(), new CurrentModel { ModelId = Guid.NewGuid(), Version = 2, ModelKey = other });

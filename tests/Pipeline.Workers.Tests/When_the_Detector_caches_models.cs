@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Pipeline.Artifacts;
 using Pipeline.Contracts;
 using Pipeline.Detector;
 using Pipeline.Detector.Detection;
@@ -35,21 +36,38 @@ public sealed class When_the_Detector_caches_models : IAsyncLifetime
     {
         using var cache = Cache(cachedModels: 2);
         var (a, b, c) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
-        var firstA = await cache.GetAsync(a, modelKey, CancellationToken.None);
-        var firstB = await cache.GetAsync(b, modelKey, CancellationToken.None);
+        var firstA = await cache.GetAsync(a, modelKey, null, CancellationToken.None);
+        var firstB = await cache.GetAsync(b, modelKey, null, CancellationToken.None);
         var weightsOfB = firstB.Model.Network.parameters().First();
         // Asking for A again makes B the least recently used.
-        Assert.Same(firstA, await cache.GetAsync(a, modelKey, CancellationToken.None));
+        Assert.Same(firstA, await cache.GetAsync(a, modelKey, null, CancellationToken.None));
 
-        var firstC = await cache.GetAsync(c, modelKey, CancellationToken.None);
+        var firstC = await cache.GetAsync(c, modelKey, null, CancellationToken.None);
 
         Assert.True(weightsOfB.IsInvalid, "the evicted model's weights are still allocated");
         Assert.False(firstA.Model.Network.parameters().First().IsInvalid);
-        Assert.Same(firstA, await cache.GetAsync(a, modelKey, CancellationToken.None));
-        Assert.Same(firstC, await cache.GetAsync(c, modelKey, CancellationToken.None));
-        var againB = await cache.GetAsync(b, modelKey, CancellationToken.None);
+        Assert.Same(firstA, await cache.GetAsync(a, modelKey, null, CancellationToken.None));
+        Assert.Same(firstC, await cache.GetAsync(c, modelKey, null, CancellationToken.None));
+        var againB = await cache.GetAsync(b, modelKey, null, CancellationToken.None);
         Assert.NotSame(firstB, againB);
         Assert.False(againB.Model.Network.parameters().First().IsInvalid);
+    }
+
+    [Fact]
+    public async Task A_model_json_rewritten_in_the_store_is_refused_by_the_registrys_record()
+    {
+        using var cache = Cache(cachedModels: 2);
+        var registered = (await workers.Store.DescribeAsync(ModelArtifacts.DescriptionKey(modelKey))).Sha256;
+        await cache.GetAsync(Guid.NewGuid(), modelKey, registered, CancellationToken.None);
+        // Whoever can write the store relabels the model: the files still agree with the model.json beside them.
+        var description = await workers.Store.ReadDescriptionAsync(modelKey);
+        await workers.Store.WriteJsonAsync(ModelArtifacts.DescriptionKey(modelKey),
+            description with { Categories = [.. description.Categories.Select(c => c with { Name = "forged" })] });
+
+        var refusal = await Assert.ThrowsAsync<StageInputException>(() => cache.GetAsync(Guid.NewGuid(), modelKey, registered, CancellationToken.None));
+
+        Assert.Contains($"the registry recorded {registered}", refusal.Message);
+        Assert.Contains("'model.json'", refusal.Message);
     }
 
     [Fact]
@@ -58,8 +76,8 @@ public sealed class When_the_Detector_caches_models : IAsyncLifetime
         var cache = Cache(cachedModels: 2);
         var held = new[]
         {
-            await cache.GetAsync(Guid.NewGuid(), modelKey, CancellationToken.None),
-            await cache.GetAsync(Guid.NewGuid(), modelKey, CancellationToken.None),
+            await cache.GetAsync(Guid.NewGuid(), modelKey, null, CancellationToken.None),
+            await cache.GetAsync(Guid.NewGuid(), modelKey, null, CancellationToken.None),
         }.Select(model => model.Model.Network.parameters().First()).ToList();
 
         cache.Dispose();

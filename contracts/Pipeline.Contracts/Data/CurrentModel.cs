@@ -8,4 +8,6 @@ public sealed record CurrentModel
 
     /// <summary>Artifact key of the registered model's folder (weights + model.json, every file's sha256 in it).</summary>
     public required string ModelKey { get; init; }
+    /// <summary>The sha256 the registry recorded for the model's model.json (see <see cref="ModelVersion.DescriptionSha256"/>).</summary>
+    public string? DescriptionSha256 { get; init; }
 }

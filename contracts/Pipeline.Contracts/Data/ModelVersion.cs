@@ -14,6 +14,12 @@ public sealed record ModelVersion
 
     /// <summary>Artifact key of the registered model's folder (weights + model.json).</summary>
     public required string ModelKey { get; init; }
+    /// <summary>
+    /// The sha256 of the model's model.json as the registry recorded it (model.json lists every other file's sha256):
+    /// a service that loads the model checks the folder against this, so files swapped in the artifact store together with
+    /// their model.json are refused. Null for a model registered before the registry recorded it.
+    /// </summary>
+    public string? DescriptionSha256 { get; init; }
 
     public required IReadOnlyList<Category> Categories { get; init; }
     public required TrainingMetrics Metrics { get; init; }

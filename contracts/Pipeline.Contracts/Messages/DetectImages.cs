@@ -13,4 +13,6 @@ public sealed record DetectImages
     public required int ImageCount { get; init; }
     public required Guid ModelId { get; init; }
     public required string ModelKey { get; init; }
+    /// <summary>The sha256 the registry recorded for the model's model.json (see <see cref="ModelVersion.DescriptionSha256"/>).</summary>
+    public string? ModelDescriptionSha256 { get; init; }
 }

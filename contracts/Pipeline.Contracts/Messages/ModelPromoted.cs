@@ -13,6 +13,8 @@ public sealed record ModelPromoted
 
     /// <summary>Artifact key of the registered model's folder (weights + model.json).</summary>
     public required string ModelKey { get; init; }
+    /// <summary>The sha256 the registry recorded for the model's model.json (see <see cref="ModelVersion.DescriptionSha256"/>).</summary>
+    public string? DescriptionSha256 { get; init; }
 
     /// <summary>Why it was promoted, in words a user reads ("mAP@0.5 0.951 beats version 3's 0.912 on the test split").</summary>
     public required string Reason { get; init; }

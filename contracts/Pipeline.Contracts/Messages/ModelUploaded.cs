@@ -9,4 +9,6 @@ public sealed record ModelUploaded
 
     /// <summary>Artifact key of the registered model's folder.</summary>
     public required string ModelKey { get; init; }
+    /// <summary>The sha256 the registry recorded for the model's model.json (see <see cref="ModelVersion.DescriptionSha256"/>).</summary>
+    public string? DescriptionSha256 { get; init; }
 }

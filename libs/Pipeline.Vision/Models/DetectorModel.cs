@@ -163,18 +163,34 @@ public sealed class DetectorModel : IDisposable
         return description;
     }
 
-    public static ModelDescription ReadDescription(string directory)
+    /// <param name="registeredSha256">model.json's sha256 as the registry recorded it, checked on the very bytes parsed.</param>
+    /// <exception cref="ChecksumMismatchException">model.json is not the one the registry recorded.</exception>
+    public static ModelDescription ReadDescription(string directory, string? registeredSha256 = null)
     {
         var path = Path.Combine(directory, ModelDescription.FileName);
-        return JsonSerializer.Deserialize<ModelDescription>(File.ReadAllText(path), ContractJson.Files)
+        var bytes = File.ReadAllBytes(path);
+        if (registeredSha256 is not null)
+        {
+            var actual = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
+            if (!string.Equals(actual, registeredSha256, StringComparison.OrdinalIgnoreCase))
+            {
+                throw new ChecksumMismatchException(path, registeredSha256, actual, ChecksumMismatchException.Registry);
+            }
+        }
+
+        return (bytes.Length == 0 ? null : JsonSerializer.Deserialize<ModelDescription>(bytes, ContractJson.Files))
             ?? throw new InvalidDataException($"{path} is empty");
     }
 
-    /// <summary>Reads model.json, verifies the sha256 of every file it lists, and loads the weights.</summary>
-    /// <exception cref="ChecksumMismatchException">a listed file's content differs; the message names the file.</exception>
-    public static DetectorModel Load(string directory, Device? device = null)
+    /// <summary>
+    /// Reads model.json (checked against the registry's record of it when given), verifies the sha256 of every file it
+    /// lists, and loads the weights. A registered model is loaded with its record, so files swapped in the artifact store
+    /// together with their model.json are refused.
+    /// </summary>
+    /// <exception cref="ChecksumMismatchException">model.json or a listed file's content differs; the message names the file.</exception>
+    public static DetectorModel Load(string directory, Device? device = null, string? registeredSha256 = null)
     {
-        var description = ReadDescription(directory);
+        var description = ReadDescription(directory, registeredSha256);
         int width;
         try
         {

@@ -10,6 +10,8 @@ public static class ModelLoadFailure
     /// <returns>The reason, or null when <paramref name="failure"/> says nothing about the folder (it is no bad input then).</returns>
     public static string? Reason(Exception failure, string model) => failure switch
     {
+        ChecksumMismatchException { ExpectedBy: ChecksumMismatchException.Registry } e =>
+            $"{model}: file '{Path.GetFileName(e.File)}' has sha256 {e.Actual}, but the registry recorded {e.Expected} when it registered the model.",
         ChecksumMismatchException e =>
             $"{model}: file '{Path.GetFileName(e.File)}' has sha256 {e.Actual}, but its {ModelDescription.FileName} says {e.Expected}.",
         FileNotFoundException or InvalidDataException => $"{model} does not load: {failure.Message}",

@@ -28,7 +28,7 @@ public sealed class BatchDetection(IArtifactStore store, ModelCache models, IOpt
         }
 
         var images = await ReadImagesAsync(command, cancellationToken);
-        var loaded = await models.GetAsync(command.ModelId, command.ModelKey, cancellationToken);
+        var loaded = await models.GetAsync(command.ModelId, command.ModelKey, command.ModelDescriptionSha256, cancellationToken);
         var detections = loaded.Detect(images, new DetectionOptions(settings.MinConfidence, settings.NmsIou, settings.InferenceBatchSize));
         await store.WriteJsonAsync(key, detections, cancellationToken);
         var count = Count(detections);

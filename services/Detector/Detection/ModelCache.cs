@@ -6,14 +6,16 @@ namespace Pipeline.Detector.Detection;
 
 /// <summary>
 /// Models by id, each loaded once and kept, the least recently used dropped beyond <see cref="DetectorSettings.CachedModels"/>.
-/// Loading checks every file against the sha256 in model.json: a model that does not match is bad input.
+/// Loading checks model.json against the registry's record of it (the command carries it) and every other file against
+/// the sha256 in model.json: a model that does not match is bad input.
 /// </summary>
 public sealed class ModelCache(IArtifactStore store, DetectionDevice device, IOptions<DetectorSettings> options, ILogger<ModelCache> logger) : IDisposable
 {
     private readonly SemaphoreSlim gate = new(1, 1);
     private readonly LinkedList<LoadedModel> models = new();
 
-    public async Task<LoadedModel> GetAsync(Guid modelId, string modelKey, CancellationToken cancellationToken)
+    /// <param name="registeredDescriptionSha256">The registry's record of the model's model.json; null for a model registered before it kept one.</param>
+    public async Task<LoadedModel> GetAsync(Guid modelId, string modelKey, string? registeredDescriptionSha256, CancellationToken cancellationToken)
     {
         await gate.WaitAsync(cancellationToken);
         try
@@ -25,7 +27,7 @@ public sealed class ModelCache(IArtifactStore store, DetectionDevice device, IOp
                 return cached;
             }
 
-            var loaded = await LoadAsync(modelId, modelKey, cancellationToken);
+            var loaded = await LoadAsync(modelId, modelKey, registeredDescriptionSha256, cancellationToken);
             models.AddFirst(loaded);
             while (models.Count > Math.Max(1, options.Value.CachedModels))
             {
@@ -42,13 +44,13 @@ public sealed class ModelCache(IArtifactStore store, DetectionDevice device, IOp
         }
     }
 
-    private async Task<LoadedModel> LoadAsync(Guid modelId, string modelKey, CancellationToken cancellationToken)
+    private async Task<LoadedModel> LoadAsync(Guid modelId, string modelKey, string? registeredDescriptionSha256, CancellationToken cancellationToken)
     {
         // model.json first through the store, so a missing or malformed one is named by its key.
         var description = await store.ReadDescriptionAsync(modelKey, cancellationToken);
         try
         {
-            var model = DetectorModel.Load(store.GetLocalPath(modelKey), device.Device);
+            var model = DetectorModel.Load(store.GetLocalPath(modelKey), device.Device, registeredDescriptionSha256);
             logger.LogInformation("Loaded model {ModelId} from {ModelKey}: {Architecture} at {Resolution} px, {CategoryCount} categories, on {Device}",
                 modelId, modelKey, description.Architecture, description.Resolution, description.Categories.Count, device.Device.type);
             return new LoadedModel(modelId, model);

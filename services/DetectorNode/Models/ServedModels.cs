@@ -72,8 +72,9 @@ public sealed class ServedModels(IArtifactStore store, IOptions<DetectorNodeSett
 
     private ServedModel Load(ModelOffer version)
     {
-        // DetectorModel.Load verifies every file model.json lists against its sha256 before it reads the weights.
-        var model = DetectorModel.Load(store.GetLocalPath(version.ModelKey), device.Value);
+        // DetectorModel.Load checks model.json against the registry's record and every file it lists against its sha256
+        // before it reads the weights: files swapped on the node's volume with their model.json are refused.
+        var model = DetectorModel.Load(store.GetLocalPath(version.ModelKey), device.Value, version.DescriptionSha256);
         return new ServedModel(new LoadedModel(version.Id, model), new NodeModel
         {
             Organization = version.Organization, Project = version.Project, PinnedVersion = options.Value.ModelVersion,

@@ -13,7 +13,7 @@ public sealed class DownloadBaseModelConsumer(StageStarts starts, BaseModelFetch
         var command = context.Message;
         logger.LogInformation("Fetching base model {ModelId} for {TrainingId}", command.ModelId, command.TrainingId);
         await starts.PublishAsync(TrainingStages.TrainModelDownloading, command.TrainingId, command.Attempt, context.CancellationToken);
-        var modelKey = await fetcher.FetchAsync(command.TrainingId, command.Attempt, command.ModelId, context.CancellationToken);
+        var modelKey = await fetcher.FetchAsync(command.TrainingId, command.Attempt, command.ModelId, command.DescriptionSha256, context.CancellationToken);
         await context.Publish(new BaseModelDownloaded
         {
             TrainingId = command.TrainingId,

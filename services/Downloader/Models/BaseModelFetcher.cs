@@ -3,11 +3,15 @@ using Pipeline.Artifacts;
 
 namespace Pipeline.Downloader.Models;
 
-/// <summary>Copies a registered model into the training's scratch, every file checked against its model.json.</summary>
+/// <summary>
+/// Copies a registered model into the training's scratch, its model.json checked against the registry's record of it
+/// and every other file against that model.json.
+/// </summary>
 public sealed class BaseModelFetcher(IArtifactStore store, ILogger<BaseModelFetcher> logger)
 {
     /// <returns>The artifact key of the training's verified copy.</returns>
-    public async Task<string> FetchAsync(Guid trainingId, int attempt, Guid modelId, CancellationToken cancellationToken)
+    /// <param name="registeredDescriptionSha256">The registry's record of the model's model.json; null for a model registered before it kept one.</param>
+    public async Task<string> FetchAsync(Guid trainingId, int attempt, Guid modelId, string? registeredDescriptionSha256, CancellationToken cancellationToken)
     {
         var registered = ArtifactKeys.RegisteredModel(modelId);
         if (!store.Exists(ModelArtifacts.DescriptionKey(registered)))
@@ -25,7 +29,7 @@ public sealed class BaseModelFetcher(IArtifactStore store, ILogger<BaseModelFetc
         }
 
         var staging = ArtifactKeys.Staging(target);
-        var description = await store.CopyVerifiedModelAsync(registered, staging, cancellationToken);
+        var (description, _) = await store.CopyVerifiedModelAsync(registered, staging, registeredDescriptionSha256, cancellationToken);
         if (!store.TryMoveFolder(staging, target))
         {
             // A copy of this command renamed its verified copy of the same registered model into place first.

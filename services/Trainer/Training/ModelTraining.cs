@@ -126,7 +126,8 @@ public sealed class ModelTraining(IArtifactStore store, TrainingDevice device, I
 
     /// <summary>
     /// The project's current model on the images this training's metrics come from, so the Uploader compares like with
-    /// like. The registry's folder is read in place: loading checks every file against its model.json's sha256. A model
+    /// like. The registry's folder is read in place: loading checks model.json against the registry's record of it and
+    /// every other file against model.json's sha256. A model
     /// that cannot run on this split (other categories, files that do not load) is reported as not comparable rather than
     /// failing a training that itself succeeded.
     /// </summary>
@@ -153,7 +154,7 @@ public sealed class ModelTraining(IArtifactStore store, TrainingDevice device, I
                 };
             }
 
-            using var model = DetectorModel.Load(store.GetLocalPath(current.ModelKey), device.Device);
+            using var model = DetectorModel.Load(store.GetLocalPath(current.ModelKey), device.Device, current.DescriptionSha256);
             var result = ModelEvaluator.Evaluate(model, images, batchSize: batchSize);
             NativeHeap.Trim();
             logger.LogInformation("Current model {ModelId} (version {Version}) scores mAP@0.5 {MeanAveragePrecision:F3} on training {TrainingId}'s split",

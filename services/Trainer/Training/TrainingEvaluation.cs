@@ -58,7 +58,7 @@ internal sealed class TrainingEvaluation(
         var kept = store.Exists(ModelArtifacts.DescriptionKey(bestKey)) ? (await store.ReadDescriptionAsync(bestKey, cancellationToken)).Metrics : null;
         if (kept is not null && kept.MeanAveragePrecision > final.MeanAveragePrecision)
         {
-            await store.CopyVerifiedModelAsync(bestKey, modelKey, cancellationToken);
+            await store.CopyVerifiedModelAsync(bestKey, modelKey, cancellationToken: cancellationToken);
             return kept;
         }
 

@@ -41,7 +41,7 @@ public static class CurrentModelMove
 
         return new ModelPromoted
         {
-            Organization = next.Organization, Project = next.Project, ModelId = next.Id, Version = next.Version, ModelKey = next.ModelKey,
+            Organization = next.Organization, Project = next.Project, ModelId = next.Id, Version = next.Version, ModelKey = next.ModelKey, DescriptionSha256 = next.DescriptionSha256,
             Reason = next.Promotion?.Reason ?? "promoted", PromotedAt = next.Promotion?.DecidedAt ?? DateTimeOffset.UtcNow,
         };
     }

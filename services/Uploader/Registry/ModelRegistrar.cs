@@ -40,7 +40,7 @@ public sealed class ModelRegistrar(
             if (await query.LoadAsync<ModelVersion>(modelId, cancellationToken) is { } registered)
             {
                 logger.LogInformation("Model {ModelId} of {TrainingId} is already version {Version}", modelId, command.TrainingId, registered.Version);
-                return await CommitAsync(command, messageId, modelId, registered.ModelKey, registered.Files, cancellationToken);
+                return await CommitAsync(command, messageId, modelId, registered.ModelKey, registered.Files, registered.DescriptionSha256, cancellationToken);
             }
         }
 
@@ -49,13 +49,14 @@ public sealed class ModelRegistrar(
         // hash, so whichever copy's folder is in place holds the same verified files.
         var modelKey = ArtifactKeys.RegisteredModel(modelId);
         var staging = $"{modelKey}.staging-{Guid.NewGuid():N}";
-        var description = await store.CopyVerifiedModelAsync(command.ModelKey, staging, cancellationToken);
+        var copied = await store.CopyVerifiedModelAsync(command.ModelKey, staging, cancellationToken: cancellationToken);
         if (!store.TryMoveFolder(staging, modelKey))
         {
             store.Delete(staging);
         }
 
-        var model = await CommitAsync(command, messageId, modelId, modelKey, description.Files, cancellationToken);
+        // The hash of the model.json copied (the bytes checked and written), which every later load is checked against.
+        var model = await CommitAsync(command, messageId, modelId, modelKey, copied.Description.Files, copied.DescriptionSha256, cancellationToken);
         logger.LogInformation("Registered model {ModelId} as {Organization}/{Project} version {Version}",
             model.Id, model.Organization, model.Project, model.Version);
         return model;
@@ -66,7 +67,8 @@ public sealed class ModelRegistrar(
     /// one transaction; a lost race reads again and retries.
     /// </summary>
     private async Task<ModelVersion> CommitAsync(
-        UploadModel command, Guid messageId, Guid modelId, string modelKey, IReadOnlyList<ModelFile> files, CancellationToken cancellationToken)
+        UploadModel command, Guid messageId, Guid modelId, string modelKey, IReadOnlyList<ModelFile> files, string? descriptionSha256,
+        CancellationToken cancellationToken)
     {
         var counterId = ProjectModelCounter.IdFor(command.Organization, command.Project);
         for (var attempt = 1; ; attempt++)
@@ -101,7 +103,7 @@ public sealed class ModelRegistrar(
                 {
                     Id = modelId, Organization = command.Organization, Project = command.Project, Version = counter.LastVersion,
                     TrainingId = command.TrainingId, ModelKey = modelKey, Categories = command.Categories, Metrics = command.Metrics,
-                    Files = files, CreatedAt = clock.GetUtcNow(), IsCurrent = promotion.Promoted, Promotion = promotion,
+                    Files = files, DescriptionSha256 = descriptionSha256, CreatedAt = clock.GetUtcNow(), IsCurrent = promotion.Promoted, Promotion = promotion,
                 };
                 session.Insert(model);
                 if (promotion.Promoted)
@@ -113,6 +115,7 @@ public sealed class ModelRegistrar(
             announcement.Publish(new ModelUploaded
             {
                 TrainingId = command.TrainingId, Attempt = command.Attempt, ModelId = model.Id, Version = model.Version, ModelKey = model.ModelKey,
+                DescriptionSha256 = model.DescriptionSha256,
             });
             outbox.Write(session, announcement, Consumer, messageId);
             try
