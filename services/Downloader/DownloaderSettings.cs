@@ -33,6 +33,21 @@ public sealed class DownloaderSettings
     public long MaxDatasetBytes { get; set; } = 2L * 1024 * 1024 * 1024;
 
     /// <summary>
+    /// Limit on each annotation file (manifest, COCO, Label Studio, data.yaml, a VOC XML), checked before a parser reads
+    /// it whole. COCO's instances_train2017.json (448 MB) fits the default.
+    /// </summary>
+    public long MaxAnnotationFileBytes { get; set; } = 512L * 1024 * 1024;
+
+    /// <summary>Images a dataset may list (COCO's train2017 has 118,287).</summary>
+    public int MaxImages { get; set; } = 200_000;
+
+    /// <summary>Annotations a dataset may list in all (COCO's train2017 has 860,001).</summary>
+    public long MaxAnnotations { get; set; } = 2_000_000;
+
+    /// <summary>Categories a dataset may list: each is an output channel of the network.</summary>
+    public int MaxCategories { get; set; } = 1_000;
+
+    /// <summary>
     /// Entries (files and folders) an archive may hold: a zip of a million empty files costs inodes and time, not bytes.
     /// COCO's train2017 (118,287 images) needs more than the default.
     /// </summary>

@@ -146,6 +146,32 @@ public sealed class When_the_dataset_is_bad_input : IDisposable
     }
 
     [Fact]
+    public async Task An_annotation_file_over_MaxAnnotationFileBytes_is_refused_before_it_is_parsed()
+    {
+        dataset.AddImage("a");
+        // Not JSON at all: had it been parsed, the refusal would say so instead of naming the limit.
+        File.WriteAllText(Path.Combine(dataset.Folder, "manifest.json"), new string('x', 4_096));
+        harness = new DownloaderHarness(new DownloaderSettings { MaxAnnotationFileBytes = 4_095 });
+
+        Assert.Equal("Dataset file 'manifest.json' is 4096 bytes, more than Downloader:MaxAnnotationFileBytes (4095).",
+            await RefusedAsync(DownloaderHarness.FileUri(dataset.Folder)));
+    }
+
+    [Fact]
+    public async Task A_COCO_file_listing_more_than_MaxImages_MaxAnnotations_or_MaxCategories_is_refused_naming_the_limit()
+    {
+        dataset.AddImage("a").AddImage("b").AddImage("c");
+        var coco = DownloaderHarness.FileUri(dataset.WriteCoco());
+
+        harness = new DownloaderHarness(new DownloaderSettings { MaxImages = 2 });
+        Assert.Equal("Dataset lists 3 images, more than Downloader:MaxImages (2).", await RefusedAsync(coco, DatasetFormat.Coco));
+        harness = new DownloaderHarness(new DownloaderSettings { MaxAnnotations = 5 });
+        Assert.Equal("Dataset lists 6 annotations, more than Downloader:MaxAnnotations (5).", await RefusedAsync(coco, DatasetFormat.Coco));
+        harness = new DownloaderHarness(new DownloaderSettings { MaxCategories = 1 });
+        Assert.Equal("Dataset lists 2 categories, more than Downloader:MaxCategories (1).", await RefusedAsync(coco, DatasetFormat.Coco));
+    }
+
+    [Fact]
     public async Task An_archive_that_extracts_past_MaxDatasetBytes_is_refused()
     {
         dataset.AddImage("a").WriteManifest();

@@ -98,8 +98,10 @@ public sealed class DatasetImporter(
         var fetched = await source.FetchAsync(uri, sha256, work, cancellationToken);
         var (located, roots) = await LocateDocumentAsync(fetched, format, work, cancellationToken);
         var documents = located with { ImagesFolder = imagesFolder };
-        return (await DatasetDocument.ReadAsync(documents, format, path => MayRead(path, roots), cancellationToken),
-            new DatasetPart(documents.Folder, roots, storedUnder));
+        DatasetLimits.CheckFiles(documents, settings);
+        var manifest = await DatasetDocument.ReadAsync(documents, format, path => MayRead(path, roots), cancellationToken);
+        DatasetLimits.CheckCounts(manifest, settings);
+        return (manifest, new DatasetPart(documents.Folder, roots, storedUnder));
     }
 
     /// <summary>Whether a converter may open a file the annotations lead to: a regular file, really under the dataset's folders.</summary>
