@@ -45,6 +45,18 @@ public sealed class DetectorNodeSettings
     /// <summary>Images one <c>POST /detect/batch</c> may carry.</summary>
     public int MaxBatchImages { get; set; } = 16;
 
+    /// <summary>Detection requests run at once (each decodes its images and runs the model); the rest wait their turn.</summary>
+    public int MaxConcurrentDetections { get; set; } = 2;
+
+    /// <summary>Detection requests that may wait for a turn; past it a request is answered 503 with Retry-After.</summary>
+    public int MaxQueuedDetections { get; set; } = 32;
+
+    /// <summary>A detection request's body (one image, or a batch's form) may hold this many bytes; more is answered 413.</summary>
+    public long MaxRequestBytes { get; set; } = 32L * 1024 * 1024;
+
+    /// <summary>A request that takes longer, its upload included, is answered 504 and its work cancelled.</summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>An image with a detection whose confidence lies in this band (inclusive) goes to the outbox for labelling.</summary>
     public ConfidenceBand UncertainBand { get; set; } = new();
 

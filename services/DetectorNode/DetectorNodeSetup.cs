@@ -1,4 +1,6 @@
 using MassTransit;
+using Microsoft.AspNetCore.Http.Timeouts;
+using Microsoft.Extensions.Options;
 using Pipeline.Contracts;
 using Pipeline.Datasets.Images;
 using Pipeline.DetectorNode.Api;
@@ -31,6 +33,14 @@ public static class DetectorNodeSetup
         builder.Services.AddSingleton<UncertainOutbox>();
         builder.Services.AddHostedService<InboxUploader>();
         builder.Services.AddSingleton<FieldDetection>();
+        // Bounds at the door: turns at detection, and a time limit on each detection request, its upload included.
+        builder.Services.AddSingleton<DetectionTurns>();
+        builder.Services.AddRequestTimeouts();
+        builder.Services.AddOptions<RequestTimeoutOptions>().Configure<IOptions<DetectorNodeSettings>>((timeouts, node) =>
+            timeouts.AddPolicy(DetectionApi.RequestTimeoutPolicy, new RequestTimeoutPolicy
+            {
+                Timeout = node.Value.RequestTimeout, TimeoutStatusCode = StatusCodes.Status504GatewayTimeout,
+            }));
         builder.Services.AddHealthChecks().AddCheck<ModelLoadedCheck>(ModelLoadedCheck.Name);
         BoundedImageDecoder.Limits = ImageLimits.From(builder.Configuration);
         return builder;
@@ -43,6 +53,7 @@ public static class DetectorNodeSetup
     public static WebApplication UseDetectorNode(this WebApplication app)
     {
         app.UseApiAccess("multipart/form-data", "image/*");
+        app.UseRequestTimeouts();
         app.MapDetectionApi();
         return app;
     }

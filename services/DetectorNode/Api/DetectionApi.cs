@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Pipeline.Contracts;
@@ -13,8 +14,8 @@ public static class DetectionApi
 
     public static WebApplication MapDetectionApi(this WebApplication app)
     {
-        app.MapPost("/detect", DetectOne).RequireOperator();
-        app.MapPost("/detect/batch", DetectBatch).RequireOperator();
+        app.MapPost("/detect", DetectOne).RequireOperator().WithRequestTimeout(RequestTimeoutPolicy);
+        app.MapPost("/detect/batch", DetectBatch).RequireOperator().WithRequestTimeout(RequestTimeoutPolicy);
         app.MapGet("/model", (ServedModels models) => models.Current is { } model ? Results.Ok(model) : NoModel());
         // Live: the process answers. Ready: a model is loaded, so /detect answers with detections.
         app.MapHealthChecks("/health/live", new() { Predicate = _ => false }).AllowWithoutCredential();
@@ -22,9 +23,23 @@ public static class DetectionApi
         return app;
     }
 
-    private static async Task<IResult> DetectOne(HttpRequest request, FieldDetection detection, CancellationToken cancellationToken)
+    /// <summary>DetectorNode:RequestTimeout, as the detection endpoints' request timeout policy (answered 504).</summary>
+    public const string RequestTimeoutPolicy = "detection";
+
+    private static async Task<IResult> DetectOne(
+        HttpRequest request, FieldDetection detection, DetectionTurns turns, IOptions<DetectorNodeSettings> options, CancellationToken cancellationToken)
     {
-        var images = await ReadImagesAsync(request, cancellationToken);
+        using var turn = await turns.WaitAsync(cancellationToken);
+        if (!turn.IsAcquired)
+        {
+            return Busy(request.HttpContext.Response, options.Value);
+        }
+
+        if (await ReadImagesAsync(request, options.Value, cancellationToken) is not { } images)
+        {
+            return TooLarge(options.Value);
+        }
+
         if (images.Count != 1)
         {
             return BadRequest("Send one image", $"POST /detect takes one image (multipart field '{ImageField}', or the body with an image/* content type), " +
@@ -37,9 +52,20 @@ public static class DetectionApi
         }, cancellationToken);
     }
 
-    private static async Task<IResult> DetectBatch(HttpRequest request, FieldDetection detection, IOptions<DetectorNodeSettings> options, CancellationToken cancellationToken)
+    private static async Task<IResult> DetectBatch(
+        HttpRequest request, FieldDetection detection, DetectionTurns turns, IOptions<DetectorNodeSettings> options, CancellationToken cancellationToken)
     {
-        var images = await ReadImagesAsync(request, cancellationToken);
+        using var turn = await turns.WaitAsync(cancellationToken);
+        if (!turn.IsAcquired)
+        {
+            return Busy(request.HttpContext.Response, options.Value);
+        }
+
+        if (await ReadImagesAsync(request, options.Value, cancellationToken) is not { } images)
+        {
+            return TooLarge(options.Value);
+        }
+
         var max = Math.Max(1, options.Value.MaxBatchImages);
         if (images.Count == 0 || images.Count > max)
         {
@@ -67,8 +93,28 @@ public static class DetectionApi
         }
     }
 
-    /// <summary>The multipart fields named <see cref="ImageField"/>, or the whole body when it says it is an image.</summary>
-    private static async Task<IReadOnlyList<UploadedImage>> ReadImagesAsync(HttpRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// The multipart fields named <see cref="ImageField"/>, or the whole body when it says it is an image; null when the
+    /// body is larger than DetectorNode:MaxRequestBytes (the server stops reading it there).
+    /// </summary>
+    private static async Task<IReadOnlyList<UploadedImage>?> ReadImagesAsync(HttpRequest request, DetectorNodeSettings settings, CancellationToken cancellationToken)
+    {
+        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = settings.MaxRequestBytes;
+        }
+
+        try
+        {
+            return await ReadBodyImagesAsync(request, cancellationToken);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return null;
+        }
+    }
+
+    private static async Task<IReadOnlyList<UploadedImage>> ReadBodyImagesAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         if (request.HasFormContentType)
         {
@@ -93,6 +139,21 @@ public static class DetectionApi
 
         return [];
     }
+
+    private static IResult Busy(HttpResponse response, DetectorNodeSettings settings)
+    {
+        response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Busy",
+            detail: $"This node runs {settings.MaxConcurrentDetections} detection requests at once (DetectorNode:MaxConcurrentDetections) " +
+                $"and {settings.MaxQueuedDetections} are waiting (DetectorNode:MaxQueuedDetections); send it again after Retry-After.");
+    }
+
+    private static IResult TooLarge(DetectorNodeSettings settings) =>
+        Results.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Request too large",
+            detail: $"A detection request's body may hold {settings.MaxRequestBytes} bytes (DetectorNode:MaxRequestBytes).");
+
+    /// <summary>What a turned-away caller is told to wait (Retry-After, seconds).</summary>
+    public const int RetryAfterSeconds = 1;
 
     private static IResult BadRequest(string title, string detail) =>
         Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: title, detail: detail);
