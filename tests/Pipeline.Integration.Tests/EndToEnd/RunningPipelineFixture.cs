@@ -148,7 +148,9 @@ public sealed class RunningPipelineFixture : IAsyncLifetime
         Api = new HttpClient { BaseAddress = new Uri(apiUrl), Timeout = TimeSpan.FromSeconds(10) };
         Api.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ActionToken);
 
-        stageHost = StartStageReplies(settings, realWorkers);
+        // This process's bus (the stand-in stages, the sender of BeginTraining) logs beside the services' logs, so a queue of
+        // its that stops consuming can be read after the fact as theirs can.
+        stageHost = StartStageReplies(new Dictionary<string, string?>(settings) { ["Logs:Folder"] = Path.Combine(WorkFolder, "logs") }, realWorkers);
         await stageHost.StartAsync();
         Artifacts = stageHost.Services.GetRequiredService<IArtifactStore>();
 
