@@ -28,6 +28,27 @@ public sealed class DetectionEvaluatorTests
     }
 
     [Fact]
+    public void The_confusion_matrix_counts_each_box_once_as_true_class_by_predicted_class_with_background()
+    {
+        // Circles at A and C, a square at B. Found: a circle on A (right), a square on C (a circle taken for a square),
+        // a circle where nothing is (background taken for a circle), a square on B below the confidence threshold (not counted).
+        var image = Image(new Annotation("circle", new Box(0, 0, 10, 10)), new Annotation("square", new Box(20, 20, 10, 10)),
+            new Annotation("circle", new Box(40, 40, 10, 10)));
+        IReadOnlyList<Detection> found = [Found(Circle, 0.9f, 0, 0), Found(Square, 0.8f, 40, 40), Found(Circle, 0.7f, 70, 70), Found(Square, 0.3f, 20, 20)];
+
+        var result = DetectionEvaluator.Evaluate([Circle, Square], [(image, found)], 0.5f, 0.5f);
+
+        Assert.Equal(["circle", "square", ConfusionMatrix.Background], result.Confusion.Labels);
+        // Rows are the truth, columns the prediction.
+        Assert.Equal([[1, 1, 0], [0, 0, 1], [1, 0, 0]], result.Confusion.Counts.Select(row => row.ToArray()).ToArray());
+        // The diagonal is each category's true positives; the whole matrix holds every truth and every confident detection.
+        Assert.Equal(result.Categories.Select(c => c.TruePositives), result.Confusion.Counts.Take(2).Select((row, i) => row[i]));
+        Assert.Equal(3, result.Confusion.Counts.Take(2).Sum(row => row.Sum()));
+        Assert.Equal(3, result.Confusion.Counts.Sum(row => row.Take(2).Sum()));
+        Assert.Equal((0.5f, 0.5f), (result.Confusion.IouThreshold, result.Confusion.ConfidenceThreshold));
+    }
+
+    [Fact]
     public void Mean_average_precision_averages_categories_with_truth_and_counts_their_misses()
     {
         // Circle: one truth found exactly (AP 1). Square: one truth, nothing found (AP 0). mAP = 1/2.

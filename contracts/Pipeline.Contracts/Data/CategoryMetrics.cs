@@ -1,6 +1,9 @@
 namespace Pipeline.Contracts;
 
-/// <summary>One row of the confusion matrix the learning loop syncs: counts at IoU 0.5.</summary>
+/// <summary>
+/// One category's true and false positives and false negatives at IoU 0.5, and its AP: what the learning loop syncs
+/// (and calls its confusion matrix). Which category a box was taken for is <see cref="ConfusionMatrix"/>.
+/// </summary>
 public sealed record CategoryMetrics
 {
     public required string CategoryId { get; init; }

@@ -9,4 +9,7 @@ public sealed record TrainingMetrics
     public double MeanAveragePrecision { get; init; }
 
     public IReadOnlyList<CategoryMetrics> Categories { get; init; } = [];
+
+    /// <summary>Which category each box was taken for, background included; null where it was not computed (before it was).</summary>
+    public ConfusionMatrix? Confusion { get; init; }
 }

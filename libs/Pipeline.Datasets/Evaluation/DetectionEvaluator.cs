@@ -1,10 +1,12 @@
 namespace Pipeline.Datasets.Evaluation;
 
 /// <summary>
-/// mAP and, per category (the contracts' <see cref="CategoryMetrics"/>, the confusion matrix the learning loop syncs),
-/// AP at the match threshold and tp/fp/fn among detections at or above the confidence threshold.
+/// mAP; per category (the contracts' <see cref="CategoryMetrics"/>, what the learning loop syncs) AP at the match
+/// threshold and tp/fp/fn among detections at or above the confidence threshold; and the confusion matrix of the box
+/// categories at those thresholds.
 /// </summary>
-public sealed record EvaluationResult(double MeanAveragePrecision, IReadOnlyList<CategoryMetrics> Categories, float IouThreshold, float ConfidenceThreshold)
+public sealed record EvaluationResult(
+    double MeanAveragePrecision, IReadOnlyList<CategoryMetrics> Categories, float IouThreshold, float ConfidenceThreshold, ConfusionMatrix Confusion)
 {
     public int TruePositives => Categories.Sum(c => c.TruePositives);
     public int FalsePositives => Categories.Sum(c => c.FalsePositives);
@@ -13,7 +15,7 @@ public sealed record EvaluationResult(double MeanAveragePrecision, IReadOnlyList
     /// <summary>The pipeline's metrics of a training at <paramref name="iteration"/>.</summary>
     public TrainingMetrics ToTrainingMetrics(int iteration, double loss) => new()
     {
-        Iteration = iteration, Loss = loss, MeanAveragePrecision = MeanAveragePrecision, Categories = Categories,
+        Iteration = iteration, Loss = loss, MeanAveragePrecision = MeanAveragePrecision, Categories = Categories, Confusion = Confusion,
     };
 }
 
@@ -51,14 +53,14 @@ public static class DetectionEvaluator
                 var truths = truth.Annotations.Where(a => a.CategoryId == category.Id).ToList();
                 groundTruth += truths.Count;
                 var mine = detections.Where(d => d.CategoryId == category.Id).OrderByDescending(d => d.Confidence).ToList();
-                var matchedAll = Match(category.Type, truth, truths, mine, iouThreshold, pointRadius);
+                var matchedAll = Matched(Match(category.Type, truth, truths, mine, iouThreshold, pointRadius));
                 for (var i = 0; i < mine.Count; i++)
                 {
                     ranked.Add((mine[i].Confidence, matchedAll[i]));
                 }
 
                 var confident = mine.Where(d => d.Confidence >= confidenceThreshold).ToList();
-                var matchedConfident = Match(category.Type, truth, truths, confident, iouThreshold, pointRadius);
+                var matchedConfident = Matched(Match(category.Type, truth, truths, confident, iouThreshold, pointRadius));
                 var hits = matchedConfident.Count(m => m);
                 tp += hits;
                 fp += confident.Count - hits;
@@ -72,13 +74,94 @@ public static class DetectionEvaluator
         }
         var withTruth = results.Where(r => r.GroundTruth > 0).ToList();
         var map = withTruth.Count == 0 ? 0 : withTruth.Average(r => r.Metrics.AveragePrecision);
-        return new EvaluationResult(map, results.Select(r => r.Metrics).ToList(), iouThreshold, confidenceThreshold);
+        return new EvaluationResult(map, results.Select(r => r.Metrics).ToList(), iouThreshold, confidenceThreshold,
+            Confusion(categories, images, iouThreshold, confidenceThreshold));
     }
 
-    /// <summary>Greedy matching in confidence order (detections sorted descending): each truth matches at most once.</summary>
-    private static bool[] Match(CategoryType type, DatasetImage image, List<Annotation> truths, List<Detection> detections, float iouThreshold, float pointRadius)
+    /// <summary>
+    /// The box categories' confusion matrix (see <see cref="ConfusionMatrix"/>): each detection at or above the
+    /// confidence threshold first matched within its category exactly as the true positives are counted, then what is left
+    /// across categories (most confident first, each truth once), then background.
+    /// </summary>
+    public static ConfusionMatrix Confusion(
+        IReadOnlyList<Category> categories, IReadOnlyList<(DatasetImage Truth, IReadOnlyList<Detection> Detections)> images,
+        float iouThreshold, float confidenceThreshold)
     {
-        var matched = new bool[detections.Count];
+        var boxes = categories.Where(c => c.Type == CategoryType.Box).ToList();
+        var row = boxes.Select((category, index) => (category.Id, index)).ToDictionary(pair => pair.Id, pair => pair.index);
+        var background = boxes.Count;
+        var counts = new int[boxes.Count + 1, boxes.Count + 1];
+        foreach (var (truth, detections) in images)
+        {
+            var truths = truth.Annotations.Where(a => a.Box is not null && row.ContainsKey(a.CategoryId)).ToList();
+            var taken = new bool[truths.Count];
+            var leftOver = new List<Detection>();
+            foreach (var category in boxes)
+            {
+                var own = truths.Select((annotation, index) => (annotation, index)).Where(t => t.annotation.CategoryId == category.Id).ToList();
+                var confident = detections.Where(d => d.CategoryId == category.Id && d.Box is not null)
+                    .OrderByDescending(d => d.Confidence).Where(d => d.Confidence >= confidenceThreshold).ToList();
+                var match = Match(CategoryType.Box, truth, [.. own.Select(t => t.annotation)], confident, iouThreshold, 0);
+                for (var d = 0; d < confident.Count; d++)
+                {
+                    if (match[d] >= 0)
+                    {
+                        taken[own[match[d]].index] = true;
+                        counts[row[category.Id], row[category.Id]]++;
+                    }
+                    else
+                    {
+                        leftOver.Add(confident[d]);
+                    }
+                }
+            }
+
+            foreach (var detection in leftOver.OrderByDescending(d => d.Confidence))
+            {
+                var best = -1;
+                var bestIou = iouThreshold;
+                for (var t = 0; t < truths.Count; t++)
+                {
+                    if (!taken[t] && truths[t].CategoryId != detection.CategoryId && BoxOps.IoU(detection.Box!.Value, truths[t].Box!.Value) is var iou && iou >= bestIou)
+                    {
+                        (best, bestIou) = (t, iou);
+                    }
+                }
+
+                if (best >= 0)
+                {
+                    taken[best] = true;
+                }
+
+                counts[best >= 0 ? row[truths[best].CategoryId] : background, row[detection.CategoryId]]++;
+            }
+
+            for (var t = 0; t < truths.Count; t++)
+            {
+                if (!taken[t])
+                {
+                    counts[row[truths[t].CategoryId], background]++;
+                }
+            }
+        }
+
+        return new ConfusionMatrix
+        {
+            Labels = [.. boxes.Select(c => c.Id), ConfusionMatrix.Background],
+            Counts = [.. Enumerable.Range(0, boxes.Count + 1).Select(t => (IReadOnlyList<int>)[.. Enumerable.Range(0, boxes.Count + 1).Select(p => counts[t, p])])],
+            IouThreshold = iouThreshold, ConfidenceThreshold = confidenceThreshold,
+        };
+    }
+
+    private static bool[] Matched(int[] match) => [.. match.Select(truth => truth >= 0)];
+
+    /// <summary>
+    /// Greedy matching in confidence order (detections sorted descending): each truth matches at most once. Returns, per
+    /// detection, the index of the truth it matched, or -1.
+    /// </summary>
+    private static int[] Match(CategoryType type, DatasetImage image, List<Annotation> truths, List<Detection> detections, float iouThreshold, float pointRadius)
+    {
+        var matched = Enumerable.Repeat(-1, detections.Count).ToArray();
         var used = new bool[truths.Count];
         var radius = pointRadius * Math.Max(image.Width, image.Height);
         for (var d = 0; d < detections.Count; d++)
@@ -109,7 +192,7 @@ public static class DetectionEvaluator
             if (best >= 0)
             {
                 used[best] = true;
-                matched[d] = true;
+                matched[d] = best;
             }
         }
         return matched;

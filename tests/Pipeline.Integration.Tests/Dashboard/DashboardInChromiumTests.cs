@@ -107,7 +107,7 @@ public sealed class DashboardInChromiumTests(AllServicesPipelineFixture fixture)
     }
 
     [Fact]
-    public async Task A_completed_training_shows_its_stages_curve_confusion_matrix_model_and_detections_and_the_models_and_queues_pages_list_them()
+    public async Task A_completed_training_shows_its_stages_curve_per_category_counts_confusion_matrix_model_and_detections_and_the_models_and_queues_pages_list_them()
     {
         var project = $"dash-done-{Guid.NewGuid():N}"[..20];
         var trainingId = await BeginOverHttpAsync(project, iterations: 30);
@@ -122,9 +122,14 @@ public sealed class DashboardInChromiumTests(AllServicesPipelineFixture fixture)
         Assert.Equal(5, await page.Locator("#stages li.done").CountAsync());
         Assert.Equal(1, await page.Locator("#stages li.skipped").CountAsync());
         var categories = training.Training.BestMetrics!.Categories;
-        Assert.Equal(categories.Count, await page.Locator("#confusion tbody tr").CountAsync());
+        Assert.Equal(categories.Count, await page.Locator("#per-category tbody tr").CountAsync());
         var circle = categories.First();
-        Assert.Equal(circle.TruePositives.ToString(), await page.Locator($"#confusion tr[data-category='{circle.CategoryId}'] td").Nth(1).TextContentAsync());
+        Assert.Equal(circle.TruePositives.ToString(), await page.Locator($"#per-category tr[data-category='{circle.CategoryId}'] td").Nth(1).TextContentAsync());
+        // The real evaluator's confusion matrix: a row per category and background, its diagonal the true positives.
+        var confusion = training.Training.BestMetrics.Confusion!;
+        Assert.Equal(confusion.Labels.Count, await page.Locator("#confusion-matrix tbody tr").CountAsync());
+        var diagonal = confusion.Labels.ToList().IndexOf(circle.CategoryId);
+        Assert.Equal(circle.TruePositives.ToString(), await page.Locator($"#confusion-matrix tr[data-label='{circle.CategoryId}'] td").Nth(diagonal).TextContentAsync());
         Assert.Equal(training.Training.BestMetrics.MeanAveragePrecision.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture), await page.Locator("#best-map").TextContentAsync());
         Assert.True(await page.Locator("#curve circle.map").CountAsync() >= 3, "an evaluation every 10 iterations draws at least 3 mAP points");
         await Assertions.Expect(page.Locator("#model")).ToContainTextAsync($"version {training.Model.Version}");

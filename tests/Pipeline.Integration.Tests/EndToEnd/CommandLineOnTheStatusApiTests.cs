@@ -15,7 +15,7 @@ public sealed class CommandLineOnTheStatusApiTests(RunningPipelineFixture pipeli
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);
 
     [Fact]
-    public async Task Show_prints_a_completed_trainings_confusion_matrix_model_and_detections()
+    public async Task Show_prints_a_completed_trainings_per_category_counts_confusion_matrix_model_and_detections()
     {
         var (trainingId, training) = await CompletedTraining();
 
@@ -26,6 +26,10 @@ public sealed class CommandLineOnTheStatusApiTests(RunningPipelineFixture pipeli
         Assert.Contains("state Completed", output);
         // The instant Trainer reports AP 0.9 and 9/1/1 for the one category.
         Assert.Matches(@"square\s+│ 9\s+│ 1\s+│ 1\s+│ 0\.900", output);
+        // And as a confusion matrix, true class by predicted: 9 squares right, 1 taken for background, 1 false alarm.
+        Assert.Contains("confusion matrix (IoU 0.5, confidence 0.5)", output);
+        Assert.Matches(@"square\s+│\s+9\s+│\s+1\s+│", output);
+        Assert.Matches(@"background\s+│\s+1\s+│\s+0\s+│", output);
         Assert.Contains($"model: {training.Model.ModelId} version {training.Model.Version}", output);
         Assert.Contains($"detections: {training.Detection.DetectionCount} ({training.Detection.BatchCount}/{training.Detection.BatchCount} batches, scope AllImages)", output);
         // Every stage the training went through, each with its time from the history's timestamps.

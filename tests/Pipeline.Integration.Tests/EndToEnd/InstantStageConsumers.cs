@@ -11,6 +11,14 @@ namespace Pipeline.Integration.Tests.EndToEnd;
 /// </summary>
 public sealed class InstantTrainModelConsumer(IArtifactStore store) : IConsumer<TrainModel>
 {
+    private static ConfusionMatrix InstantConfusion(int categories, IReadOnlyList<string> labels) => new()
+    {
+        Labels = labels,
+        Counts = [.. Enumerable.Range(0, categories + 1).Select(t => (IReadOnlyList<int>)[.. Enumerable.Range(0, categories + 1)
+            .Select(p => t == p && t < categories ? 9 : (t == categories) != (p == categories) ? 1 : 0)])],
+        IouThreshold = 0.5f, ConfidenceThreshold = 0.5f,
+    };
+
     public async Task Consume(ConsumeContext<TrainModel> context)
     {
         var command = context.Message;
@@ -25,6 +33,8 @@ public sealed class InstantTrainModelConsumer(IArtifactStore store) : IConsumer<
             {
                 CategoryId = c.Id, CategoryName = c.Name, TruePositives = 9, FalsePositives = 1, FalseNegatives = 1, AveragePrecision = 0.9,
             }).ToList(),
+            // The same counts as a confusion matrix: 9 right, 1 missed (taken for background), 1 false alarm on background.
+            Confusion = InstantConfusion(command.Categories.Count, [.. command.Categories.Select(c => c.Id), ConfusionMatrix.Background]),
         };
         await store.WriteJsonAsync(ModelArtifacts.DescriptionKey(modelKey), new ModelDescription
         {

@@ -55,14 +55,20 @@ public sealed class ShowCommand(IAnsiConsole console, CliEnvironment environment
         if (training.Training.BestMetrics is { } metrics)
         {
             console.MarkupLineInterpolated($"best metrics: iteration {metrics.Iteration}, loss {metrics.Loss:0.0000}, mAP@0.5 {metrics.MeanAveragePrecision:0.000}");
-            var matrix = new Table().Title("confusion matrix (IoU 0.5)").AddColumns("category", "tp", "fp", "fn", "AP");
+            var perCategory = new Table().Title("per category (IoU 0.5)").AddColumns("category", "tp", "fp", "fn", "AP");
             foreach (var category in metrics.Categories)
             {
-                matrix.AddRow(Markup.Escape(category.CategoryName), category.TruePositives.ToString(), category.FalsePositives.ToString(),
+                perCategory.AddRow(Markup.Escape(category.CategoryName), category.TruePositives.ToString(), category.FalsePositives.ToString(),
                     category.FalseNegatives.ToString(), category.AveragePrecision.ToString("0.000"));
             }
 
-            console.Write(matrix);
+            console.Write(perCategory);
+            if (metrics.Confusion is { Labels.Count: > 0 } confusion)
+            {
+                // A line of its own: a title wider than this narrow table would be wrapped.
+                console.MarkupLineInterpolated($"confusion matrix (IoU {confusion.IouThreshold:0.##}, confidence {confusion.ConfidenceThreshold:0.##}), rows the true class:");
+                console.Write(ConfusionTable(confusion, metrics.Categories));
+            }
         }
 
         if (training.Training.Progress is { } progress)
@@ -79,5 +85,24 @@ public sealed class ShowCommand(IAnsiConsole console, CliEnvironment environment
             var evaluated = training.Training.BestMetrics is { } best ? $"evaluation {best.MeanAveragePrecision:0.000}, " : "";
             console.MarkupLineInterpolated($"mAP@0.5: {evaluated}of the export {exported:0.000} ({training.Detection.FullExportKey} against {training.Detection.GroundTruthKey})");
         }
+    }
+
+    /// <summary>Rows the true class, columns the predicted one, background last; category names where the metrics have them.</summary>
+    private static Table ConfusionTable(ConfusionMatrix confusion, IReadOnlyList<CategoryMetrics> categories)
+    {
+        var names = categories.ToDictionary(c => c.CategoryId, c => c.CategoryName);
+        string Name(string label) => Markup.Escape(names.GetValueOrDefault(label, label));
+        var table = new Table().AddColumn("true \\ predicted");
+        foreach (var label in confusion.Labels)
+        {
+            table.AddColumn(new TableColumn(Name(label)).RightAligned());
+        }
+
+        for (var t = 0; t < confusion.Labels.Count; t++)
+        {
+            table.AddRow([Name(confusion.Labels[t]), .. confusion.Counts[t].Select(count => count.ToString())]);
+        }
+
+        return table;
     }
 }

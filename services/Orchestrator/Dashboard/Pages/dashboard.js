@@ -157,7 +157,9 @@ async function trainingPage(id) {
       errors(t),
       el("div", { class: "grid" },
         el("section", {}, el("h3", {}, "Loss and mAP@0.5"), progressLine(t), curve(series)),
-        el("section", {}, el("h3", {}, "Confusion matrix (best evaluation)"), confusion(t.training.bestMetrics))),
+        el("section", {}, el("h3", {}, "Per category (best evaluation)"), perCategory(t.training.bestMetrics),
+          el("h3", {}, "Confusion matrix ", el("span", { class: "legend" }, "rows: true class, columns: predicted")),
+          confusionMatrix(t.training.bestMetrics))),
       el("div", { class: "grid" },
         el("section", {}, el("h3", {}, "Stages"), stageTable(t)),
         el("section", {}, el("h3", {}, "Training"), about(t))),
@@ -179,7 +181,7 @@ async function trainingPage(id) {
       series.push({ iteration: event.iteration, loss: event.loss, meanAveragePrecision: event.meanAveragePrecision, at: event.at });
       training.training.progress = { ...(training.training.progress || {}), iteration: event.iteration, totalIterations: event.totalIterations, loss: event.loss };
       render();
-      // An evaluation may have improved the best metrics, which the confusion matrix shows.
+      // An evaluation may have improved the best metrics, which the per-category table and the confusion matrix show.
       if (event.meanAveragePrecision !== null && event.meanAveragePrecision !== undefined) reload();
     } else {
       reload();
@@ -245,11 +247,12 @@ function curve(series) {
   return chart;
 }
 
+const shade = (count, total, hue) => `background: hsla(${hue}, 65%, 45%, ${total ? (0.08 + 0.6 * count / total).toFixed(2) : 0})`;
+
 // True positives shaded green, false positives and negatives red, each by its share of the category's objects.
-function confusion(metrics) {
-  if (!metrics || !metrics.categories.length) return el("div", { class: "empty", id: "confusion" }, "no evaluation yet");
-  const shade = (count, total, hue) => `background: hsla(${hue}, 65%, 45%, ${total ? (0.08 + 0.6 * count / total).toFixed(2) : 0})`;
-  return el("table", { id: "confusion" },
+function perCategory(metrics) {
+  if (!metrics || !metrics.categories.length) return el("div", { class: "empty", id: "per-category" }, "no evaluation yet");
+  return el("table", { id: "per-category" },
     el("thead", {}, el("tr", {}, el("th", {}, "category"), el("th", { class: "num" }, "true pos."), el("th", { class: "num" }, "false pos."),
       el("th", { class: "num" }, "false neg."), el("th", { class: "num" }, "AP@0.5"))),
     el("tbody", {}, metrics.categories.map(c => {
@@ -260,6 +263,22 @@ function confusion(metrics) {
         el("td", { class: "num", style: shade(c.falsePositives, total, 5) }, c.falsePositives),
         el("td", { class: "num", style: shade(c.falseNegatives, total, 5) }, c.falseNegatives),
         el("td", { class: "num" }, fixed(c.averagePrecision)));
+    })));
+}
+
+// True class by predicted class with background, at the evaluation's thresholds: the diagonal green, the rest red, by
+// each cell's share of its row (the true class's objects, or background's false alarms).
+function confusionMatrix(metrics) {
+  const matrix = metrics && metrics.confusion;
+  if (!matrix || !matrix.labels.length) return el("div", { class: "empty", id: "confusion-matrix" }, "no confusion matrix for this evaluation");
+  const names = new Map(metrics.categories.map(c => [c.categoryId, c.categoryName]));
+  const name = label => label === "background" ? "background" : (names.get(label) || label);
+  return el("table", { id: "confusion-matrix", title: `IoU ${matrix.iouThreshold}, confidence ${matrix.confidenceThreshold}` },
+    el("thead", {}, el("tr", {}, el("th", {}, "true \\ predicted"), ...matrix.labels.map(label => el("th", { class: "num" }, name(label))))),
+    el("tbody", {}, matrix.counts.map((row, t) => {
+      const total = row.reduce((sum, count) => sum + count, 0);
+      return el("tr", { "data-label": matrix.labels[t] }, el("th", {}, name(matrix.labels[t])),
+        ...row.map((count, p) => el("td", { class: "num", style: count ? shade(count, total, t === p ? 140 : 5) : "" }, count)));
     })));
 }
 
