@@ -4,7 +4,7 @@ using Pipeline.Hosting.Messaging;
 
 namespace Pipeline.Detector.Consumers;
 
-public sealed class DetectImagesConsumerDefinition : ConsumerDefinition<DetectImagesConsumer>
+public sealed class DetectImagesConsumerDefinition : StageConsumerDefinition<DetectImagesConsumer, DetectImages>
 {
     public DetectImagesConsumerDefinition()
     {
@@ -16,12 +16,8 @@ public sealed class DetectImagesConsumerDefinition : ConsumerDefinition<DetectIm
         Endpoint(endpoint => endpoint.PrefetchCount = 2);
     }
 
-    protected override void ConfigureConsumer(
-        IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<DetectImagesConsumer> consumerConfigurator, IRegistrationContext context)
+    protected override void ConfigureStage(IReceiveEndpointConfigurator endpointConfigurator, IRegistrationContext context)
     {
-        endpointConfigurator.UseStageRetry(context);
-        consumerConfigurator.HandBackOnShutdown<DetectImagesConsumer, DetectImages>(context);
-        consumerConfigurator.SkipCommandsOfEndedTrainings<DetectImagesConsumer, DetectImages>(context);
         // ImagesDetected leaves only once the batch's file is written, never from an attempt that was retried.
         endpointConfigurator.UseInMemoryOutbox(context);
     }

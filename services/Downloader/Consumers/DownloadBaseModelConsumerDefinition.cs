@@ -4,7 +4,7 @@ using Pipeline.Hosting.Messaging;
 
 namespace Pipeline.Downloader.Consumers;
 
-public sealed class DownloadBaseModelConsumerDefinition : ConsumerDefinition<DownloadBaseModelConsumer>
+public sealed class DownloadBaseModelConsumerDefinition : StageConsumerDefinition<DownloadBaseModelConsumer, DownloadBaseModel>
 {
     public DownloadBaseModelConsumerDefinition()
     {
@@ -12,12 +12,8 @@ public sealed class DownloadBaseModelConsumerDefinition : ConsumerDefinition<Dow
         ConcurrentMessageLimit = 4;
     }
 
-    protected override void ConfigureConsumer(
-        IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<DownloadBaseModelConsumer> consumerConfigurator, IRegistrationContext context)
+    protected override void ConfigureStage(IReceiveEndpointConfigurator endpointConfigurator, IRegistrationContext context)
     {
-        endpointConfigurator.UseStageRetry(context);
-        consumerConfigurator.HandBackOnShutdown<DownloadBaseModelConsumer, DownloadBaseModel>(context);
-        consumerConfigurator.SkipCommandsOfEndedTrainings<DownloadBaseModelConsumer, DownloadBaseModel>(context);
         endpointConfigurator.UseInMemoryOutbox(context);
     }
 }

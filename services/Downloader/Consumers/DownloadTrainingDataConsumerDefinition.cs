@@ -4,7 +4,7 @@ using Pipeline.Hosting.Messaging;
 
 namespace Pipeline.Downloader.Consumers;
 
-public sealed class DownloadTrainingDataConsumerDefinition : ConsumerDefinition<DownloadTrainingDataConsumer>
+public sealed class DownloadTrainingDataConsumerDefinition : StageConsumerDefinition<DownloadTrainingDataConsumer, DownloadTrainingData>
 {
     public DownloadTrainingDataConsumerDefinition()
     {
@@ -13,12 +13,8 @@ public sealed class DownloadTrainingDataConsumerDefinition : ConsumerDefinition<
         ConcurrentMessageLimit = 2;
     }
 
-    protected override void ConfigureConsumer(
-        IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<DownloadTrainingDataConsumer> consumerConfigurator, IRegistrationContext context)
+    protected override void ConfigureStage(IReceiveEndpointConfigurator endpointConfigurator, IRegistrationContext context)
     {
-        endpointConfigurator.UseStageRetry(context);
-        consumerConfigurator.HandBackOnShutdown<DownloadTrainingDataConsumer, DownloadTrainingData>(context);
-        consumerConfigurator.SkipCommandsOfEndedTrainings<DownloadTrainingDataConsumer, DownloadTrainingData>(context);
         // TrainingDataDownloaded leaves only once the whole import succeeded, never from a retried attempt.
         endpointConfigurator.UseInMemoryOutbox(context);
     }

@@ -1,22 +1,13 @@
 using Pipeline.Contracts;
-using MassTransit;
 using Pipeline.Hosting.Messaging;
 
 namespace Pipeline.Uploader.Consumers;
 
-public sealed class UploadModelConsumerDefinition : ConsumerDefinition<UploadModelConsumer>
+public sealed class UploadModelConsumerDefinition : StageConsumerDefinition<UploadModelConsumer, UploadModel>
 {
     public UploadModelConsumerDefinition()
     {
         EndpointName = StageQueues.UploadModel;
         ConcurrentMessageLimit = 4;
-    }
-
-    protected override void ConfigureConsumer(
-        IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<UploadModelConsumer> consumerConfigurator, IRegistrationContext context)
-    {
-        endpointConfigurator.UseStageRetry(context);
-        consumerConfigurator.HandBackOnShutdown<UploadModelConsumer, UploadModel>(context);
-        consumerConfigurator.SkipCommandsOfEndedTrainings<UploadModelConsumer, UploadModel>(context);
     }
 }
