@@ -33,7 +33,7 @@ internal sealed class OutboxServices(InfrastructureFixture infrastructure, strin
     /// </summary>
     public async Task<IHost> StartAsync(string service, bool deliver, Dictionary<string, string?>? settings = null, (string User, string Password)? account = null)
     {
-        var (user, password) = account ?? Account(service);
+        var (user, password) = account ?? (InfrastructureFixture.Account(service).RabbitMqUser, InfrastructureFixture.Account(service).RabbitMqPassword);
         if (account is null)
         {
             await infrastructure.GrantAsOnDefaultVirtualHostAsync(user);
@@ -144,13 +144,6 @@ internal sealed class OutboxServices(InfrastructureFixture infrastructure, strin
         }
 
         Assert.True(await applied);
-    }
-
-    /// <summary>A service's RabbitMQ account, as 'scripts/infra.sh env' prints it.</summary>
-    public static (string User, string Password) Account(string service)
-    {
-        var account = InfrastructureFixture.Account(service);
-        return (account.RabbitMqUser, account.RabbitMqPassword);
     }
 
     public async ValueTask DisposeAsync()

@@ -88,13 +88,13 @@ public sealed class When_an_outbox_row_cannot_be_delivered(InfrastructureFixture
     /// <summary>The Orchestrator with its relay and its status API's queues, as its own account, on loopback.</summary>
     private async Task<HttpClient> StartOrchestratorAsync()
     {
-        await infrastructure.GrantAsOnDefaultVirtualHostAsync(OutboxServices.Account("orchestrator").User);
+        await infrastructure.GrantAsOnDefaultVirtualHostAsync(InfrastructureFixture.Account("orchestrator").RabbitMqUser);
         var url = $"http://127.0.0.1:{ServiceProcess.FreePort()}";
         var builder = WebApplication.CreateBuilder();
         builder.Configuration.AddInMemoryCollection(infrastructure.ServiceSettings()).AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["RabbitMq:Username"] = OutboxServices.Account("orchestrator").User,
-            ["RabbitMq:Password"] = OutboxServices.Account("orchestrator").Password,
+            ["RabbitMq:Username"] = InfrastructureFixture.Account("orchestrator").RabbitMqUser,
+            ["RabbitMq:Password"] = InfrastructureFixture.Account("orchestrator").RabbitMqPassword,
             [$"{OutboxSettings.Section}:{nameof(OutboxSettings.PollInterval)}"] = "00:00:00.200",
             ["Urls"] = url,
             [$"{StatusApiAccess.Section}:{nameof(ApiAccessSettings.OperatorTokens)}:0"] = Token,
