@@ -4,7 +4,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
-using OpenTelemetry.Trace;
 using Pipeline.Artifacts;
 using Pipeline.Hosting.Logging;
 using Pipeline.Hosting.Messaging;
@@ -20,7 +19,7 @@ public static class PipelineHostingExtensions
     public const string LogTemplate =
         "[{Timestamp:HH:mm:ss.fff} {Level:u3}] {Service} {TrainingId} {Message:lj} {SourceContext}{NewLine}{Exception}";
 
-    /// <summary>Serilog, the artifact store, settings, tracing, and the bus on RabbitMQ with this service's consumers.</summary>
+    /// <summary>Serilog, the artifact store, settings, metrics and tracing, and the bus on RabbitMQ with this service's consumers.</summary>
     public static IHostApplicationBuilder AddPipelineDefaults(
         this IHostApplicationBuilder builder, string serviceName, Action<IBusRegistrationConfigurator> configureBus)
     {
@@ -35,12 +34,7 @@ public static class PipelineHostingExtensions
         builder.Services.AddPipelineBus(builder.Configuration, configureBus);
         builder.AddGracefulShutdown();
 
-        if (!string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
-        {
-            builder.Services.AddOpenTelemetry()
-                .WithTracing(tracing => tracing.AddSource("MassTransit").AddOtlpExporter());
-        }
-
+        builder.AddPipelineTelemetry(serviceName);
         return builder;
     }
 

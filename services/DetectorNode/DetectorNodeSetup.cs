@@ -35,6 +35,7 @@ public static class DetectorNodeSetup
         builder.Services.AddSingleton<FieldDetection>();
         // Bounds at the door: turns at detection, and a time limit on each detection request, its upload included.
         builder.Services.AddSingleton<DetectionTurns>();
+        builder.Services.AddMetricsEndpoint();
         builder.Services.AddRequestTimeouts();
         builder.Services.AddOptions<RequestTimeoutOptions>().Configure<IOptions<DetectorNodeSettings>>((timeouts, node) =>
             timeouts.AddPolicy(DetectionApi.RequestTimeoutPolicy, new RequestTimeoutPolicy
@@ -55,6 +56,7 @@ public static class DetectorNodeSetup
         app.UseApiAccess("multipart/form-data", "image/*");
         app.UseRequestTimeouts();
         app.MapDetectionApi();
+        app.MapMetricsEndpoint();
         return app;
     }
 }

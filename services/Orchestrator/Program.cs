@@ -11,6 +11,7 @@ builder.AddOrchestrator();
 builder.Services.AddHealthChecks().AddPostgresReadiness();
 builder.Services.ConfigureHttpJsonOptions(json => ContractJson.Configure(json.SerializerOptions));
 builder.Services.AddStatusApiSettings(builder.Configuration);
+builder.Services.AddMetricsApi();
 
 var app = builder.Build();
 if (await app.ApplySchemaWhenAskedAsync(args))
@@ -22,6 +23,7 @@ app.UseApiAccess();
 app.MapStatusApi();
 app.MapTrainingActions();
 app.MapQueues();
+app.MapMetrics();
 app.MapSamples();
 app.MapDashboard();
 await app.RunAsync();

@@ -1,3 +1,4 @@
+using Pipeline.Hosting;
 using Microsoft.Extensions.Options;
 using Pipeline.Contracts;
 using Pipeline.Datasets;
@@ -31,6 +32,7 @@ public sealed class BatchDetection(IArtifactStore store, ModelCache models, IOpt
         var loaded = await models.GetAsync(command.ModelId, command.ModelKey, command.ModelDescriptionSha256, cancellationToken);
         var detections = loaded.Detect(images, new DetectionOptions(settings.MinConfidence, settings.NmsIou, settings.InferenceBatchSize));
         await store.WriteJsonAsync(key, detections, cancellationToken);
+        PipelineMetrics.ImagesDetected.Add(detections.Count);
         var count = Count(detections);
         logger.LogInformation("Detected batch {BatchIndex} of {BatchCount} of {TrainingId}: {DetectionCount} detections on {ImageCount} images",
             command.BatchIndex, command.BatchCount, command.TrainingId, count, detections.Count);

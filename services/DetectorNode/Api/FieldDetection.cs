@@ -3,6 +3,7 @@ using Pipeline.Contracts;
 using Pipeline.Datasets.Images;
 using Pipeline.DetectorNode.Models;
 using Pipeline.DetectorNode.Outbox;
+using Pipeline.Hosting;
 using Pipeline.Vision.Data;
 
 namespace Pipeline.DetectorNode.Api;
@@ -27,6 +28,7 @@ public sealed class FieldDetection(ServedModels models, UncertainOutbox outbox, 
 
         var resized = Decode(images, lease.Model.Resolution);
         var detections = await lease.Model.DetectAsync(resized, Settings.Detection, cancellationToken);
+        PipelineMetrics.ImagesDetected.Add(detections.Count);
         for (var i = 0; i < images.Count; i++)
         {
             if (Settings.UncertainBand.ContainsAny(detections[i]))

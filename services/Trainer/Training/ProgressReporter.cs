@@ -20,6 +20,8 @@ internal sealed class ProgressReporter(TrainModel command, ITrainingEvents event
     /// <param name="ending">The training's last iteration (or the one it stops at): always reported.</param>
     public async Task AfterStepAsync(TrainingStep step, TrainingMetrics? evaluated, bool ending, CancellationToken cancellationToken)
     {
+        TrainerMetrics.Iterations.Add(1);
+        TrainerMetrics.Images.Add(command.Hyperparameters.BatchSize);
         (lossSum, lossCount) = (lossSum + step.Loss, lossCount + 1);
         if (evaluated is null && lastReport is not null && clock.Elapsed - lastReport < interval && !ending)
         {

@@ -61,6 +61,16 @@ public sealed class RunningPipelineFixture : IAsyncLifetime
     /// <summary>StatusApi:OperatorTokens of this pipeline's Orchestrator: reads and acts (<see cref="Api"/> sends it).</summary>
     public string ActionToken { get; } = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
 
+    /// <summary>Where the Downloader's Prometheus listener answers (Metrics:PrometheusPort), on 127.0.0.1.</summary>
+    public int DownloaderMetricsPort { get; } = FreePort();
+
+    private static int FreePort()
+    {
+        using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        probe.Start();
+        return ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+    }
+
     /// <summary>StatusApi:ViewerTokens of this pipeline's Orchestrator: reads only.</summary>
     public string ViewerToken { get; } = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
 
@@ -124,6 +134,8 @@ public sealed class RunningPipelineFixture : IAsyncLifetime
         }
 
         serviceEnvironments["Orchestrator"]["Urls"] = apiUrl;
+        // A worker serves no HTTP: its metrics have a Prometheus listener of their own.
+        serviceEnvironments["Downloader"]["Metrics__PrometheusPort"] = DownloaderMetricsPort.ToString();
         foreach (var (key, value) in new Dictionary<string, string>
         {
             ["Trainer__Device"] = "cpu", ["Trainer__ModelWidth"] = "8", ["Trainer__ProgressInterval"] = "00:00:00.500",
