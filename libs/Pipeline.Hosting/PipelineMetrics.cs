@@ -9,8 +9,9 @@ using OpenTelemetry.Trace;
 namespace Pipeline.Hosting;
 
 /// <summary>
-/// What every service measures, on OpenTelemetry: MassTransit's instruments (messages received, consumed, faulted and
-/// how long each took, per queue and message type) and the pipeline's own (<see cref="Meter"/>), exported to a Prometheus
+/// What every service measures, on OpenTelemetry: .NET's runtime, HttpClient, ASP.NET Core and Npgsql meters,
+/// MassTransit's instruments (messages received, consumed, faulted and how long each took, per queue and message type)
+/// and the pipeline's own (<see cref="Meter"/>), exported to a Prometheus
 /// scrape (<c>/metrics</c> where a service serves HTTP, else a listener of its own on <c>Metrics:PrometheusPort</c>) and to an OTLP
 /// collector where <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> names one (with the traces).
 /// </summary>
@@ -27,6 +28,10 @@ public static class PipelineMetrics
     /// <summary>The pipeline's own instruments: those of one service are declared where they are recorded.</summary>
     public static readonly Meter Meter = new(MeterName);
 
+    /// <summary>How long a worker's run of a stage command took, by queue and outcome (Messaging.StageDurationFilter).</summary>
+    public static readonly Histogram<double> StageDuration =
+        Meter.CreateHistogram<double>("pipeline.stage.duration", "s", "How long a worker ran a stage's command.");
+
     /// <summary>Images a model detected on, by the Detector (service detector) and the detector nodes (detector-node).</summary>
     public static readonly Counter<long> ImagesDetected =
         Meter.CreateCounter<long>("pipeline.detection.images", "{image}", "Images a model detected on.");
@@ -39,7 +44,10 @@ public static class PipelineMetrics
             .ConfigureResource(resource => resource.AddService(serviceName))
             .WithMetrics(metrics =>
             {
-                metrics.AddMeter("MassTransit", MeterName);
+                // .NET's own meters need no package: the runtime, HttpClient, ASP.NET Core where a service serves HTTP,
+                // and Npgsql where it has a database.
+                metrics.AddMeter("MassTransit", MeterName, "System.Runtime", "System.Net.Http", "Microsoft.AspNetCore.Hosting",
+                    "Microsoft.AspNetCore.Server.Kestrel", "Npgsql");
                 if (port is { } listen)
                 {
                     metrics.AddPrometheusHttpListener(options =>
