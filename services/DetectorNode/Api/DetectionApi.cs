@@ -26,57 +26,46 @@ public static class DetectionApi
     /// <summary>DetectorNode:RequestTimeout, as the detection endpoints' request timeout policy (answered 504).</summary>
     public const string RequestTimeoutPolicy = "detection";
 
-    private static async Task<IResult> DetectOne(
+    private static Task<IResult> DetectOne(
+        HttpRequest request, FieldDetection detection, DetectionTurns turns, IOptions<DetectorNodeSettings> options, CancellationToken cancellationToken) =>
+        InTurnAsync(request, turns, options.Value, images => images.Count == 1
+            ? DetectAsync(images, detection, found => new NodeDetections
+            {
+                ModelId = found.Model.ModelId, ModelVersion = found.Model.Version, Detections = found.Images[0],
+            }, cancellationToken)
+            : Task.FromResult(BadRequest("Send one image",
+                $"POST /detect takes one image (multipart field '{ImageField}', or the body with an image/* content type), " +
+                $"not {images.Count}; POST /detect/batch takes several.")), cancellationToken);
+
+    private static Task<IResult> DetectBatch(
         HttpRequest request, FieldDetection detection, DetectionTurns turns, IOptions<DetectorNodeSettings> options, CancellationToken cancellationToken)
     {
-        using var turn = await turns.WaitAsync(cancellationToken);
-        if (!turn.IsAcquired)
-        {
-            return Busy(request.HttpContext.Response, options.Value);
-        }
-
-        if (await ReadImagesAsync(request, options.Value, cancellationToken) is not { } images)
-        {
-            return TooLarge(options.Value);
-        }
-
-        if (images.Count != 1)
-        {
-            return BadRequest("Send one image", $"POST /detect takes one image (multipart field '{ImageField}', or the body with an image/* content type), " +
-                $"not {images.Count}; POST /detect/batch takes several.");
-        }
-
-        return await DetectAsync(images, detection, found => new NodeDetections
-        {
-            ModelId = found.Model.ModelId, ModelVersion = found.Model.Version, Detections = found.Images[0],
-        }, cancellationToken);
+        var max = Math.Max(1, options.Value.MaxBatchImages);
+        return InTurnAsync(request, turns, options.Value, images => images.Count >= 1 && images.Count <= max
+            ? DetectAsync(images, detection, found => new NodeDetectionBatch
+            {
+                ModelId = found.Model.ModelId, ModelVersion = found.Model.Version, Images = found.Images,
+            }, cancellationToken)
+            : Task.FromResult(BadRequest("Send 1 to " + max + " images",
+                $"POST /detect/batch takes 1 to {max} images (DetectorNode:MaxBatchImages) as multipart fields '{ImageField}', not {images.Count}.")),
+            cancellationToken);
     }
 
-    private static async Task<IResult> DetectBatch(
-        HttpRequest request, FieldDetection detection, DetectionTurns turns, IOptions<DetectorNodeSettings> options, CancellationToken cancellationToken)
+    /// <summary>
+    /// The door every detection request passes: a turn (503 with Retry-After when the waiting line is full), then its
+    /// images read within DetectorNode:MaxRequestBytes (413 past it), then <paramref name="answer"/> while the turn is held.
+    /// </summary>
+    private static async Task<IResult> InTurnAsync(
+        HttpRequest request, DetectionTurns turns, DetectorNodeSettings settings, Func<IReadOnlyList<UploadedImage>, Task<IResult>> answer,
+        CancellationToken cancellationToken)
     {
         using var turn = await turns.WaitAsync(cancellationToken);
         if (!turn.IsAcquired)
         {
-            return Busy(request.HttpContext.Response, options.Value);
+            return Busy(request.HttpContext.Response, settings);
         }
 
-        if (await ReadImagesAsync(request, options.Value, cancellationToken) is not { } images)
-        {
-            return TooLarge(options.Value);
-        }
-
-        var max = Math.Max(1, options.Value.MaxBatchImages);
-        if (images.Count == 0 || images.Count > max)
-        {
-            return BadRequest("Send 1 to " + max + " images",
-                $"POST /detect/batch takes 1 to {max} images (DetectorNode:MaxBatchImages) as multipart fields '{ImageField}', not {images.Count}.");
-        }
-
-        return await DetectAsync(images, detection, found => new NodeDetectionBatch
-        {
-            ModelId = found.Model.ModelId, ModelVersion = found.Model.Version, Images = found.Images,
-        }, cancellationToken);
+        return await ReadImagesAsync(request, settings, cancellationToken) is { } images ? await answer(images) : TooLarge(settings);
     }
 
     private static async Task<IResult> DetectAsync<T>(
