@@ -62,14 +62,7 @@ public sealed class RunningPipelineFixture : IAsyncLifetime
     public string ActionToken { get; } = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
 
     /// <summary>Where the Downloader's Prometheus listener answers (Metrics:PrometheusPort), on 127.0.0.1.</summary>
-    public int DownloaderMetricsPort { get; } = FreePort();
-
-    private static int FreePort()
-    {
-        using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        probe.Start();
-        return ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
-    }
+    public int DownloaderMetricsPort { get; } = ServiceProcess.FreePort();
 
     /// <summary>StatusApi:ViewerTokens of this pipeline's Orchestrator: reads only.</summary>
     public string ViewerToken { get; } = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
