@@ -55,7 +55,8 @@ public static class PipelineHostingExtensions
         this IServiceCollection services, IConfiguration configuration, Action<IBusRegistrationConfigurator> configureBus)
     {
         StageSendConventions.Map();
-        services.AddReceiveEndpointObserver<ReceiveEndpointLog>();
+        services.AddSingleton<ReceiveEndpointWatch>();
+        services.AddReceiveEndpointObserver(provider => provider.GetRequiredService<ReceiveEndpointWatch>());
         services.AddMassTransit(bus =>
         {
             // MassTransit 8.5 reports usage to its vendor after the bus starts; nothing of ours leaves the machine unasked.
@@ -84,6 +85,7 @@ public static class PipelineHostingExtensions
                     host.Password(settings.Password);
                     host.PublisherConfirmation = true;
                 });
+                rabbit.CapReconnectDelay(settings.ReconnectMaxDelay);
                 rabbit.ConfigureJsonSerializerOptions(ContractJson.Configure);
                 rabbit.UseConsumeFilter(typeof(TrainingLogContextFilter<>), context);
                 rabbit.ConfigureEndpoints(context);

@@ -13,6 +13,12 @@ public sealed class RabbitMqSettings
 
     public string Password { get; set; } = "";
 
+    /// <summary>
+    /// The longest a lost queue waits between two reconnects (MassTransit's own is 30 s, and grows there for good after a
+    /// few outages): a queue consumes again at most this long after its broker is back.
+    /// </summary>
+    public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>The management API, read by the command line tool for queue depths.</summary>
     public string ManagementUrl { get; set; } = "http://127.0.0.1:15672";
 

@@ -34,7 +34,7 @@ public sealed partial class ServiceSet(Dictionary<string, string> environment, s
 
     /// <summary>
     /// "instance queue" for each queue a running instance logged as stopped consuming and not as consuming since
-    /// (ReceiveEndpointLog's lines): a service that outlived a broker fault without recovering, as issue 18's item 4 saw.
+    /// (ReceiveEndpointWatch's lines): a service that outlived a broker fault without recovering, as issue 18's item 4 saw.
     /// </summary>
     public IReadOnlyList<string> NotConsumingAgain =>
         [.. running.Where(r => !r.Value.HasExited).SelectMany(r => StoppedQueues(r.Value.Output).Select(queue => $"{r.Key} {queue}"))];

@@ -3,8 +3,6 @@ using Microsoft.Extensions.Options;
 using Pipeline.Contracts;
 using Pipeline.Hosting.Messaging;
 using Pipeline.Messaging;
-using RabbitMQ.Client;
-using RabbitMQ.Client.Exceptions;
 
 namespace Pipeline.Orchestrator.Recovery;
 
@@ -88,21 +86,7 @@ public sealed class SagaErrorRecovery(
     /// <summary>Messages in training-state_error, by passive declare (exact, unlike the management API's samples); 0 when it does not exist.</summary>
     private async Task<uint> CountAsync(CancellationToken cancellationToken)
     {
-        var options = rabbit.Value;
-        var factory = new ConnectionFactory
-        {
-            HostName = options.Host, Port = options.Port, VirtualHost = options.VirtualHost,
-            UserName = options.Username, Password = options.Password, ClientProvidedName = "orchestrator-saga-recovery",
-        };
-        await using var connection = await factory.CreateConnectionAsync(cancellationToken);
-        await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
-        try
-        {
-            return (await channel.QueueDeclarePassiveAsync(Request.ErrorQueue, cancellationToken)).MessageCount;
-        }
-        catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == 404)
-        {
-            return 0;
-        }
+        await using var connection = await rabbit.Value.ConnectAsync("orchestrator-saga-recovery", cancellationToken);
+        return (uint)((await connection.CountAsync(Request.ErrorQueue, cancellationToken))?.Messages ?? 0);
     }
 }

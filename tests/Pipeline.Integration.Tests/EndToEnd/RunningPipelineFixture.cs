@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.RegularExpressions;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -78,6 +79,26 @@ public sealed class RunningPipelineFixture : IAsyncLifetime
     public IArtifactStore Artifacts { get; private set; } = null!;
 
     public IReadOnlyList<ServiceProcess> Services => services;
+
+    /// <summary>
+    /// The queues that this process's bus, or a running service by its log, has stopped consuming and not consumed again
+    /// since (ReceiveEndpointWatch's view, which holds the temporary and cleanup queues a test does not name too).
+    /// </summary>
+    public IReadOnlyList<string> LostQueues()
+    {
+        var lost = stageHost!.Services.GetRequiredService<ReceiveEndpointWatch>().Lost
+            .Select(queue => $"e2e-stages {queue.Endpoint.InputAddress.AbsolutePath.Trim('/')}").ToList();
+        foreach (var service in services.Where(s => !s.HasExited))
+        {
+            var output = service.Output;
+            var again = Regex.Matches(output, @"(\S+): consuming again").GroupBy(m => m.Groups[1].Value).ToDictionary(g => g.Key, g => g.Count());
+            lost.AddRange(Regex.Matches(output, @"(\S+): stopped consuming").GroupBy(m => m.Groups[1].Value)
+                .Where(stopped => stopped.Count() > again.GetValueOrDefault(stopped.Key))
+                .Select(stopped => $"{service.Name} {stopped.Key}"));
+        }
+
+        return lost;
+    }
 
     public async Task InitializeAsync()
     {
