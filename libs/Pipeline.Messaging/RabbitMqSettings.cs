@@ -14,8 +14,8 @@ public sealed class RabbitMqSettings
     public string Password { get; set; } = "";
 
     /// <summary>
-    /// The longest a lost queue waits between two reconnects (MassTransit's own is 30 s, and grows there for good after a
-    /// few outages): a queue consumes again at most this long after its broker is back.
+    /// The longest a lost queue waits between two reconnects, before MassTransit's ±25% jitter (its own is 30 s, and grows
+    /// there for good after a few outages): a queue consumes again within about this long after its broker is back.
     /// </summary>
     public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(5);
 
