@@ -26,7 +26,7 @@ public sealed class HandBackOnShutdownFilter<TConsumer, TMessage>(IHostApplicati
         {
             await context.HandBackAsync();
             logger.LogInformation("{MessageType} {MessageId} is handed back to {Queue}: this worker is stopping",
-                typeof(TMessage).Name, context.MessageId, context.ReceiveContext.InputAddress.AbsolutePath.Trim('/'));
+                typeof(TMessage).Name, context.MessageId, context.ReceiveContext.InputAddress.QueueName());
         }
     }
 

@@ -22,7 +22,7 @@ public sealed class ReceiveEndpointWatch(ILogger<ReceiveEndpointWatch> logger) :
     public Task Ready(ReceiveEndpointReady ready)
     {
         stopping.TryRemove(ready.InputAddress, out _);
-        var queue = QueueOf(ready.InputAddress);
+        var queue = ready.InputAddress.QueueName();
         if (lost.TryRemove(ready.InputAddress, out var was))
         {
             logger.LogInformation("{Queue}: consuming again, {Seconds:0.0} s after it stopped", queue, Stopwatch.GetElapsedTime(was.Since).TotalSeconds);
@@ -57,13 +57,11 @@ public sealed class ReceiveEndpointWatch(ILogger<ReceiveEndpointWatch> logger) :
     {
         if (lost.TryAdd(endpoint.InputAddress, new LostQueue(endpoint, Stopwatch.GetTimestamp())))
         {
-            logger.LogWarning("{Queue}: stopped consuming ({Reason}); reconnecting", QueueOf(endpoint.InputAddress), reason);
+            logger.LogWarning("{Queue}: stopped consuming ({Reason}); reconnecting", endpoint.InputAddress.QueueName(), reason);
         }
 
         return Task.CompletedTask;
     }
-
-    private static string QueueOf(Uri inputAddress) => inputAddress.AbsolutePath.TrimEnd('/').Split('/')[^1];
 }
 
 /// <summary>A queue that stopped consuming at <see cref="Since"/> (a <see cref="Stopwatch"/> timestamp), and the endpoint that reads it.</summary>

@@ -29,7 +29,7 @@ public sealed class StageDurationFilter<TConsumer, TMessage> : IFilter<ConsumerC
         finally
         {
             PipelineMetrics.StageDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds,
-                new KeyValuePair<string, object?>("queue", context.ReceiveContext.InputAddress.AbsolutePath.Trim('/').Split('/')[^1]),
+                new KeyValuePair<string, object?>("queue", context.ReceiveContext.InputAddress.QueueName()),
                 new KeyValuePair<string, object?>("outcome", outcome));
         }
     }

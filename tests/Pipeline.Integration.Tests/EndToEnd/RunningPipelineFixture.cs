@@ -87,7 +87,7 @@ public sealed class RunningPipelineFixture : IAsyncLifetime
     public IReadOnlyList<string> LostQueues()
     {
         var lost = stageHost!.Services.GetRequiredService<ReceiveEndpointWatch>().Lost
-            .Select(queue => $"e2e-stages {queue.Endpoint.InputAddress.AbsolutePath.Trim('/')}").ToList();
+            .Select(queue => $"e2e-stages {queue.Endpoint.InputAddress.QueueName()}").ToList();
         foreach (var service in services.Where(s => !s.HasExited))
         {
             var output = service.Output;
