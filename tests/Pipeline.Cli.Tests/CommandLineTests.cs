@@ -41,7 +41,7 @@ public sealed class CommandLineTests
     [Theory]
     [InlineData("--format", "tfrecord", "--format 'tfrecord'")]
     [InlineData("--detect", "some", "--detect 'some'")]
-    [InlineData("--base-model", "latest", "--base-model 'latest'")]
+    [InlineData("--base-model", "latest", "'latest' is not a model id")]
     [InlineData("--iterations", "0", "must be positive")]
     public async Task Begin_rejects_a_bad_option_with_a_clear_message(string option, string value, string expected)
     {
@@ -52,7 +52,7 @@ public sealed class CommandLineTests
     }
 
     [Fact]
-    public async Task An_id_that_is_not_a_guid_is_a_usage_error()
+    public async Task An_id_that_cannot_start_a_training_id_is_a_usage_error_before_any_server_is_asked()
     {
         var (exitCode, output) = await CliRun.RunAsync(null, "show", "not-an-id");
 
@@ -126,11 +126,11 @@ public sealed class CommandLineTests
         var settings = new BeginSettings
         {
             Dataset = "https://example.org/coco.json", Iterations = 50, BatchSize = 4, LearningRate = 0.01, Resolution = 96,
-            NoFlipRl = true, FlipUd = true, BaseModel = baseModel.ToString(), Format = "coco", Organization = "o", Project = "p", Detect = "test",
+            NoFlipRl = true, FlipUd = true, Format = "coco", Organization = "o", Project = "p", Detect = "test",
             TestDataset = "https://example.org/coco-val.json", IncludeInbox = true,
         };
 
-        var command = BeginCommand.ToCommand(settings, id, "/");
+        var command = BeginCommand.ToCommand(settings, id, baseModel, "/");
 
         Assert.Equal(id, command.TrainingId);
         Assert.Equal(("o", "p"), (command.Organization, command.Project));
@@ -163,7 +163,7 @@ public sealed class CommandLineTests
     }
 
     [Fact]
-    public async Task Promote_with_an_id_that_is_not_a_guid_is_a_usage_error()
+    public async Task Promote_with_an_id_that_cannot_start_a_model_id_is_a_usage_error_before_any_server_is_asked()
     {
         var (exitCode, output) = await CliRun.RunAsync(null, "promote", "champion", "--reason", "looks better");
 

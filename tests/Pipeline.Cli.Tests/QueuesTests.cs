@@ -1,3 +1,7 @@
+using System.Text.Json;
+using Pipeline.Cli.Commands;
+using Pipeline.Cli.StatusApi;
+
 namespace Pipeline.Cli.Tests;
 
 public sealed class QueuesTests : IAsyncLifetime
@@ -42,5 +46,26 @@ public sealed class QueuesTests : IAsyncLifetime
         Assert.Equal(ExitCodes.Ok, exitCode);
         Assert.Single(output.Split('\n'), line => line.Contains(queues.Queue + " "));
         Assert.Contains($"outboxes: not listed, the Orchestrator's status API at {closed}/ does not answer", output.ReplaceLineEndings(" "));
+    }
+
+    [Fact]
+    public async Task Queues_with_json_prints_each_queues_counts_and_why_the_outboxes_are_not_listed()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var closed = $"http://127.0.0.1:{((System.Net.IPEndPoint)listener.LocalEndpoint).Port}";
+        listener.Stop();
+        var missing = $"cli-test-missing-{Guid.NewGuid():N}";
+
+        var (exitCode, output) = await CliRun.RunAsync(new Dictionary<string, string> { ["PIPELINE_API"] = closed }, "queues", queues.Queue, missing, "--json");
+
+        Assert.Equal(ExitCodes.Ok, exitCode);
+        var report = JsonSerializer.Deserialize<QueuesReport>(output, StatusApiClient.Json)!;
+        Assert.Equal(
+            [(queues.Queue, true, 0L, 0), (missing, false, 0L, 0)],
+            report.Queues.Select(q => (q.Depth.Name, q.Depth.Exists, q.Depth.Ready, q.Depth.Consumers)));
+        Assert.All(report.Queues, q => Assert.False(q.Errors.Exists));
+        Assert.Null(report.Outboxes);
+        Assert.Contains("does not answer", report.OutboxesNotListed);
     }
 }

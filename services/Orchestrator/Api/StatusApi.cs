@@ -1,4 +1,6 @@
+using System.Text.RegularExpressions;
 using Marten;
+using Marten.Linq.MatchesSql;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Pipeline.Contracts;
 using Pipeline.Registry;
@@ -6,7 +8,7 @@ using Pipeline.Registry;
 namespace Pipeline.Orchestrator.Api;
 
 /// <summary>Read-only views of the trainings and the model registry, for the command line tool and for people.</summary>
-public static class StatusApi
+public static partial class StatusApi
 {
     public static WebApplication MapStatusApi(this WebApplication app)
     {
@@ -33,9 +35,20 @@ public static class StatusApi
     }
 
     private static async Task<IResult> ListTrainings(
-        IQuerySession session, string? state, string? organization, string? project, int? take, CancellationToken cancellationToken)
+        IQuerySession session, string? state, string? organization, string? project, string? idPrefix, int? take, CancellationToken cancellationToken)
     {
         var query = session.Query<TrainingState>().AsQueryable();
+        if (idPrefix is not null)
+        {
+            if (!TrainingIdPrefix().IsMatch(idPrefix))
+            {
+                return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Not an id prefix",
+                    detail: $"'{idPrefix}' is not the start of a training id: give at least its first 4 characters (hex digits and dashes).");
+            }
+
+            query = query.Where(x => x.MatchesSql("d.id::text like ?", idPrefix.ToLowerInvariant() + "%"));
+        }
+
         if (!string.IsNullOrWhiteSpace(state))
         {
             query = query.Where(x => x.CurrentState == state);
@@ -97,4 +110,7 @@ public static class StatusApi
     /// <summary>The Postgres half of readiness; MassTransit adds the bus's own checks with the tag "ready".</summary>
     public static IHealthChecksBuilder AddPostgresReadiness(this IHealthChecksBuilder health) =>
         health.AddCheck<Health.PostgresHealthCheck>("postgres", HealthStatus.Unhealthy, ["ready"]);
+
+    [GeneratedRegex(IdPrefix.Pattern)]
+    private static partial Regex TrainingIdPrefix();
 }

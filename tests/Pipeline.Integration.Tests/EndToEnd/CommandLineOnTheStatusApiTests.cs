@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using MassTransit;
 using Pipeline.Cli;
@@ -102,6 +103,55 @@ public sealed class CommandLineOnTheStatusApiTests(RunningPipelineFixture pipeli
         // Marked current (or not) and whether it was promoted; why is said on a line of its own under the table.
         Assert.True(Regex.IsMatch(line, $@"│ e2e/{project}\s+│ {training.Model.Version}\s+│ \*?\s+│ 0\.900\s+│ (not )?promoted\s+│ square\s+│ {trainingId}"), output);
         Assert.Contains(output.Split('\n'), l => l.StartsWith($"e2e/{project} version {training.Model.Version}: ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Json_prints_what_the_status_API_answers_and_project_keeps_one_projects_trainings_and_models()
+    {
+        var project = $"cli-json-{Guid.NewGuid():N}";
+        var (trainingId, training) = await CompletedTraining(project);
+
+        var (showCode, show) = await PipelineCommand.RunAsync(pipeline, "show", trainingId.ToString(), "--json");
+        var (listCode, list) = await PipelineCommand.RunAsync(pipeline, "list", "--org", "e2e", "--project", project, "--json");
+        var (modelsCode, models) = await PipelineCommand.RunAsync(pipeline, "models", "--project", project, "--json");
+        var (noneCode, none) = await PipelineCommand.RunAsync(pipeline, "list", "--org", "e2e", "--project", $"{project}-other");
+
+        Assert.True(showCode == 0, show);
+        var shown = JsonSerializer.Deserialize<TrainingDetails>(show, ApiJson.Options)!;
+        Assert.Equal((trainingId, "Completed", training.Model.ModelId), (shown.Id, shown.State, shown.Model.ModelId));
+        Assert.True(listCode == 0, list);
+        Assert.Equal([trainingId], JsonSerializer.Deserialize<List<TrainingSummary>>(list, ApiJson.Options)!.Select(t => t.Id));
+        Assert.True(modelsCode == 0, models);
+        Assert.Equal([training.Model.ModelId!.Value], JsonSerializer.Deserialize<List<ModelVersion>>(models, ApiJson.Options)!.Select(m => m.Id));
+        Assert.True(noneCode == 0, none);
+        Assert.Contains($"no trainings of e2e/{project}-other", none);
+    }
+
+    [Fact]
+    public async Task An_id_prefix_names_the_one_training_it_starts_and_says_when_it_starts_none_or_several()
+    {
+        var shared = Guid.NewGuid().ToString("N")[..8];
+        Guid StartingWithShared() => Guid.ParseExact(shared + Guid.NewGuid().ToString("N")[8..], "N");
+        var first = await pipeline.BeginAsync("ftp://example.invalid/dataset.zip", o => o.TrainingId = StartingWithShared());
+        var second = await pipeline.BeginAsync("ftp://example.invalid/dataset.zip", o => o.TrainingId = StartingWithShared());
+        await pipeline.WaitForStateAsync(first, Timeout, "Failed");
+        await pipeline.WaitForStateAsync(second, Timeout, "Failed");
+
+        var (oneCode, one) = await PipelineCommand.RunAsync(pipeline, "show", first.ToString()[..13]);
+        var (severalCode, several) = await PipelineCommand.RunAsync(pipeline, "watch", shared);
+        var (noneCode, none) = await PipelineCommand.RunAsync(pipeline, "cancel", Guid.NewGuid().ToString("N")[..12]);
+        using var malformed = await pipeline.Api.GetAsync("trainings?idPrefix=e2e%25");
+
+        Assert.True(oneCode == 0, one);
+        Assert.Contains($"training {first}", one);
+        Assert.True(severalCode == ExitCodes.Usage, several);
+        Assert.Contains(first.ToString(), several);
+        Assert.Contains(second.ToString(), several);
+        Assert.True(noneCode == ExitCodes.NotFound, none);
+        Assert.Contains("no training id starts with", none);
+        // Another client of the API gets the same refusal the command line gives before it asks.
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, malformed.StatusCode);
+        Assert.Contains("'e2e%' is not the start of a training id", await malformed.Content.ReadAsStringAsync());
     }
 
     private async Task<(Guid TrainingId, TrainingDetails Training)> CompletedTraining(string project = "shapes")

@@ -29,7 +29,7 @@ public sealed class BeginSettings : GlobalSettings
     [CommandOption("--flip-rl")] [Description("Flip images left-right while training (the default).")] public bool FlipRl { get; init; }
     [CommandOption("--no-flip-rl")] [Description("Do not flip images left-right.")] public bool NoFlipRl { get; init; }
     [CommandOption("--flip-ud")] [Description("Flip images upside-down while training.")] public bool FlipUd { get; init; }
-    [CommandOption("--base-model <ID>")] [Description("A registered model to continue from.")] public string? BaseModel { get; init; }
+    [CommandOption("--base-model <ID>")] [Description("A registered model to continue from: its id, or its first characters.")] public string? BaseModel { get; init; }
     [CommandOption("--format <FORMAT>")] [Description("manifest (default), coco, yolo, pascal-voc or label-studio.")] public string Format { get; init; } = "manifest";
     [CommandOption("--org <ORGANIZATION>")] public string Organization { get; init; } = "local";
     [CommandOption("--project <PROJECT>")] public string Project { get; init; } = "default";
@@ -64,9 +64,7 @@ public sealed class BeginSettings : GlobalSettings
             return ValidationResult.Error($"--detect '{Detect}': use all, test, train or none.");
         }
 
-        return BaseModel is not null && !Guid.TryParse(BaseModel, out _)
-            ? ValidationResult.Error($"--base-model '{BaseModel}' is not a model id (a GUID, as 'pipeline models' lists them).")
-            : ValidationResult.Success();
+        return ValidationResult.Success();
     }
 }
 
@@ -75,8 +73,11 @@ public sealed class BeginCommand(IAnsiConsole console, CliEnvironment environmen
 {
     public override async Task<int> ExecuteAsync(CommandContext context, BeginSettings settings, CancellationToken cancellationToken)
     {
-        var command = ToCommand(settings, Guid.NewGuid(), environment.WorkingDirectory);
-        var apiUrl = environment.ApiUrl(settings.Api);
+        using var api = new StatusApiClient(environment.ApiUrl(settings.Api), environment);
+        // A whole id needs no status API; the first characters of one are looked up there.
+        var baseModelId = settings.BaseModel is null ? (Guid?)null
+            : Guid.TryParse(settings.BaseModel, out var whole) ? whole : (await api.ResolveModelAsync(settings.BaseModel, cancellationToken)).Id;
+        var command = ToCommand(settings, Guid.NewGuid(), baseModelId, environment.WorkingDirectory);
         await using (var bus = await PipelineBus.ConnectAsync(environment.RabbitMq, cancellationToken))
         {
             await bus.SendAsync(command, cancellationToken);
@@ -88,14 +89,13 @@ public sealed class BeginCommand(IAnsiConsole console, CliEnvironment environmen
             return ExitCodes.Ok;
         }
 
-        using var api = new StatusApiClient(apiUrl, environment);
         var training = await new TrainingWatcher(console, api).WatchAsync(command.TrainingId, justBegun: true, cancellationToken);
         TrainingWatcher.WriteSummary(console, training);
         return TrainingWatcher.ExitCodeOf(training);
     }
 
     /// <summary>The message the options describe; the dataset must exist when it is a path.</summary>
-    public static BeginTraining ToCommand(BeginSettings settings, Guid trainingId, string workingDirectory)
+    public static BeginTraining ToCommand(BeginSettings settings, Guid trainingId, Guid? baseModelId, string workingDirectory)
     {
         var defaults = new Hyperparameters();
         return new BeginTraining
@@ -116,7 +116,7 @@ public sealed class BeginCommand(IAnsiConsole console, CliEnvironment environmen
                 FlipRl = settings.FlipRl || (!settings.NoFlipRl && defaults.FlipRl),
                 FlipUd = settings.FlipUd || defaults.FlipUd,
             },
-            BaseModelId = settings.BaseModel is null ? null : Guid.Parse(settings.BaseModel),
+            BaseModelId = baseModelId,
             DetectOn = settings.Detect switch
             {
                 "test" => DetectionScope.TestImages,

@@ -6,16 +6,16 @@ using Spectre.Console.Cli;
 
 namespace Pipeline.Cli.Commands;
 
-public sealed class ListSettings : GlobalSettings
+public sealed class ListSettings : ProjectReadSettings
 {
     [CommandOption("--state <STATE>")]
     [Description("Only trainings in this state (e.g. TrainingRunning, Failed, Completed).")]
     public string? State { get; init; }
 
     public override ValidationResult Validate() =>
-        State is null || TrainingStates.All.Contains(State)
-            ? ValidationResult.Success()
-            : ValidationResult.Error($"--state '{State}' is not a state; one of: {string.Join(", ", TrainingStates.All)}.");
+        State is not null && !TrainingStates.All.Contains(State)
+            ? ValidationResult.Error($"--state '{State}' is not a state; one of: {string.Join(", ", TrainingStates.All)}.")
+            : base.Validate();
 }
 
 /// <summary>The trainings the Orchestrator knows, latest first.</summary>
@@ -24,10 +24,17 @@ public sealed class ListCommand(IAnsiConsole console, CliEnvironment environment
     public override async Task<int> ExecuteAsync(CommandContext context, ListSettings settings, CancellationToken cancellationToken)
     {
         using var api = new StatusApiClient(environment.ApiUrl(settings.Api), environment);
-        var trainings = await api.ListTrainingsAsync(settings.State, cancellationToken);
+        var trainings = await api.ListTrainingsAsync(settings.State, settings.ProjectFilter, cancellationToken);
+        if (settings.Json)
+        {
+            return JsonOutput.Write(console, trainings);
+        }
+
         if (trainings.Count == 0)
         {
-            console.WriteLine(settings.State is null ? "no trainings yet" : $"no trainings in state {settings.State}");
+            console.WriteLine(settings.State is null && settings.Of.Length == 0
+                ? "no trainings yet"
+                : $"no trainings{(settings.State is null ? "" : $" in state {settings.State}")}{settings.Of}");
             return ExitCodes.Ok;
         }
 

@@ -6,15 +6,20 @@ using Spectre.Console.Cli;
 namespace Pipeline.Cli.Commands;
 
 /// <summary>The model registry, newest first: each project's current model marked, and why each was promoted or not.</summary>
-public sealed class ModelsCommand(IAnsiConsole console, CliEnvironment environment) : AsyncCommand<GlobalSettings>
+public sealed class ModelsCommand(IAnsiConsole console, CliEnvironment environment) : AsyncCommand<ProjectReadSettings>
 {
-    public override async Task<int> ExecuteAsync(CommandContext context, GlobalSettings settings, CancellationToken cancellationToken)
+    public override async Task<int> ExecuteAsync(CommandContext context, ProjectReadSettings settings, CancellationToken cancellationToken)
     {
         using var api = new StatusApiClient(environment.ApiUrl(settings.Api), environment);
-        var models = await api.ListModelsAsync(cancellationToken);
+        var models = await api.ListModelsAsync(settings.ProjectFilter, cancellationToken);
+        if (settings.Json)
+        {
+            return JsonOutput.Write(console, models);
+        }
+
         if (models.Count == 0)
         {
-            console.WriteLine("no registered models yet");
+            console.WriteLine(settings.Of.Length == 0 ? "no registered models yet" : $"no registered models{settings.Of}");
             return ExitCodes.Ok;
         }
 

@@ -10,16 +10,12 @@ namespace Pipeline.Cli.Commands;
 public sealed class PromoteSettings : GlobalSettings
 {
     [CommandArgument(0, "<model>")]
-    [Description("The model id, as 'pipeline models' lists it.")]
+    [Description("The model id as 'pipeline models' lists it, or its first characters (at least 4) where they name one model.")]
     public string Model { get; init; } = "";
 
     [CommandOption("--reason <TEXT>")]
     [Description("Recorded as the promotion's reason.")]
     public string? Reason { get; init; }
-
-    public override ValidationResult Validate() => Guid.TryParse(Model, out _)
-        ? ValidationResult.Success()
-        : ValidationResult.Error($"'{Model}' is not a model id (a GUID, as 'pipeline models' lists them).");
 }
 
 /// <summary>
@@ -30,10 +26,8 @@ public sealed class PromoteCommand(IAnsiConsole console, CliEnvironment environm
 {
     public override async Task<int> ExecuteAsync(CommandContext context, PromoteSettings settings, CancellationToken cancellationToken)
     {
-        var modelId = Guid.Parse(settings.Model);
         using var api = new StatusApiClient(environment.ApiUrl(settings.Api), environment);
-        var model = (await api.ListModelsAsync(cancellationToken)).FirstOrDefault(m => m.Id == modelId)
-            ?? throw new CliException($"no registered model has id {modelId}: 'pipeline models' lists them.");
+        var model = await api.ResolveModelAsync(settings.Model, cancellationToken);
 
         await using var bus = await PipelineBus.ConnectAsync(environment.RabbitMq, cancellationToken);
         await bus.SendAsync(new PromoteModel { ModelId = model.Id, Reason = settings.Reason ?? "promoted with 'pipeline promote'" }, cancellationToken);

@@ -7,11 +7,17 @@ using Spectre.Console.Cli;
 
 namespace Pipeline.Cli.Commands;
 
-public sealed class QueuesSettings : GlobalSettings
+public sealed class QueuesSettings : ReadSettings
 {
     [CommandArgument(0, "[queues]")]
     [Description("The queues to show; every stage queue when none is given.")]
     public string[] Queues { get; init; } = [];
+}
+
+/// <summary>What 'pipeline queues --json' prints: each queue with its _error queue, and the outboxes (null, and why, where not listed).</summary>
+public sealed record QueuesReport(IReadOnlyList<QueuesReport.Queue> Queues, IReadOnlyList<OutboxStatus>? Outboxes, string? OutboxesNotListed)
+{
+    public sealed record Queue(QueueDepth Depth, QueueDepth Errors);
 }
 
 /// <summary>
@@ -23,13 +29,21 @@ public sealed class QueuesCommand(IAnsiConsole console, CliEnvironment environme
     public override async Task<int> ExecuteAsync(CommandContext context, QueuesSettings settings, CancellationToken cancellationToken)
     {
         using var management = new ManagementApiClient(environment.RabbitMq);
-        var table = new Table().AddColumns("queue", "ready", "unacked", "consumers", "_error");
-        long sagaErrors = 0;
+        var queues = new List<QueuesReport.Queue>();
         foreach (var name in settings.Queues.Length > 0 ? settings.Queues : StageQueues.All)
         {
-            var queue = await management.GetQueueAsync(name, cancellationToken);
-            var errors = await management.GetQueueAsync(name + "_error", cancellationToken);
-            sagaErrors += name == StageQueues.Training && errors.Exists ? errors.Ready + errors.Unacknowledged : 0;
+            queues.Add(new(await management.GetQueueAsync(name, cancellationToken), await management.GetQueueAsync(name + "_error", cancellationToken)));
+        }
+
+        var (outboxes, notListed) = await ListOutboxesAsync(settings, cancellationToken);
+        if (settings.Json)
+        {
+            return JsonOutput.Write(console, new QueuesReport(queues, outboxes, notListed));
+        }
+
+        var table = new Table().AddColumns("queue", "ready", "unacked", "consumers", "_error");
+        foreach (var (queue, errors) in queues)
+        {
             var errorCell = errors.Exists ? (errors.Ready + errors.Unacknowledged) switch
             {
                 0 => "0",
@@ -37,15 +51,16 @@ public sealed class QueuesCommand(IAnsiConsole console, CliEnvironment environme
             } : "-";
             if (queue.Exists)
             {
-                table.AddRow(Markup.Escape(name), queue.Ready.ToString(), queue.Unacknowledged.ToString(), queue.Consumers.ToString(), errorCell);
+                table.AddRow(Markup.Escape(queue.Name), queue.Ready.ToString(), queue.Unacknowledged.ToString(), queue.Consumers.ToString(), errorCell);
             }
             else
             {
-                table.AddRow(Markup.Escape(name), "[grey]does not exist yet[/]", "", "", errorCell);
+                table.AddRow(Markup.Escape(queue.Name), "[grey]does not exist yet[/]", "", "", errorCell);
             }
         }
 
         console.Write(table);
+        var sagaErrors = queues.Where(q => q.Depth.Name == StageQueues.Training && q.Errors.Exists).Sum(q => q.Errors.Ready + q.Errors.Unacknowledged);
         if (sagaErrors > 0)
         {
             // A stage's _error shows on its failed training; the saga's own holds messages no training shows.
@@ -53,28 +68,31 @@ public sealed class QueuesCommand(IAnsiConsole console, CliEnvironment environme
                 $"left there once PostgreSQL answers; those that stay are bad in themselves ('pipeline replay {StageQueues.Training} --dry-run' lists them).");
         }
 
-        await WriteOutboxesAsync(settings, cancellationToken);
+        WriteOutboxes(outboxes, notListed);
         return ExitCodes.Ok;
     }
 
-    /// <summary>The outboxes live in PostgreSQL behind the status API; the queues above do not need it, so its absence is one line.</summary>
-    private async Task WriteOutboxesAsync(QueuesSettings settings, CancellationToken cancellationToken)
+    /// <summary>The outboxes live in PostgreSQL behind the status API; the queues above do not need it, so its absence is a reason, not an error.</summary>
+    private async Task<(IReadOnlyList<OutboxStatus>? Outboxes, string? NotListed)> ListOutboxesAsync(QueuesSettings settings, CancellationToken cancellationToken)
     {
-        IReadOnlyList<OutboxStatus>? outboxes;
         using var api = new StatusApiClient(environment.ApiUrl(settings.Api), environment);
         try
         {
-            outboxes = await api.ListOutboxesAsync(cancellationToken);
+            return await api.ListOutboxesAsync(cancellationToken) is { } outboxes
+                ? (outboxes, null)
+                : (null, "this Orchestrator does not list them (an older version)");
         }
         catch (CliException e)
         {
-            console.MarkupLineInterpolated($"[grey]outboxes: not listed, {e.Message}[/]");
-            return;
+            return (null, e.Message);
         }
+    }
 
+    private void WriteOutboxes(IReadOnlyList<OutboxStatus>? outboxes, string? notListed)
+    {
         if (outboxes is null)
         {
-            console.MarkupLine("[grey]outboxes: this Orchestrator does not list them (an older version)[/]");
+            console.MarkupLineInterpolated($"[grey]outboxes: not listed, {notListed}[/]");
             return;
         }
 

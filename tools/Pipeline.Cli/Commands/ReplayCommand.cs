@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using Pipeline.Cli.Messaging;
+using Pipeline.Cli.StatusApi;
 using Pipeline.Messaging;
 using RabbitMQ.Client.Exceptions;
 using Spectre.Console;
@@ -14,7 +15,7 @@ public sealed class ReplaySettings : GlobalSettings
     public string Queue { get; init; } = "";
 
     [CommandOption("--training <ID>")]
-    [Description("Only this training's messages.")]
+    [Description("Only this training's messages: its id, or its first characters.")]
     public string? Training { get; init; }
 
     [CommandOption("--max <N>")]
@@ -37,9 +38,7 @@ public sealed class ReplaySettings : GlobalSettings
             return ValidationResult.Error("--max must be at least 1.");
         }
 
-        return Training is not null && !Guid.TryParse(Training, out _)
-            ? ValidationResult.Error($"--training '{Training}' is not a training id (a GUID).")
-            : ValidationResult.Success();
+        return ValidationResult.Success();
     }
 }
 
@@ -48,7 +47,7 @@ public sealed class ReplayCommand(IAnsiConsole console, CliEnvironment environme
 {
     public override async Task<int> ExecuteAsync(CommandContext context, ReplaySettings settings, CancellationToken cancellationToken)
     {
-        var request = new ReplayRequest(settings.Queue, settings.Training is null ? null : Guid.Parse(settings.Training), settings.Max, settings.DryRun);
+        var request = new ReplayRequest(settings.Queue, await TrainingAsync(settings, cancellationToken), settings.Max, settings.DryRun);
         var result = await ReplayAsync(request, cancellationToken);
         if (!result.ErrorQueueExists)
         {
@@ -73,6 +72,18 @@ public sealed class ReplayCommand(IAnsiConsole console, CliEnvironment environme
             ? $"Dry run: would move {result.Selected.Count} of {result.MessagesAtStart} messages from {result.ErrorQueue} to {settings.Queue}{skipped}."
             : $"Moved {result.Moved} of {result.MessagesAtStart} messages from {result.ErrorQueue} to {settings.Queue}{skipped}.");
         return ExitCodes.Ok;
+    }
+
+    /// <summary>The training whose messages to move: a whole id as it is, with no status API asked (an error queue may hold a training it no longer knows).</summary>
+    private async Task<Guid?> TrainingAsync(ReplaySettings settings, CancellationToken cancellationToken)
+    {
+        if (settings.Training is null)
+        {
+            return null;
+        }
+
+        using var api = new StatusApiClient(environment.ApiUrl(settings.Api), environment);
+        return await api.ResolveTrainingIdAsync(settings.Training, cancellationToken);
     }
 
     private async Task<ReplayResult> ReplayAsync(ReplayRequest request, CancellationToken cancellationToken)

@@ -7,12 +7,18 @@ using Spectre.Console.Cli;
 namespace Pipeline.Cli.Commands;
 
 /// <summary>One training in full: stages, history with each state's duration, errors, metrics and confusion matrix, model, detections.</summary>
-public sealed class ShowCommand(IAnsiConsole console, CliEnvironment environment) : AsyncCommand<TrainingIdSettings>
+public sealed class ShowCommand(IAnsiConsole console, CliEnvironment environment) : AsyncCommand<TrainingReadSettings>
 {
-    public override async Task<int> ExecuteAsync(CommandContext context, TrainingIdSettings settings, CancellationToken cancellationToken)
+    public override async Task<int> ExecuteAsync(CommandContext context, TrainingReadSettings settings, CancellationToken cancellationToken)
     {
         using var api = new StatusApiClient(environment.ApiUrl(settings.Api), environment);
-        Write(console, await api.GetTrainingAsync(settings.TrainingId, cancellationToken));
+        var training = await api.GetTrainingAsync(await api.ResolveTrainingIdAsync(settings.Id, cancellationToken), cancellationToken);
+        if (settings.Json)
+        {
+            return JsonOutput.Write(console, training);
+        }
+
+        Write(console, training);
         return ExitCodes.Ok;
     }
 

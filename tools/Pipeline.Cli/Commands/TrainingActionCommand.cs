@@ -24,7 +24,7 @@ public abstract class TrainingActionCommand<TSettings, TMessage>(IAnsiConsole co
     public override async Task<int> ExecuteAsync(CommandContext context, TSettings settings, CancellationToken cancellationToken)
     {
         using var api = new StatusApiClient(environment.ApiUrl(settings.Api), environment);
-        var training = await api.GetTrainingAsync(settings.TrainingId, cancellationToken);
+        var training = await api.GetTrainingAsync(await api.ResolveTrainingIdAsync(settings.Id, cancellationToken), cancellationToken);
         if (Refusal(training) is { } refusal)
         {
             throw new CliException($"training {training.Id} is {training.State}: {refusal}");

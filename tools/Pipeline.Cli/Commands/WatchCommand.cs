@@ -11,7 +11,7 @@ public sealed class WatchCommand(IAnsiConsole console, CliEnvironment environmen
     public override async Task<int> ExecuteAsync(CommandContext context, TrainingIdSettings settings, CancellationToken cancellationToken)
     {
         using var api = new StatusApiClient(environment.ApiUrl(settings.Api), environment);
-        var training = await new TrainingWatcher(console, api).WatchAsync(settings.TrainingId, justBegun: false, cancellationToken);
+        var training = await new TrainingWatcher(console, api).WatchAsync(await api.ResolveTrainingIdAsync(settings.Id, cancellationToken), justBegun: false, cancellationToken);
         TrainingWatcher.WriteSummary(console, training);
         return TrainingWatcher.ExitCodeOf(training);
     }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Pipeline.Cli.Infrastructure;
 using Pipeline.Contracts;
 
@@ -39,9 +40,23 @@ public sealed class StatusApiClient(Uri baseAddress, CliEnvironment environment)
         return client;
     }
 
-    public async Task<IReadOnlyList<TrainingSummary>> ListTrainingsAsync(string? state, CancellationToken cancellationToken) =>
+    public async Task<IReadOnlyList<TrainingSummary>> ListTrainingsAsync(
+        string? state, (string? Organization, string? Project) project, CancellationToken cancellationToken) =>
         await GetAsync<List<TrainingSummary>>(
-            state is null ? "trainings" : $"trainings?state={Uri.EscapeDataString(state)}", cancellationToken) ?? [];
+            "trainings" + Query(("state", state), ("organization", project.Organization), ("project", project.Project)), cancellationToken) ?? [];
+
+    /// <summary>The training an id names: a whole id as it is, else the one training whose id starts with it.</summary>
+    public async Task<Guid> ResolveTrainingIdAsync(string idOrPrefix, CancellationToken cancellationToken)
+    {
+        if (Guid.TryParse(idOrPrefix, out var id))
+        {
+            return id;
+        }
+
+        var prefix = Prefix("training", idOrPrefix);
+        var matches = await GetAsync<List<TrainingSummary>>("trainings" + Query(("idPrefix", prefix), ("take", "5")), cancellationToken) ?? [];
+        return OneOf("training", prefix, matches.Select(m => m.Id).ToList(), "'pipeline list' shows the trainings");
+    }
 
     /// <summary>The training, or null when the Orchestrator does not know it (yet).</summary>
     public Task<TrainingDetails?> FindTrainingAsync(Guid id, CancellationToken cancellationToken) =>
@@ -50,8 +65,42 @@ public sealed class StatusApiClient(Uri baseAddress, CliEnvironment environment)
     public async Task<TrainingDetails> GetTrainingAsync(Guid id, CancellationToken cancellationToken) =>
         await FindTrainingAsync(id, cancellationToken) ?? throw CliException.NoTraining(id);
 
-    public async Task<IReadOnlyList<ModelVersion>> ListModelsAsync(CancellationToken cancellationToken) =>
-        await GetAsync<List<ModelVersion>>("models", cancellationToken) ?? [];
+    public async Task<IReadOnlyList<ModelVersion>> ListModelsAsync((string? Organization, string? Project) project, CancellationToken cancellationToken) =>
+        await GetAsync<List<ModelVersion>>("models" + Query(("organization", project.Organization), ("project", project.Project)), cancellationToken) ?? [];
+
+    /// <summary>The registered model an id, or its first characters, names.</summary>
+    public async Task<ModelVersion> ResolveModelAsync(string idOrPrefix, CancellationToken cancellationToken)
+    {
+        var prefix = Guid.TryParse(idOrPrefix, out var whole) ? whole.ToString() : Prefix("model", idOrPrefix);
+        var models = await ListModelsAsync((null, null), cancellationToken);
+        var id = OneOf("registered model", prefix,
+            models.Where(m => m.Id.ToString().StartsWith(prefix, StringComparison.OrdinalIgnoreCase)).Select(m => m.Id).Take(5).ToList(),
+            "'pipeline models' lists them");
+        return models.Single(m => m.Id == id);
+    }
+
+    /// <summary>What was typed, when it can start an id; refused here, before any server is asked, when it cannot.</summary>
+    private static string Prefix(string what, string given) => Regex.IsMatch(given, IdPrefix.Pattern)
+        ? given
+        : throw new CliException($"'{given}' is not a {what} id: the whole id, or at least its first 4 characters.", ExitCodes.Usage);
+
+    /// <summary>The one id that starts with the prefix (at most 5 looked up); none, or several, is an error that says which.</summary>
+    private static Guid OneOf(string what, string prefix, IReadOnlyList<Guid> matches, string whereToLook) => matches switch
+    {
+        [] => throw new CliException($"no {what} id starts with '{prefix}': {whereToLook}.", ExitCodes.NotFound),
+        [var only] => only,
+        _ => throw new CliException(
+            $"'{prefix}' starts more than one {what} id ({string.Join(", ", matches)}{(matches.Count == 5 ? ", ..." : "")}): give more of it.",
+            ExitCodes.Usage),
+    };
+
+    /// <summary>A query string of the parameters that have a value, each escaped; empty when none has.</summary>
+    private static string Query(params (string Name, string? Value)[] parameters) =>
+        string.Join("&", parameters.Where(p => !string.IsNullOrEmpty(p.Value)).Select(p => $"{p.Name}={Uri.EscapeDataString(p.Value!)}")) switch
+        {
+            "" => "",
+            var query => "?" + query,
+        };
 
     /// <summary>Each service's outbox: rows waiting and rows parked with their reasons; null from an Orchestrator without the route.</summary>
     public async Task<IReadOnlyList<OutboxStatus>?> ListOutboxesAsync(CancellationToken cancellationToken) =>
@@ -169,6 +218,14 @@ public sealed class StatusApiClient(Uri baseAddress, CliEnvironment environment)
             return new CliException(
                 $"the Orchestrator at {baseAddress} answered {(int)response.StatusCode} {response.ReasonPhrase}: {refusal[..Math.Min(refusal.Length, 300)]}. " +
                 "Set PIPELINE_API_TOKEN to a token of its StatusApi:OperatorTokens (or ViewerTokens, to read).", ExitCodes.Usage);
+        }
+
+        // Refused for what was asked: the API's own reason, as a usage error.
+        if (response.StatusCode == HttpStatusCode.BadRequest && response.Content.Headers.ContentType?.MediaType == "application/problem+json"
+            && await response.Content.ReadFromJsonAsync<JsonElement>(Json, cancellationToken) is { ValueKind: JsonValueKind.Object } problem
+            && problem.TryGetProperty("detail", out var detail))
+        {
+            return new CliException(detail.GetString() ?? "the status API refused the request", ExitCodes.Usage);
         }
 
         var (host, port) = environment.PostgresEndpoint;
