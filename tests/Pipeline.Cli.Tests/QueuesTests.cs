@@ -35,11 +35,8 @@ public sealed class QueuesTests : IAsyncLifetime
     [Fact]
     public async Task Queues_still_shows_the_stage_queues_when_the_status_API_that_lists_the_outboxes_does_not_answer()
     {
-        // A port nobody listens on: the outboxes live behind the status API, the queues do not.
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        var closed = $"http://127.0.0.1:{((System.Net.IPEndPoint)listener.LocalEndpoint).Port}";
-        listener.Stop();
+        // The outboxes live behind the status API, the queues do not.
+        var closed = ClosedApiUrl();
 
         var (exitCode, output) = await CliRun.RunAsync(new Dictionary<string, string> { ["PIPELINE_API"] = closed }, "queues", queues.Queue);
 
@@ -51,10 +48,7 @@ public sealed class QueuesTests : IAsyncLifetime
     [Fact]
     public async Task Queues_with_json_prints_each_queues_counts_and_why_the_outboxes_are_not_listed()
     {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        var closed = $"http://127.0.0.1:{((System.Net.IPEndPoint)listener.LocalEndpoint).Port}";
-        listener.Stop();
+        var closed = ClosedApiUrl();
         var missing = $"cli-test-missing-{Guid.NewGuid():N}";
 
         var (exitCode, output) = await CliRun.RunAsync(new Dictionary<string, string> { ["PIPELINE_API"] = closed }, "queues", queues.Queue, missing, "--json");
@@ -67,5 +61,15 @@ public sealed class QueuesTests : IAsyncLifetime
         Assert.All(report.Queues, q => Assert.False(q.Errors.Exists));
         Assert.Null(report.Outboxes);
         Assert.Contains("does not answer", report.OutboxesNotListed);
+    }
+
+    /// <summary>A status API address on a loopback port nobody listens on.</summary>
+    private static string ClosedApiUrl()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return $"http://127.0.0.1:{port}";
     }
 }
