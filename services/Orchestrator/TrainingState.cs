@@ -64,6 +64,7 @@ public sealed class TrainingState : SagaStateMachineInstance, ISagaVersion, IRev
     public int TestImageCount { get; set; }
     public int DetectionImageCount { get; set; }
     public int SkippedImageCount { get; set; }
+    public Dictionary<ImageSkipReason, int> SkippedImagesByReason { get; set; } = [];
     public int HeldOutImageCount { get; set; }
     public int InboxImageCount { get; set; }
     public int InboxSkippedCount { get; set; }
@@ -151,6 +152,7 @@ public sealed class TrainingState : SagaStateMachineInstance, ISagaVersion, IRev
         TestImageCount = result.TestImageCount;
         DetectionImageCount = result.DetectionImageCount;
         SkippedImageCount = result.SkippedImageCount;
+        SkippedImagesByReason = new(result.SkippedImagesByReason);
         HeldOutImageCount = result.HeldOutImageCount;
         InboxImageCount = result.InboxImageCount;
         InboxSkippedCount = result.InboxSkippedCount;

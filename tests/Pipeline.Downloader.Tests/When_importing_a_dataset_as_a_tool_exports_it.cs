@@ -1,6 +1,5 @@
 using Pipeline.Artifacts;
 using Pipeline.Contracts;
-using Pipeline.Datasets;
 using static Pipeline.Downloader.Tests.ExportedDatasets;
 
 namespace Pipeline.Downloader.Tests;

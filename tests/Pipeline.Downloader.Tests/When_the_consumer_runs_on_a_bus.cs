@@ -38,7 +38,7 @@ public sealed class When_the_consumer_runs_on_a_bus : IAsyncLifetime
     };
 
     [Fact]
-    public async Task A_good_dataset_publishes_TrainingDataDownloaded_with_the_counts()
+    public async Task A_good_dataset_publishes_TrainingDataDownloaded_with_the_counts_and_why_images_were_left_out()
     {
         dataset.AddImage("a").AddCorruptImage("b").WriteManifest();
 
@@ -49,6 +49,7 @@ public sealed class When_the_consumer_runs_on_a_bus : IAsyncLifetime
         // there (see the Orchestrator tests' SagaTest.WithoutWaiting).
         var published = (await bus.Published.SelectAsync<TrainingDataDownloaded>().ToListAsync()).Single().Context.Message;
         Assert.Equal((2, 1, 1, 1), (published.Attempt, published.TrainImageCount, published.DetectionImageCount, published.SkippedImageCount));
+        Assert.Equal(new Dictionary<ImageSkipReason, int> { [ImageSkipReason.Unreadable] = 1 }, published.SkippedImagesByReason);
     }
 
     // The harness's Consumed list drops a message id it has already seen, and a retry keeps the id, so these tests

@@ -20,6 +20,23 @@ public sealed class When_a_training_runs_from_scratch : SagaTest
     }
 
     [Fact]
+    public async Task The_images_the_Downloader_left_out_show_in_the_training_with_their_reasons()
+    {
+        await WalkTo(nameof(TrainingStateMachine.DataDownloading));
+
+        await Publish(new TrainingDataDownloaded
+        {
+            TrainingId = TrainingId, Attempt = 1, DatasetKey = "trainings/x/dataset/manifest.json", DetectionListKey = "trainings/x/detection-images.json",
+            Categories = [new Category { Id = "c1", Name = "circle" }], TrainImageCount = 40, TestImageCount = 10, DetectionImageCount = 50,
+            SkippedImageCount = 3, SkippedImagesByReason = new Dictionary<ImageSkipReason, int> { [ImageSkipReason.Missing] = 2, [ImageSkipReason.TooLarge] = 1 },
+        });
+
+        var dataset = Api.TrainingViews.ToDetails(await WaitForState(m => m.TrainingRunning)).Dataset;
+        Assert.Equal(3, dataset.SkippedImageCount);
+        Assert.Equal(new Dictionary<ImageSkipReason, int> { [ImageSkipReason.Missing] = 2, [ImageSkipReason.TooLarge] = 1 }, dataset.SkippedImagesByReason);
+    }
+
+    [Fact]
     public async Task ModelTrained_records_the_best_metrics_and_sends_UploadModel_with_them()
     {
         await WalkTo(nameof(TrainingStateMachine.TrainingRunning));

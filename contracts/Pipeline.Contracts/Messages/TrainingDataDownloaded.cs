@@ -18,8 +18,11 @@ public sealed record TrainingDataDownloaded
     public int TestImageCount { get; init; }
     public int DetectionImageCount { get; init; }
 
-    /// <summary>Images that did not decode and were left out, as the learning loop's skipped_image_count.</summary>
+    /// <summary>Listed images left out, as the learning loop's skipped_image_count.</summary>
     public int SkippedImageCount { get; init; }
+
+    /// <summary>The skipped images counted by why each was left out (none from a Downloader older than the field).</summary>
+    public IReadOnlyDictionary<ImageSkipReason, int> SkippedImagesByReason { get; init; } = new Dictionary<ImageSkipReason, int>();
 
     /// <summary>Train images moved to the test split because the dataset had none (Downloader:HeldOutShare).</summary>
     public int HeldOutImageCount { get; init; }

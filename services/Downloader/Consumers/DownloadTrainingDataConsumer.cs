@@ -25,6 +25,7 @@ public sealed class DownloadTrainingDataConsumer(StageStarts starts, DatasetImpo
             TestImageCount = dataset.TestImageCount,
             DetectionImageCount = dataset.DetectionImageCount,
             SkippedImageCount = dataset.SkippedImageCount,
+            SkippedImagesByReason = dataset.SkippedByReason ?? new Dictionary<ImageSkipReason, int>(),
             HeldOutImageCount = dataset.HeldOutImageCount,
             InboxImageCount = dataset.InboxImageCount,
             InboxSkippedCount = dataset.InboxSkippedCount,

@@ -1,5 +1,4 @@
 using Pipeline.Contracts;
-using Pipeline.Datasets;
 
 namespace Pipeline.Downloader.Datasets;
 

@@ -27,6 +27,7 @@ public static class TrainingViews
             Uri = training.DatasetUri, Key = training.DatasetKey, Categories = training.Categories,
             TrainImageCount = training.TrainImageCount, TestImageCount = training.TestImageCount,
             DetectionImageCount = training.DetectionImageCount, SkippedImageCount = training.SkippedImageCount,
+            SkippedImagesByReason = training.SkippedImagesByReason,
             HeldOutImageCount = training.HeldOutImageCount, TestUri = training.TestDatasetUri,
             InboxImageCount = training.InboxImageCount, InboxSkippedCount = training.InboxSkippedCount,
         },

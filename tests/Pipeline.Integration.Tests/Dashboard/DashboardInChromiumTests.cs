@@ -78,9 +78,12 @@ public sealed class DashboardInChromiumTests(AllServicesPipelineFixture fixture)
     public async Task Stop_from_the_page_ends_a_training_early_and_it_completes_with_its_best_evaluation_registered()
     {
         var project = $"dash-stop-{Guid.NewGuid():N}"[..20];
-        var trainingId = await BeginOverHttpAsync(project, iterations: 5000);
+        // One image the manifest lists is gone: the page says it was left out, and why.
+        var trainingId = await BeginOverHttpAsync(project, iterations: 5000,
+            alter: dataset => File.Delete(Directory.EnumerateFiles(dataset, "*.png", SearchOption.AllDirectories).Order().First()));
         await LogInAsync(Pipeline.ActionToken, $"#/trainings/{trainingId}");
         await Assertions.Expect(page.Locator("#stop")).ToBeEnabledAsync();
+        await Assertions.Expect(page.Locator("#images")).ToContainTextAsync("1 skipped (1 missing)");
         // Past a few evaluations (one every 10 iterations), so there is a best to keep.
         await RunningPipelineFixture.WaitUntil("the training is past iteration 30",
             async () => (await DetailsAsync(trainingId)).Training.Progress?.Iteration >= 30, Timeout);
@@ -185,10 +188,11 @@ public sealed class DashboardInChromiumTests(AllServicesPipelineFixture fixture)
         return int.Parse((await page.Locator("#curve").GetAttributeAsync("data-points"))!);
     }
 
-    private async Task<Guid> BeginOverHttpAsync(string project, int iterations)
+    private async Task<Guid> BeginOverHttpAsync(string project, int iterations, Action<string>? alter = null)
     {
         var dataset = Path.Combine(Pipeline.WorkFolder, project);
         ShapesDataset.Generate(dataset, new ShapesDatasetOptions { TrainImages = 16, TestImages = 4, Size = 64, MinShapeSize = 8, MaxShapeSize = 24 });
+        alter?.Invoke(dataset);
         var body = JsonSerializer.Serialize(new
         {
             organization = "e2e", project, datasetUri = new Uri(Path.Combine(dataset, "manifest.json")).AbsoluteUri,

@@ -25,6 +25,7 @@ public sealed class TrainingThroughTheServicesTests(RunningPipelineFixture pipel
              "ReadyForCleanup", "Completed"],
             training.History.Select(t => t.To).ToArray());
         Assert.Equal(1, training.Dataset.SkippedImageCount);
+        Assert.Equal(new Dictionary<ImageSkipReason, int> { [ImageSkipReason.Unreadable] = 1 }, training.Dataset.SkippedImagesByReason);
         Assert.Equal(19, training.Dataset.DetectionImageCount);
         Assert.Equal(19, training.Detection.DetectionCount);
         Assert.Equal(2, training.Detection.BatchCount);

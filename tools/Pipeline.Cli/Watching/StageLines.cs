@@ -1,4 +1,5 @@
 using Pipeline.Contracts;
+using Pipeline.Datasets;
 using System.Globalization;
 
 namespace Pipeline.Cli.Watching;
@@ -65,7 +66,8 @@ public static class StageLines
         {
             case TrainingStates.DataDownloading when status == StageStatus.Done:
                 var dataset = training.Dataset;
-                var skipped = dataset.SkippedImageCount > 0 ? $", {dataset.SkippedImageCount} skipped" : "";
+                var reasons = dataset.SkippedImagesByReason.Describe();
+                var skipped = dataset.SkippedImageCount > 0 ? $", {dataset.SkippedImageCount} skipped{(reasons.Length > 0 ? $" ({reasons})" : "")}" : "";
                 var heldOut = dataset.HeldOutImageCount > 0 ? " (test held out from train)" : "";
                 var inbox = dataset.InboxImageCount > 0 || dataset.InboxSkippedCount > 0
                     ? $" ({dataset.InboxImageCount} from the inbox{(dataset.InboxSkippedCount > 0 ? $", {dataset.InboxSkippedCount} inbox items skipped" : "")})"

@@ -293,6 +293,13 @@ function stageTable(t) {
     el("tbody", {}, rows));
 }
 
+// " (1 missing, 2 outside root)": the API's reason names as words, in the order the API lists them.
+function skipReasons(byReason) {
+  const reasons = Object.entries(byReason || {}).filter(([, count]) => count > 0)
+    .map(([reason, count]) => `${count} ${reason.replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase()}`);
+  return reasons.length ? ` (${reasons.join(", ")})` : "";
+}
+
 function about(t) {
   const hp = t.hyperparameters || {};
   const d = t.dataset;
@@ -301,7 +308,7 @@ function about(t) {
     el("dt", {}, "images"), el("dd", { id: "images" }, `${d.trainImageCount} train, ${d.testImageCount} test`
       + (d.heldOutImageCount ? ` (held out from train: the dataset has no test split)` : "")
       + (d.inboxImageCount ? `, ${d.inboxImageCount} of the train images from the project's inbox` : "")
-      + `, ${d.skippedImageCount} skipped, ${d.detectionImageCount} to detect on`),
+      + `, ${d.skippedImageCount} skipped${skipReasons(d.skippedImagesByReason)}, ${d.detectionImageCount} to detect on`),
     el("dt", {}, "categories"), el("dd", {}, d.categories.map(c => c.name).join(", ")),
     el("dt", {}, "base model"), el("dd", {}, t.training.baseModelId || "none (from scratch)"),
     el("dt", {}, "hyperparameters"), el("dd", { id: "hyperparameters" }, Object.entries(hp).map(([k, v]) => `${k} ${v}`).join(", ")),

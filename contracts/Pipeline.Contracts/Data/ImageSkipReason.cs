@@ -1,4 +1,4 @@
-namespace Pipeline.Datasets;
+namespace Pipeline.Contracts;
 
 /// <summary>Why a listed image was left out of a dataset: every skipped image is counted under exactly one.</summary>
 public enum ImageSkipReason
@@ -14,17 +14,4 @@ public enum ImageSkipReason
 
     /// <summary>The listed path climbs out of the dataset (<c>../</c>) or is absolute.</summary>
     OutsideRoot,
-}
-
-public static class ImageSkipReasons
-{
-    /// <summary>The words a message uses for the reason ("3 missing", "1 outside the dataset root").</summary>
-    public static string Describe(this ImageSkipReason reason) => reason switch
-    {
-        ImageSkipReason.Missing => "missing",
-        ImageSkipReason.Unreadable => "unreadable",
-        ImageSkipReason.TooLarge => "too large",
-        ImageSkipReason.OutsideRoot => "outside the dataset root",
-        _ => reason.ToString(),
-    };
 }
