@@ -97,13 +97,17 @@ public static class PipelineHostingExtensions
     public static IHostApplicationBuilder AddPipelineLogging(this IHostApplicationBuilder builder, string serviceName)
     {
         var folder = builder.Configuration["Logs:Folder"];
+        // Each host keeps its own logger, not the static one: a process holding several hosts (a test, the chaos bench)
+        // would otherwise write every host's events through whichever host was built last, and lose them when it stops.
         builder.Services.AddSerilog(logger =>
         {
-            logger.ReadFrom.Configuration(builder.Configuration)
-                .MinimumLevel.Information()
+            // The defaults first, so that Serilog:MinimumLevel in the configuration overrides them (MassTransit at Debug
+            // to see its reconnects, say).
+            logger.MinimumLevel.Information()
                 .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
                 .MinimumLevel.Override("MassTransit", LogEventLevel.Warning)
                 .MinimumLevel.Override("Marten", LogEventLevel.Warning)
+                .ReadFrom.Configuration(builder.Configuration)
                 .Enrich.FromLogContext()
                 .Enrich.WithProperty("Service", serviceName)
                 .WriteTo.Console(outputTemplate: LogTemplate);
@@ -112,7 +116,7 @@ public static class PipelineHostingExtensions
                 logger.WriteTo.File(Path.Combine(folder, $"{serviceName}-.log"), outputTemplate: LogTemplate,
                     rollingInterval: RollingInterval.Day, shared: true);
             }
-        });
+        }, preserveStaticLogger: true);
         return builder;
     }
 }

@@ -17,7 +17,7 @@ public sealed class RabbitMqSettings
     /// The longest a lost queue waits between two reconnects, before MassTransit's ±25% jitter (its own is 30 s, and grows
     /// there for good after a few outages): a queue consumes again within about this long after its broker is back.
     /// </summary>
-    public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(5);
+    public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>The management API, read by the command line tool for queue depths.</summary>
     public string ManagementUrl { get; set; } = "http://127.0.0.1:15672";

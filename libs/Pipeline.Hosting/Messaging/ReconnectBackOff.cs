@@ -9,9 +9,11 @@ namespace Pipeline.Hosting.Messaging;
 /// idle 20 to 40 s after its broker was back, and as long again when that one attempt failed (issue 18, item 4: 20 to
 /// 90 s in CI). MassTransit 8 has no setting for it (a get-only property of its host configuration), and restarting each
 /// lost endpoint from outside raced MassTransit's own attempt and could wedge the endpoint for good. So the policy itself
-/// is replaced before the bus starts: the exceptions MassTransit retries are retried (a refused login still is not), at
-/// most <c>RabbitMq:ReconnectMaxDelay</c> apart. MassTransit stays on 8.5 (9 needs a licence); if its internals move,
-/// every service refuses to start, naming this class.
+/// is replaced before the bus starts: a lost endpoint is retried at most <c>RabbitMq:ReconnectMaxDelay</c> apart. It is
+/// retried whatever failed but a refused login: MassTransit's own list (a closed connection or channel, a broken stream)
+/// ends the endpoint for the life of the process on anything else, such as a channel open that times out while the
+/// broker boots, and a worker that is up but reads nothing is the failure the operator cannot see. MassTransit stays on
+/// 8.5 (9 needs a licence); if its internals move, every service refuses to start, naming this class.
 /// </summary>
 public static class ReconnectBackOff
 {
@@ -26,13 +28,19 @@ public static class ReconnectBackOff
 
         var host = FieldOf(rabbit, "_hostConfiguration").GetValue(rabbit)!;
         var policy = FieldOf(host, "<ReceiveTransportRetryPolicy>k__BackingField");
-        var theirs = (IRetryPolicy)policy.GetValue(host)!;
-        policy.SetValue(host, Retry.CreatePolicy(retry =>
-        {
-            retry.Handle<Exception>(theirs.IsHandled);
-            retry.Exponential(1000, TimeSpan.FromSeconds(1), maxDelay, TimeSpan.FromSeconds(1));
-        }));
+        policy.SetValue(host, Policy(maxDelay));
     }
+
+    /// <summary>Every failure is retried, up to <paramref name="maxDelay"/> apart, but a refused login (wrong credentials do not heal).</summary>
+    public static IRetryPolicy Policy(TimeSpan maxDelay) => Retry.CreatePolicy(retry =>
+    {
+        retry.Handle<Exception>(exception => !IsRefusedLogin(exception));
+        retry.Exponential(int.MaxValue, TimeSpan.FromSeconds(1), maxDelay, TimeSpan.FromSeconds(1));
+    });
+
+    private static bool IsRefusedLogin(Exception? exception) =>
+        exception is not null && (exception is RabbitMQ.Client.Exceptions.AuthenticationFailureException || IsRefusedLogin(exception.InnerException)
+            || (exception is AggregateException all && all.InnerExceptions.Any(IsRefusedLogin)));
 
     private static FieldInfo FieldOf(object owner, string name)
     {

@@ -18,6 +18,6 @@ public sealed class DetectImagesConsumer(BatchDetection detection) : IConsumer<D
             DetectionsKey = batch.DetectionsKey,
             ImageCount = batch.ImageCount,
             DetectionCount = batch.DetectionCount,
-        });
+        }, context.CancellationToken);
     }
 }

@@ -20,6 +20,6 @@ public sealed class DownloadBaseModelConsumer(StageStarts starts, BaseModelFetch
             Attempt = command.Attempt,
             ModelId = command.ModelId,
             ModelKey = modelKey,
-        });
+        }, context.CancellationToken);
     }
 }

@@ -29,6 +29,6 @@ public sealed class DownloadTrainingDataConsumer(StageStarts starts, DatasetImpo
             HeldOutImageCount = dataset.HeldOutImageCount,
             InboxImageCount = dataset.InboxImageCount,
             InboxSkippedCount = dataset.InboxSkippedCount,
-        });
+        }, context.CancellationToken);
     }
 }

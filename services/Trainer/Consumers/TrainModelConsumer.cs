@@ -31,7 +31,7 @@ public sealed class TrainModelConsumer(
             {
                 TrainingId = command.TrainingId, Attempt = command.Attempt, ModelKey = result.ModelKey, Metrics = result.Metrics,
                 StoppedAtIteration = result.StoppedAtIteration, CurrentModel = result.CurrentModel,
-            });
+            }, context.CancellationToken);
         }
         catch (Exception) when (run.CancelledByRequest || trainingLease.Lost.IsCancellationRequested)
         {

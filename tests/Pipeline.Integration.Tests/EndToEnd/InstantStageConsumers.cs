@@ -48,8 +48,8 @@ public sealed class InstantTrainModelConsumer(IArtifactStore store) : IConsumer<
         await context.Publish(new TrainingProgressed
         {
             TrainingId = command.TrainingId, Attempt = command.Attempt, Iteration = 1, TotalIterations = command.Hyperparameters.Iterations, Loss = 1,
-        });
-        await context.Publish(new ModelTrained { TrainingId = command.TrainingId, Attempt = command.Attempt, ModelKey = modelKey, Metrics = metrics });
+        }, context.CancellationToken);
+        await context.Publish(new ModelTrained { TrainingId = command.TrainingId, Attempt = command.Attempt, ModelKey = modelKey, Metrics = metrics }, context.CancellationToken);
     }
 }
 
@@ -71,6 +71,6 @@ public sealed class InstantDetectImagesConsumer(IArtifactStore store) : IConsume
         {
             TrainingId = command.TrainingId, Attempt = command.Attempt, BatchIndex = command.BatchIndex,
             DetectionsKey = key, ImageCount = detections.Count, DetectionCount = detections.Count,
-        });
+        }, context.CancellationToken);
     }
 }
