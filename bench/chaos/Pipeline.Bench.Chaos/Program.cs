@@ -155,9 +155,20 @@ var completed = begun.Count(id => trainings.GetValueOrDefault(id)?.CurrentState 
 var failed = begun.Where(id => trainings.GetValueOrDefault(id)?.CurrentState == TrainingStates.Failed).ToList();
 var notFinished = begun.Count - completed - failed.Count;
 var versionsPerTraining = begun.Select(id => versions.Count(v => v.TrainingId == id)).ToList();
-var scratchLeft = Directory.Exists(Path.Combine(artifacts, "trainings"))
+// Each service drops a training's scratch after the training ended (TrainingReadyForCleanup), so after the ledger saw
+// the last one end; one the last fault restarted drops it once it is back. The cleanup gets the bound a fault gets.
+var cleanupBound = TimeSpan.FromSeconds(60);
+int ScratchLeft() => Directory.Exists(Path.Combine(artifacts, "trainings"))
     ? Directory.GetDirectories(Path.Combine(artifacts, "trainings")).Count(folder => Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Any())
     : 0;
+var scratchAtEnd = ScratchLeft();
+while (ScratchLeft() > 0 && DateTime.UtcNow - finishedAt < cleanupBound)
+{
+    await Task.Delay(200);
+}
+
+var scratchLeft = ScratchLeft();
+var cleanedAfter = DateTime.UtcNow - finishedAt;
 var parkedAsInjected = schedule.UndeliverableRow is { } injected ? parkedRows.SequenceEqual([injected]) : parkedRows.Count == 0;
 
 var line = new string('=', 100);
@@ -179,7 +190,8 @@ Console.WriteLine($"apply-schema during the run   {schedule.ApplySchema ?? "not 
 Console.WriteLine($"Services that died by themselves {services.Exited.Count}{(services.Exited.Count == 0 ? "" : ": " + string.Join(", ", services.Exited))}");
 var notConsuming = services.NotConsumingAgain;
 Console.WriteLine($"Queues not consuming again    {notConsuming.Count}{(notConsuming.Count == 0 ? " (every queue a running service logged as stopped consumes again)" : ": " + string.Join(", ", notConsuming))}");
-Console.WriteLine($"Scratch folders left          {scratchLeft} (trainings/<id> folders still holding files)");
+Console.WriteLine($"Scratch folders left          {scratchLeft} (trainings/<id> folders still holding files {cleanupBound.TotalSeconds:0} s after all ended; "
+    + $"{scratchAtEnd} at the first look{(scratchAtEnd > 0 && scratchLeft == 0 ? $", all dropped {cleanedAfter.TotalSeconds:0.0} s after it" : "")})");
 Console.WriteLine($"All ended                     {finishedAt - started:mm\\:ss} after the first begin, {finishedAt - lastFault:mm\\:ss} after the last fault");
 // A fault after which no training moved any more had no work left to recover (every training had ended before it).
 // One whose recovery the next fault interrupted (it began before any training moved) is judged with that fault.
@@ -206,7 +218,7 @@ var allMet = completed == begun.Count && errorTypes.Count == 0 && versionsPerTra
 Console.WriteLine("Aim: all completed, 0 in _error, 1 ModelVersion each, 0 superseded, 0 without a deadline, 0 outbox rows waiting and only");
 Console.WriteLine("     the injected one parked, every SIGTERM within its grace, apply-schema succeeded, no service died by itself,");
 Console.WriteLine("     every queue that stopped consuming consumes again,");
-Console.WriteLine($"     0 scratch, each fault recovered within its length + 60 s: {(allMet ? "met" : "MISSED")}");
+Console.WriteLine($"     0 scratch {cleanupBound.TotalSeconds:0} s after all ended, each fault recovered within its length + 60 s: {(allMet ? "met" : "MISSED")}");
 Console.WriteLine($"logs: {logs}");
 await host.StopAsync();
 return allMet ? 0 : 1;

@@ -37,10 +37,10 @@ public sealed class When_the_broker_is_killed_while_trainings_run(ITestOutputHel
         ShapesDataset.Generate(folder, new ShapesDatasetOptions { TrainImages = 16, TestImages = 4, Size = 64, MinShapeSize = 8, MaxShapeSize = 24 });
         var dataset = new Uri(Path.Combine(folder, "manifest.json")).AbsoluteUri;
 
-        var inFlight = await pipeline.BeginAsync(dataset, options => options.Iterations = 400);
+        var inFlight = await pipeline.BeginAsync(dataset, options => options.Iterations = 200);
         // Killed while the Trainer is mid-training (it holds its TrainModel unacked) and the saga waits on it.
         await RunningPipelineFixture.WaitUntil("the Trainer has reported progress on the first training", async () =>
-            (await pipeline.WaitForStateAsync(inFlight, Bound, TrainingStates.TrainingRunning)).Training.Progress?.Iteration is > 0 and < 400, Bound);
+            (await pipeline.WaitForStateAsync(inFlight, Bound, TrainingStates.TrainingRunning)).Training.Progress?.Iteration is > 0 and < 200, Bound);
         await broker.KillAsync();
         var killedAt = DateTime.UtcNow;
         // Bounded by the test's own clock: the outage the services must ride out, not a wait for a condition.

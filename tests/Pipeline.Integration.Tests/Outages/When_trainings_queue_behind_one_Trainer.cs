@@ -30,7 +30,7 @@ public sealed class When_trainings_queue_behind_one_Trainer : IAsyncLifetime
         var ahead = new List<Guid>();
         for (var i = 0; i < 3; i++)
         {
-            ahead.Add(await pipeline.BeginAsync(manifest, o => o.Iterations = 400));
+            ahead.Add(await pipeline.BeginAsync(manifest, o => o.Iterations = 250));
         }
 
         // Downloads finish in any order: the short one is begun once the long ones' TrainModels are queued, so it is behind them.

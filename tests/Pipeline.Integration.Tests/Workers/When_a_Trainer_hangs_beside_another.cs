@@ -31,7 +31,7 @@ public sealed class When_a_Trainer_hangs_beside_another(ITestOutputHelper output
             (await pipeline.Infrastructure.QueueCountsAsync(StageQueues.TrainModel))?.Consumers == 2, TimeSpan.FromSeconds(60));
         var folder = Path.Combine(pipeline.WorkFolder, "hung");
         ShapesDataset.Generate(folder, new ShapesDatasetOptions { TrainImages = 8, TestImages = 2, Size = 48, MinShapeSize = 8, MaxShapeSize = 20 });
-        var trainingId = await pipeline.BeginAsync(new Uri(Path.Combine(folder, "manifest.json")).AbsoluteUri, o => o.Iterations = 300);
+        var trainingId = await pipeline.BeginAsync(new Uri(Path.Combine(folder, "manifest.json")).AbsoluteUri, o => o.Iterations = 120);
         await RunningPipelineFixture.WaitUntil("the training passes iteration 25", async () =>
             (await pipeline.WaitForStateAsync(trainingId, Bound, TrainingStates.TrainingRunning)).Training.Progress?.Iteration > 25, Bound);
 

@@ -26,7 +26,7 @@ public sealed partial class When_a_deploy_restarts_the_Trainer(ITestOutputHelper
     {
         var folder = Path.Combine(pipeline.WorkFolder, "deployed");
         ShapesDataset.Generate(folder, new ShapesDatasetOptions { TrainImages = 8, TestImages = 2, Size = 48, MinShapeSize = 8, MaxShapeSize = 20 });
-        var trainingId = await pipeline.BeginAsync(new Uri(Path.Combine(folder, "manifest.json")).AbsoluteUri, o => o.Iterations = 600);
+        var trainingId = await pipeline.BeginAsync(new Uri(Path.Combine(folder, "manifest.json")).AbsoluteUri, o => o.Iterations = 150);
 
         var trainer = pipeline.Services.Single(s => s.Name == "trainer");
         var stoppedAt = new List<int>();
