@@ -6,10 +6,10 @@ using RabbitMQ.Client.Exceptions;
 namespace Pipeline.Workers.Tests;
 
 /// <summary>
-/// The policy every service's queues reconnect under once the broker is lost. MassTransit's own gives a queue up for the
-/// life of the process on any failure outside its list (a channel open that times out while the broker boots, say),
-/// leaving a worker that is up and reads nothing; this one tries again whatever failed, but a refused login, at most the
-/// cap apart however many attempts failed before.
+/// The policy every service's queues reconnect under once the broker is lost. MassTransit's own gives a queue up for
+/// the life of the process on any failure outside its list (a timeout, say), leaving a worker that is up and reads
+/// nothing; this one tries again whatever failed, but a refused login, at most the cap apart however many attempts
+/// failed before.
 /// </summary>
 public sealed class When_a_worker_loses_its_broker
 {

@@ -39,6 +39,12 @@ public sealed partial class ServiceSet(Dictionary<string, string> environment, s
     public IReadOnlyList<string> NotConsumingAgain =>
         [.. running.Where(r => !r.Value.HasExited).SelectMany(r => StoppedQueues(r.Value.Output).Select(queue => $"{r.Key} {queue}"))];
 
+    /// <summary>
+    /// How many running instances have consumed <paramref name="queue"/>: each logs "queue: consuming" once its consumer is
+    /// on the broker, whatever it logged after. The broker's own count can then tell a queue lost without a line.
+    /// </summary>
+    public int ConsumersOf(string queue) => running.Values.Count(r => !r.HasExited && r.Output.Contains($" {queue}: consuming", StringComparison.Ordinal));
+
     private static IEnumerable<string> StoppedQueues(string log)
     {
         var stopped = new SortedSet<string>(StringComparer.Ordinal);

@@ -140,7 +140,8 @@ var versions = await Reading(async () =>
     return await session.Query<ModelVersion>().ToListAsync();
 });
 
-var errorQueues = StageQueues.All.Concat(["downloader-cleanup", "trainer-cleanup", "detector-cleanup", "chaos-observations"]).Select(q => $"{q}_error").ToList();
+var workQueues = StageQueues.All.Concat(["downloader-cleanup", "trainer-cleanup", "detector-cleanup"]).ToList();
+var errorQueues = workQueues.Append("chaos-observations").Select(q => $"{q}_error").ToList();
 var errorTypes = new Dictionary<string, int>();
 foreach (var queue in errorQueues)
 {
@@ -157,18 +158,43 @@ var notFinished = begun.Count - completed - failed.Count;
 var versionsPerTraining = begun.Select(id => versions.Count(v => v.TrainingId == id)).ToList();
 // Each service drops a training's scratch after the training ended (TrainingReadyForCleanup), so after the ledger saw
 // the last one end; one the last fault restarted drops it once it is back. The cleanup gets the bound a fault gets.
-var cleanupBound = TimeSpan.FromSeconds(60);
+var settleBound = TimeSpan.FromSeconds(60);
 int ScratchLeft() => Directory.Exists(Path.Combine(artifacts, "trainings"))
     ? Directory.GetDirectories(Path.Combine(artifacts, "trainings")).Count(folder => Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Any())
     : 0;
 var scratchAtEnd = ScratchLeft();
-while (ScratchLeft() > 0 && DateTime.UtcNow - finishedAt < cleanupBound)
+while (ScratchLeft() > 0 && DateTime.UtcNow - finishedAt < settleBound)
 {
     await Task.Delay(200);
 }
 
 var scratchLeft = ScratchLeft();
 var cleanedAfter = DateTime.UtcNow - finishedAt;
+
+// A queue can be lost without its service saying so (a channel it was never told had closed): on the broker it has
+// fewer consumers than the running instances that consumed it. A reconnect the last fault started gets the same bound.
+async Task<List<string>> QueuesMissingConsumers()
+{
+    var missing = new List<string>();
+    foreach (var queue in workQueues)
+    {
+        var (expected, actual) = (services.ConsumersOf(queue), (await Counts(queue))?.Consumers ?? 0);
+        if (actual < expected)
+        {
+            missing.Add($"{queue} {actual} of {expected}");
+        }
+    }
+
+    return missing;
+}
+
+var countedConsumers = DateTime.UtcNow;
+var missingConsumers = await QueuesMissingConsumers();
+while (missingConsumers.Count > 0 && DateTime.UtcNow - countedConsumers < settleBound)
+{
+    await Task.Delay(1000);
+    missingConsumers = await QueuesMissingConsumers();
+}
 var parkedAsInjected = schedule.UndeliverableRow is { } injected ? parkedRows.SequenceEqual([injected]) : parkedRows.Count == 0;
 
 var line = new string('=', 100);
@@ -190,7 +216,8 @@ Console.WriteLine($"apply-schema during the run   {schedule.ApplySchema ?? "not 
 Console.WriteLine($"Services that died by themselves {services.Exited.Count}{(services.Exited.Count == 0 ? "" : ": " + string.Join(", ", services.Exited))}");
 var notConsuming = services.NotConsumingAgain;
 Console.WriteLine($"Queues not consuming again    {notConsuming.Count}{(notConsuming.Count == 0 ? " (every queue a running service logged as stopped consumes again)" : ": " + string.Join(", ", notConsuming))}");
-Console.WriteLine($"Scratch folders left          {scratchLeft} (trainings/<id> folders still holding files {cleanupBound.TotalSeconds:0} s after all ended; "
+Console.WriteLine($"Queues short of consumers     {missingConsumers.Count}{(missingConsumers.Count == 0 ? " (each stage and cleanup queue has a consumer per running instance that consumed it)" : ": " + string.Join(", ", missingConsumers))}");
+Console.WriteLine($"Scratch folders left          {scratchLeft} (trainings/<id> folders still holding files {settleBound.TotalSeconds:0} s after all ended; "
     + $"{scratchAtEnd} at the first look{(scratchAtEnd > 0 && scratchLeft == 0 ? $", all dropped {cleanedAfter.TotalSeconds:0.0} s after it" : "")})");
 Console.WriteLine($"All ended                     {finishedAt - started:mm\\:ss} after the first begin, {finishedAt - lastFault:mm\\:ss} after the last fault");
 // A fault after which no training moved any more had no work left to recover (every training had ended before it).
@@ -214,11 +241,12 @@ Console.WriteLine(line);
 var allMet = completed == begun.Count && errorTypes.Count == 0 && versionsPerTraining.All(n => n == 1) && observations.SupersededExecutions == 0
     && watch.WithoutDeadline.Count == 0 && pendingRows == 0 && parkedAsInjected && schedule.GracefulStops == schedule.Stops
     && schedule.ApplySchema?.StartsWith("succeeded", StringComparison.Ordinal) == true && services.Exited.Count == 0 && notConsuming.Count == 0
+    && missingConsumers.Count == 0
     && scratchLeft == 0 && Enumerable.Range(0, faults.Count).All(Recovered);
 Console.WriteLine("Aim: all completed, 0 in _error, 1 ModelVersion each, 0 superseded, 0 without a deadline, 0 outbox rows waiting and only");
 Console.WriteLine("     the injected one parked, every SIGTERM within its grace, apply-schema succeeded, no service died by itself,");
-Console.WriteLine("     every queue that stopped consuming consumes again,");
-Console.WriteLine($"     0 scratch {cleanupBound.TotalSeconds:0} s after all ended, each fault recovered within its length + 60 s: {(allMet ? "met" : "MISSED")}");
+Console.WriteLine("     every queue that stopped consuming consumes again, every instance's queue has its consumer on the broker,");
+Console.WriteLine($"     0 scratch {settleBound.TotalSeconds:0} s after all ended, each fault recovered within its length + 60 s: {(allMet ? "met" : "MISSED")}");
 Console.WriteLine($"logs: {logs}");
 await host.StopAsync();
 return allMet ? 0 : 1;

@@ -10,9 +10,9 @@ namespace Pipeline.Hosting.Messaging;
 /// 90 s in CI). MassTransit 8 has no setting for it (a get-only property of its host configuration), and restarting each
 /// lost endpoint from outside raced MassTransit's own attempt and could wedge the endpoint for good. So the policy itself
 /// is replaced before the bus starts: a lost endpoint is retried at most <c>RabbitMq:ReconnectMaxDelay</c> apart. It is
-/// retried whatever failed but a refused login: MassTransit's own list (a closed connection or channel, a broken stream)
-/// ends the endpoint for the life of the process on anything else, such as a channel open that times out while the
-/// broker boots, and a worker that is up but reads nothing is the failure the operator cannot see. MassTransit stays on
+/// retried whatever failed but a refused login: past MassTransit's own list (a closed connection or channel, a broken
+/// stream) it ends the endpoint for the life of the process, on a timeout say, and a worker that is up but reads nothing
+/// is the failure an operator cannot see. MassTransit stays on
 /// 8.5 (9 needs a licence); if its internals move, every service refuses to start, naming this class.
 /// </summary>
 public static class ReconnectBackOff
