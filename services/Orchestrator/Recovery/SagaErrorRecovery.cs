@@ -31,7 +31,9 @@ public sealed class SagaErrorRecovery(
             {
                 await RecoverOnceAsync(stoppingToken);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            // Only the service's stop ends the loop: a broker frozen under an open connection times the channel's open
+            // out with an OperationCanceledException of RabbitMQ.Client's own, which ended the Orchestrator (exit code 0).
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
                 // A server away again: what was not moved is still in the error queue for the next pass.
                 logger.LogWarning(e, "Could not bring saga messages back from {ErrorQueue}; trying again in {Interval}", Request.ErrorQueue, settings.Value.Interval);
@@ -76,7 +78,7 @@ public sealed class SagaErrorRecovery(
             await session.QueryAsync<int>("select 1", cancellationToken);
             return true;
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
             logger.LogDebug(e, "PostgreSQL does not answer yet: the saga's error queue waits");
             return false;

@@ -32,7 +32,7 @@ public sealed class StageWatchdog(
             {
                 await CheckOnce(stoppingToken);
             }
-            catch (Exception exception) when (exception is not OperationCanceledException)
+            catch (Exception exception) when (!stoppingToken.IsCancellationRequested) // a timeout of a server's own is not the stop
             {
                 // PostgreSQL or RabbitMQ away for a moment: the deadlines are still stored, the next round finds them.
                 logger.LogWarning(exception, "The stage watchdog could not check the deadlines; trying again in {Interval}", settings.Value.Interval);
