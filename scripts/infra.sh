@@ -8,6 +8,7 @@
 #   scripts/infra.sh browser install Debian's chromium for the dashboard's browser tests (idempotent)
 #   scripts/infra.sh permissions  print each service user's RabbitMQ permissions: NAME, configure, write, read (no server needed)
 #   scripts/infra.sh compose-postgres / compose-rabbitmq  the same accounts inside docker-compose (see docker-compose.yml)
+#   scripts/infra.sh kubernetes  the same accounts for deploy/kubernetes: makes base/accounts/ (each password once, ignored by git)
 #
 # Both servers are private instances whose state lives under the repository's
 # ignored .infra/ folder (the PostgreSQL data dir moves to
@@ -785,6 +786,156 @@ compose_rabbitmq() {
   exec docker-entrypoint.sh rabbitmq-server
 }
 
+# ============================================================= Kubernetes ===
+# The same accounts for deploy/kubernetes: the operators' objects and the database's setup are made from the declaration
+# above into deploy/kubernetes/base/accounts/ (committed; a test compares them with this output), and each account's
+# password into an ignored <account>.env beside them, generated once, never overwritten.
+K8S_ACCOUNTS_DIR="${PIPELINE_KUBERNETES_ACCOUNTS:-$REPO_ROOT/deploy/kubernetes/base/accounts}"
+K8S_RABBITMQ=pipeline-rabbitmq
+K8S_POSTGRES=pipeline-postgres
+# KEDA reads the stage queues' depths from the management API with an account that may only look.
+K8S_KEDA=keda
+
+k8s_made_by() { echo "# Made by 'scripts/infra.sh kubernetes' from the services it declares: edit the declaration there, not this file."; }
+
+k8s_accounts_kustomization() {
+  local name
+  k8s_made_by
+  cat <<EOF
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+  - rabbitmq.yaml
+generatorOptions:
+  # The operators' objects name these Secrets and the ConfigMap, and kustomize would rename only the core references.
+  disableNameSuffixHash: true
+secretGenerator:
+EOF
+  for name in "${SERVICES[@]}" "$K8S_KEDA"; do
+    printf '  - name: pipeline-%s\n    envs: [%s.env]\n' "$name" "$name"
+  done
+  for name in owner "${SERVICES[@]}"; do
+    [[ "$name" == owner || -n "${SVC_TABLES[$name]}" ]] || continue
+    printf '  - name: pipeline-%s-postgres\n    type: kubernetes.io/basic-auth\n    envs: [%s-postgres.env]\n' "$name" "$name"
+  done
+  cat <<EOF
+  # The status API's operator and viewer tokens, and the detector node's own operator token.
+  - name: pipeline-status-api
+    envs: [status-api.env]
+configMapGenerator:
+  - name: pipeline-postgres-setup
+    files: [setup.sql]
+EOF
+}
+
+# A RabbitMQ user per service (and KEDA's), with the permission it has on the local servers, for the messaging topology
+# operator.
+k8s_rabbitmq_accounts() {
+  local name tags configure write read
+  k8s_made_by
+  for name in "${SERVICES[@]}" "$K8S_KEDA"; do
+    if [[ "$name" == "$K8S_KEDA" ]]; then
+      tags='[monitoring]'; configure='^$'; write='^$'; read='^$'
+    else
+      tags='[]'; configure="$(rmq_permission "$name" configure)"; write="$(rmq_permission "$name" write)"; read="$(rmq_permission "$name" read)"
+    fi
+    cat <<EOF
+---
+apiVersion: rabbitmq.com/v1beta1
+kind: User
+metadata:
+  name: pipeline-$name
+spec:
+  rabbitmqClusterReference:
+    name: $K8S_RABBITMQ
+  tags: $tags
+  importCredentialsSecret:
+    name: pipeline-$name
+---
+apiVersion: rabbitmq.com/v1beta1
+kind: Permission
+metadata:
+  name: pipeline-$name
+spec:
+  rabbitmqClusterReference:
+    name: $K8S_RABBITMQ
+  vhost: /
+  userReference:
+    name: pipeline-$name
+  permissions:
+    configure: '$configure'
+    write: '$write'
+    read: '$read'
+EOF
+  done
+}
+
+# The database's login roles for CloudNativePG, a patch of the Cluster in ../postgres.yaml (the owner is its initdb's).
+k8s_postgres_roles() {
+  local name
+  k8s_made_by
+  cat <<EOF
+apiVersion: postgresql.cnpg.io/v1
+kind: Cluster
+metadata:
+  name: $K8S_POSTGRES
+spec:
+  managed:
+    roles:
+EOF
+  for name in "${SERVICES[@]}"; do
+    [[ -n "${SVC_TABLES[$name]}" ]] || continue
+    printf '      - name: %s\n        ensure: present\n        login: true\n        passwordSecret:\n          name: pipeline-%s-postgres\n' \
+      "$(pg_role "$name")" "$name"
+  done
+}
+
+# What pg_ensure_roles does on the local servers, as the SQL CloudNativePG runs once in the new database, as the
+# superuser and before its managed roles exist: they are made here without a login, and the operator gives them one.
+k8s_postgres_setup() {
+  local name
+  k8s_made_by | sed 's/^#/--/'
+  for name in "${SERVICES[@]}"; do
+    [[ -n "${SVC_TABLES[$name]}" ]] || continue
+    echo "do \$\$ begin if not exists (select from pg_roles where rolname = '$(pg_role "$name")') then create role $(pg_role "$name"); end if; end \$\$;"
+  done
+  echo "revoke all on database $PG_DB from public;"
+  echo "create schema if not exists $PG_SCHEMA authorization $PG_OWNER;"
+  for name in "${SERVICES[@]}"; do
+    [[ -n "${SVC_TABLES[$name]}" ]] || continue
+    echo "grant connect on database $PG_DB to $(pg_role "$name");"
+    echo "grant usage on schema $PG_SCHEMA to $(pg_role "$name");"
+  done
+  pg_grant_function_sql
+  echo "alter function public.pipeline_grant_privileges(text) owner to $PG_OWNER;"
+  echo "revoke all on function public.pipeline_grant_privileges(text) from public;"
+}
+
+# An account's env file for its Secret: its user name and a new password, unless the file is there.
+k8s_account_env() { # FILE USERNAME
+  [[ -s "$1" ]] && return 0
+  (umask 077; printf 'username=%s\npassword=%s\n' "$2" "$(k8s_secret)" > "$1")
+  log "kubernetes: made $1"
+}
+k8s_secret() { head -c 32 /dev/urandom | sha256sum | cut -c1-40; }
+
+kubernetes_accounts() {
+  local dir="$K8S_ACCOUNTS_DIR" name
+  mkdir -p "$dir"
+  k8s_accounts_kustomization > "$dir/kustomization.yaml"
+  k8s_rabbitmq_accounts > "$dir/rabbitmq.yaml"
+  k8s_postgres_roles > "$dir/postgres-roles.yaml"
+  k8s_postgres_setup > "$dir/setup.sql"
+  for name in "${SERVICES[@]}" "$K8S_KEDA"; do k8s_account_env "$dir/$name.env" "$name"; done
+  k8s_account_env "$dir/owner-postgres.env" "$PG_OWNER"
+  [[ -s "$dir/status-api.env" ]] || (umask 077
+    printf 'operator-token=%s\nviewer-token=%s\ndetector-node-token=%s\n' "$(k8s_secret)" "$(k8s_secret)" "$(k8s_secret)" > "$dir/status-api.env")
+  for name in "${SERVICES[@]}"; do
+    [[ -z "${SVC_TABLES[$name]}" ]] || k8s_account_env "$dir/$name-postgres.env" "$(pg_role "$name")"
+  done
+  log "kubernetes: $dir is up to date; 'kubectl apply -k deploy/kubernetes/overlays/cpu' (or gpu) deploys"
+}
+
 # ----------------------------------------------------------------- browser ---
 # The dashboard's browser tests drive Debian's Chromium (Playwright is pointed at it; it downloads no browser).
 CHROMIUM="${PIPELINE_CHROMIUM:-/usr/bin/chromium}"
@@ -796,7 +947,7 @@ browser_up() {
   log "chromium: $CHROMIUM"
 }
 
-usage() { echo "usage: $0 up|down|status|env|browser|permissions (docker-compose runs compose-postgres, compose-rabbitmq)" >&2; exit 2; }
+usage() { echo "usage: $0 up|down|status|env|browser|permissions|kubernetes (docker-compose runs compose-postgres, compose-rabbitmq)" >&2; exit 2; }
 
 main() {
   [[ $# -eq 1 ]] || usage
@@ -835,6 +986,7 @@ main() {
     # Each service's RabbitMQ permission regex, tab-separated, for the tests that hold the queue names to it.
     permissions) declare_services; for name in "${SERVICES[@]}"; do printf '%s\t%s\t%s\t%s\n' "$name" $(rmq_permissions "$name"); done ;;
     compose-rabbitmq) declare_services; compose_rabbitmq ;;
+    kubernetes) declare_services; kubernetes_accounts ;;
     *) usage ;;
   esac
 }

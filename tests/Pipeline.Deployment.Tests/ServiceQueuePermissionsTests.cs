@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
+using static Pipeline.Deployment.Tests.ServiceCode;
 
 namespace Pipeline.Deployment.Tests;
 
@@ -9,9 +9,6 @@ namespace Pipeline.Deployment.Tests;
 /// </summary>
 public sealed partial class ServiceQueuePermissionsTests
 {
-    private static readonly string Root = ComposeFile.RepositoryRoot();
-    private static readonly IReadOnlyDictionary<string, Permission> Permissions = ReadPermissions();
-
     public static TheoryData<string> Services => new(Permissions.Keys);
 
     [Theory]
@@ -89,57 +86,6 @@ public sealed partial class ServiceQueuePermissionsTests
                 : $"Pipeline.Contracts:{m.Groups["message"].Value}")
             .Distinct()
             .ToList();
-
-    private static IEnumerable<string> CodeOf(string service)
-    {
-        var folder = Directory.GetDirectories(Path.Combine(Root, "services")).Single(f => Path.GetFileName(f).Equals(service, StringComparison.OrdinalIgnoreCase));
-        return Directory.GetFiles(folder, "*.cs", SearchOption.AllDirectories)
-            .Where(file => !file.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}"))
-            .Select(File.ReadAllText);
-    }
-
-    private static IReadOnlyList<string> QueuesNamedBy(string service)
-    {
-        var stageQueues = StageQueues();
-        return CodeOf(service)
-            .SelectMany(code => EndpointName().Matches(code))
-            .Select(m => m.Groups["literal"].Success ? m.Groups["literal"].Value : stageQueues[m.Groups["stage"].Value])
-            .Distinct()
-            .ToList();
-    }
-
-    /// <summary>contracts' StageQueues, constant name → queue name.</summary>
-    private static Dictionary<string, string> StageQueues() =>
-        StageQueue().Matches(File.ReadAllText(Path.Combine(Root, "contracts", "Pipeline.Contracts", "Stages", "StageQueues.cs")))
-            .ToDictionary(m => m.Groups["name"].Value, m => m.Groups["queue"].Value);
-
-    /// <summary>A user's three RabbitMQ permissions, as scripts/infra.sh declares them.</summary>
-    private sealed record Permission(Regex Configure, Regex Write, Regex Read)
-    {
-        public bool All(string name) => Configure.IsMatch(name) && Write.IsMatch(name) && Read.IsMatch(name);
-        public bool Any(string name) => Configure.IsMatch(name) || Write.IsMatch(name) || Read.IsMatch(name);
-    }
-
-    private static Dictionary<string, Permission> ReadPermissions()
-    {
-        using var script = Process.Start(new ProcessStartInfo("bash", [Path.Combine(Root, "scripts", "infra.sh"), "permissions"])
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Root,
-        })!;
-        var output = script.StandardOutput.ReadToEnd();
-        script.WaitForExit();
-        Assert.True(script.ExitCode == 0, $"scripts/infra.sh permissions: {script.StandardError.ReadToEnd()}");
-        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(line => line.Split('\t'))
-            .ToDictionary(parts => parts[0], parts => new Permission(new Regex(parts[1]), new Regex(parts[2]), new Regex(parts[3])));
-    }
-
-    // A consumer definition's EndpointName, or a saga definition's endpoint.Name.
-    [GeneratedRegex("""(?:EndpointName|endpoint\.Name) = (?:"(?<literal>[^"]+)"|StageQueues\.(?<stage>\w+))""")]
-    private static partial Regex EndpointName();
-
-    [GeneratedRegex("""const string (?<name>\w+) = "(?<queue>[^"]+)";""")]
-    private static partial Regex StageQueue();
 
     [GeneratedRegex("""(?:IConsumer|Event)<(?<fault>Fault<)?(?<message>[A-Z]\w+)>""")]
     private static partial Regex ConsumedMessage();
