@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Npgsql;
 
 namespace Pipeline.Integration.Tests.Outages;
 
@@ -14,15 +15,24 @@ public sealed class PrivatePostgres : IAsyncDisposable
     private readonly int port = ServiceProcess.FreePort();
 
     /// <summary>A cluster of this test's own: its password made here, as scripts/infra.sh makes its own.</summary>
-    private readonly string password = Guid.NewGuid().ToString("N");
+    private readonly string password;
+
+    private PrivatePostgres(string password) => this.password = password;
 
     private string Data => Path.Combine(home, "data");
 
     public string ConnectionString => $"Host=127.0.0.1;Port={port};Database=postgres;Username=pipeline;Password={password}";
 
+    /// <summary>
+    /// The services' connection string for a primary and its standby: both hosts, which Npgsql tries in turn. Not
+    /// "Target Session Attributes=primary": Marten's data source refuses it on more than one host.
+    /// </summary>
+    public static string EitherOf(PrivatePostgres primary, PrivatePostgres standby) =>
+        $"Host=127.0.0.1:{primary.port},127.0.0.1:{standby.port};Database=postgres;Username=pipeline;Password={primary.password}";
+
     public static async Task<PrivatePostgres> StartAsync()
     {
-        var postgres = new PrivatePostgres();
+        var postgres = new PrivatePostgres(Guid.NewGuid().ToString("N"));
         await Run("chown", SystemUser, postgres.home);
         var passwordFile = Path.Combine(postgres.home, "password");
         await File.WriteAllTextAsync(passwordFile, postgres.password + "\n");
@@ -32,6 +42,40 @@ public sealed class PrivatePostgres : IAsyncDisposable
         await postgres.StartAgainAsync();
         return postgres;
     }
+
+    /// <summary>
+    /// A streaming standby of this cluster (a base backup of it, on a port of its own), made synchronous: from here on a
+    /// commit returns only once the standby has it, so a transition the saga committed survives the primary's loss.
+    /// </summary>
+    public async Task<PrivatePostgres> StartStandbyAsync()
+    {
+        var standby = new PrivatePostgres(password);
+        await Run("chown", SystemUser, standby.home);
+        var connection = $"host=127.0.0.1 port={port} user=pipeline password={password} application_name=standby";
+        await AsPostgres($"{Bin}/pg_basebackup", "-d", connection, "-D", standby.Data, "-R", "-X", "stream", "--checkpoint=fast");
+        // -R wrote how to follow the primary; this names the standby as synchronous_standby_names will.
+        await File.AppendAllTextAsync(Path.Combine(standby.Data, "postgresql.auto.conf"), $"primary_conninfo = '{connection}'\n");
+        await standby.StartAgainAsync();
+
+        await using var primary = new NpgsqlConnection(ConnectionString);
+        await primary.OpenAsync();
+        await using (var synchronous = new NpgsqlCommand("alter system set synchronous_standby_names = 'standby'; select pg_reload_conf()", primary))
+        {
+            await synchronous.ExecuteNonQueryAsync();
+        }
+
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await using var state = new NpgsqlCommand("select count(*) from pg_stat_replication where application_name = 'standby' and sync_state = 'sync'", primary);
+        while ((long)(await state.ExecuteScalarAsync(bound.Token))! == 0)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(200), bound.Token);
+        }
+
+        return standby;
+    }
+
+    /// <summary>Makes this standby the primary (pg_ctl promote waits until it takes writes).</summary>
+    public Task PromoteAsync() => AsPostgres($"{Bin}/pg_ctl", "-D", Data, "-w", "-t", "60", "promote");
 
     /// <summary>Starts the stopped cluster; pg_ctl's -w returns once it takes connections.</summary>
     public async Task StartAgainAsync()

@@ -1,0 +1,91 @@
+using System.Net.Http.Json;
+using Pipeline.Contracts;
+using Pipeline.Integration.Tests.EndToEnd;
+using Xunit.Abstractions;
+
+namespace Pipeline.Integration.Tests.Outages;
+
+/// <summary>
+/// The Orchestrator, Downloader and Uploader as processes, given both hosts of a PostgreSQL primary and its synchronous
+/// streaming standby (each a cluster of this test's own). The primary is SIGKILLed while trainings run and the standby is
+/// promoted, as an operator or CloudNativePG would: every training completes, no message goes to an _error queue, and
+/// every transition the status API showed before the kill is still in the training's history after it.
+/// </summary>
+public sealed class When_the_PostgreSQL_primary_is_killed_and_its_standby_promoted(ITestOutputHelper output) : IAsyncLifetime
+{
+    private static readonly TimeSpan Recovery = TimeSpan.FromSeconds(150);
+
+    private PrivatePostgres primary = null!;
+    private PrivatePostgres standby = null!;
+    private RunningPipelineFixture pipeline = null!;
+
+    public async Task InitializeAsync()
+    {
+        primary = await PrivatePostgres.StartAsync();
+        standby = await primary.StartStandbyAsync();
+        pipeline = new RunningPipelineFixture(realWorkers: false, PrivatePostgres.EitherOf(primary, standby));
+        await pipeline.InitializeAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await pipeline.DisposeAsync();
+        await standby.DisposeAsync();
+        await primary.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Every_training_completes_and_no_committed_transition_is_lost()
+    {
+        var dataset = new Uri(TestDatasets.Write(Path.Combine(pipeline.WorkFolder, "failover"))).AbsoluteUri;
+        var before = new List<Guid>();
+        for (var i = 0; i < 8; i++)
+        {
+            before.Add(await pipeline.BeginAsync(dataset));
+        }
+
+        // What the saga has committed by now, while the later trainings are still on their way.
+        await RunningPipelineFixture.WaitUntil("the first training has moved", async () => (await HistoryAsync(before[0])).Count > 0, Recovery);
+        var seen = new Dictionary<Guid, IReadOnlyList<string>>();
+        foreach (var trainingId in before)
+        {
+            seen[trainingId] = await HistoryAsync(trainingId);
+        }
+
+        await primary.KillAsync();
+        var killedAt = DateTime.UtcNow;
+        await standby.PromoteAsync();
+        var promotedAt = DateTime.UtcNow;
+        var afterFailover = await pipeline.BeginAsync(dataset);
+
+        foreach (var trainingId in before.Append(afterFailover))
+        {
+            var training = await pipeline.WaitForStateAsync(trainingId, Recovery, TrainingStates.Completed, TrainingStates.Failed);
+            Assert.Equal(TrainingStates.Completed, training.State);
+            if (seen.TryGetValue(trainingId, out var earlier))
+            {
+                Assert.Equal(earlier, training.History.Take(earlier.Count).Select(Step));
+            }
+        }
+
+        Assert.NotEqual(0, seen.Values.Sum(history => history.Count));
+        output.WriteLine($"Transitions seen before the kill: {seen.Values.Sum(h => h.Count)}; standby promoted {promotedAt - killedAt:ss\\.f} s " +
+            $"after the kill; all {before.Count + 1} completed {DateTime.UtcNow - promotedAt:mm\\:ss} after the promotion.");
+        var errorQueues = StageQueues.All.Concat(["downloader-cleanup", "trainer-cleanup", "detector-cleanup"]).Select(queue => $"{queue}_error");
+        foreach (var queue in errorQueues)
+        {
+            Assert.Equal((queue, 0), (queue, (await pipeline.Infrastructure.QueueCountsAsync(queue))?.Messages ?? 0));
+        }
+    }
+
+    private async Task<IReadOnlyList<string>> HistoryAsync(Guid trainingId)
+    {
+        using var response = await pipeline.Api.GetAsync($"/trainings/{trainingId}");
+        var details = response.IsSuccessStatusCode
+            ? await response.Content.ReadFromJsonAsync<TrainingDetails>(ApiJson.Options)
+            : null;
+        return details?.History.Select(Step).ToList() ?? [];
+    }
+
+    private static string Step(StateTransition transition) => $"{transition.From} → {transition.To} at {transition.At:O} (attempt {transition.Attempt})";
+}
