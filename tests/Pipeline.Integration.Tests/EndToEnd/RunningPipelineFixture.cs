@@ -65,6 +65,9 @@ public sealed class RunningPipelineFixture : IAsyncLifetime
     /// <summary>Where the Downloader's Prometheus listener answers (Metrics:PrometheusPort), on 127.0.0.1.</summary>
     public int DownloaderMetricsPort { get; } = ServiceProcess.FreePort();
 
+    /// <summary>Where the first real Trainer's Prometheus listener answers, on 127.0.0.1.</summary>
+    public int TrainerMetricsPort { get; } = ServiceProcess.FreePort();
+
     /// <summary>StatusApi:ViewerTokens of this pipeline's Orchestrator: reads only.</summary>
     public string ViewerToken { get; } = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
 
@@ -166,7 +169,8 @@ public sealed class RunningPipelineFixture : IAsyncLifetime
         StartService("Uploader", "uploader");
         if (realWorkers)
         {
-            StartTrainer("trainer");
+            // Only the first Trainer listens: one started beside it would find the port taken.
+            StartService("Trainer", "trainer", new Dictionary<string, string> { ["Metrics__PrometheusPort"] = TrainerMetricsPort.ToString() });
             StartService("Detector", "detector-1");
             StartService("Detector", "detector-2");
         }
@@ -219,9 +223,15 @@ public sealed class RunningPipelineFixture : IAsyncLifetime
     }
 
     /// <summary>A service's process more (or one started again under a new name), configured as this fixture's first.</summary>
-    public ServiceProcess StartService(string project, string name)
+    public ServiceProcess StartService(string project, string name, IReadOnlyDictionary<string, string>? extraEnvironment = null)
     {
-        var process = ServiceProcess.Start(project, name, serviceEnvironments[project], Path.Combine(WorkFolder, "logs"));
+        var environment = new Dictionary<string, string>(serviceEnvironments[project]);
+        foreach (var (key, value) in extraEnvironment ?? new Dictionary<string, string>())
+        {
+            environment[key] = value;
+        }
+
+        var process = ServiceProcess.Start(project, name, environment, Path.Combine(WorkFolder, "logs"));
         services.Add(process);
         return process;
     }

@@ -19,6 +19,7 @@ public sealed class TrainingThroughAllFiveServicesTests(AllServicesPipelineFixtu
         var dataset = Path.Combine(pipeline.WorkFolder, "five-services");
         ShapesDataset.Generate(dataset, new ShapesDatasetOptions { TrainImages = 16, TestImages = 4, Size = 64, MinShapeSize = 8, MaxShapeSize = 24 });
         var project = $"five-{Guid.NewGuid():N}";
+        var (iterationsBefore, imagesBefore) = await TrainerCountersAsync(pipeline);
 
         // Begun as a user begins one: through the pipeline command, which prints the new training's id.
         var (exitCode, printed) = await PipelineCommand.RunAsync(pipeline,
@@ -60,9 +61,25 @@ public sealed class TrainingThroughAllFiveServicesTests(AllServicesPipelineFixtu
         var trainer = pipeline.Services.Single(s => s.Name == "trainer");
         await RunningPipelineFixture.WaitUntil("the Trainer logs the end of the training",
             () => Task.FromResult(trainer.Output.Contains($"Training {trainingId} finished at iteration 200")), Timeout);
+        // The Trainer's own counters, as Prometheus scrapes them from its listener: every iteration of this training, and
+        // each iteration's batch of images.
+        var (iterations, images) = await TrainerCountersAsync(pipeline);
+        Assert.Equal((200, 200 * 8), (iterations - iterationsBefore, images - imagesBefore));
         // Every service drops its scratch of the training once it is done, the Trainer's lease and its lock file included.
         var scratch = pipeline.Artifacts.GetLocalPath(ArtifactKeys.Training(trainingId));
         await RunningPipelineFixture.WaitUntil($"no file is left under {scratch}", () => Task.FromResult(
             !Directory.Exists(scratch) || !Directory.EnumerateFiles(scratch, "*", SearchOption.AllDirectories).Any()), Timeout);
     }
+
+    /// <summary>The Trainer's pipeline_training_iterations and pipeline_training_images counters (0 before its first training).</summary>
+    private static async Task<(long Iterations, long Images)> TrainerCountersAsync(RunningPipelineFixture pipeline)
+    {
+        using var scraper = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var metrics = await scraper.GetStringAsync($"http://127.0.0.1:{pipeline.TrainerMetricsPort}/metrics");
+        Assert.Matches(@"(?m)^target_info\{[^}]*service_name=""trainer""", metrics);
+        return (Counter(metrics, "pipeline_training_iterations"), Counter(metrics, "pipeline_training_images"));
+    }
+
+    private static long Counter(string metrics, string name) =>
+        Regex.Match(metrics, $@"(?m)^{name}_total(\{{[^}}]*\}})? (?<value>\d+)") is { Success: true } found ? long.Parse(found.Groups["value"].Value) : 0;
 }
