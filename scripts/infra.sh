@@ -583,6 +583,16 @@ end \$f\$;
 SQL
 }
 
+# Each database service's way into the database and its schema; its tables' grants come from the grant function.
+pg_connect_sql() {
+  local name
+  for name in "${SERVICES[@]}"; do
+    [[ -n "${SVC_TABLES[$name]}" ]] || continue
+    echo "grant connect on database $PG_DB to $(pg_role "$name");"
+    echo "grant usage on schema $PG_SCHEMA to $(pg_role "$name");"
+  done
+}
+
 # The owner, a login role per service that uses the database (none for the others), the database and schema
 # owned by the owner, and the declared grants on whatever tables exist.
 pg_ensure_roles() {
@@ -603,13 +613,6 @@ revoke all on database $PG_DB from public;
 -- The old script's superuser keeps owning the system catalogs, so it stays, without a login.
 select 'alter role pipeline nologin password null' where exists (select from pg_roles where rolname = 'pipeline') \gexec
 SQL
-  local connect=""
-  for name in "${SERVICES[@]}"; do
-    [[ -n "${SVC_TABLES[$name]}" ]] || continue
-    connect+="grant connect on database $PG_DB to $(pg_role "$name");
-grant usage on schema $PG_SCHEMA to $(pg_role "$name");
-"
-  done
   pg_admin "$PG_DB" >/dev/null <<SQL
 create schema if not exists $PG_SCHEMA authorization $PG_OWNER;
 alter schema $PG_SCHEMA owner to $PG_OWNER;
@@ -620,7 +623,7 @@ select format('alter table %I.%I owner to $PG_OWNER', n.nspname, c.relname)
 select format('alter function %s owner to $PG_OWNER', p.oid::regprocedure)
   from pg_proc p join pg_namespace n on n.oid = p.pronamespace
   where n.nspname = '$PG_SCHEMA' and p.proowner <> '$PG_OWNER'::regrole \gexec
-$connect
+$(pg_connect_sql)
 $(pg_grant_function_sql)
 alter function public.pipeline_grant_privileges(text) owner to $PG_OWNER;
 revoke all on function public.pipeline_grant_privileges(text) from public;
@@ -901,11 +904,7 @@ k8s_postgres_setup() {
   done
   echo "revoke all on database $PG_DB from public;"
   echo "create schema if not exists $PG_SCHEMA authorization $PG_OWNER;"
-  for name in "${SERVICES[@]}"; do
-    [[ -n "${SVC_TABLES[$name]}" ]] || continue
-    echo "grant connect on database $PG_DB to $(pg_role "$name");"
-    echo "grant usage on schema $PG_SCHEMA to $(pg_role "$name");"
-  done
+  pg_connect_sql
   pg_grant_function_sql
   echo "alter function public.pipeline_grant_privileges(text) owner to $PG_OWNER;"
   echo "revoke all on function public.pipeline_grant_privileges(text) from public;"
