@@ -15,33 +15,55 @@ public sealed class When_the_PostgreSQL_primary_is_killed_and_its_standby_promot
 {
     private static readonly TimeSpan Recovery = TimeSpan.FromSeconds(150);
 
-    private PrivatePostgres primary = null!;
-    private PrivatePostgres standby = null!;
-    private RunningPipelineFixture pipeline = null!;
+    private PrivatePostgres? primary;
+    private PrivatePostgres? standby;
+    private RunningPipelineFixture? pipeline;
+
+    private RunningPipelineFixture Running => pipeline!;
 
     public async Task InitializeAsync()
     {
-        primary = await PrivatePostgres.StartAsync();
-        standby = await primary.StartStandbyAsync();
-        pipeline = new RunningPipelineFixture(realWorkers: false, PrivatePostgres.EitherOf(primary, standby));
-        await pipeline.InitializeAsync();
+        try
+        {
+            primary = await PrivatePostgres.StartAsync();
+            standby = await primary.StartStandbyAsync();
+            pipeline = new RunningPipelineFixture(realWorkers: false, PrivatePostgres.EitherOf(primary, standby));
+            await pipeline.InitializeAsync();
+        }
+        catch
+        {
+            // xunit disposes only what started: two clusters left running would outlive the test run.
+            await DisposeAsync();
+            throw;
+        }
     }
 
     public async Task DisposeAsync()
     {
-        await pipeline.DisposeAsync();
-        await standby.DisposeAsync();
-        await primary.DisposeAsync();
+        if (pipeline is not null)
+        {
+            await pipeline.DisposeAsync();
+        }
+
+        if (standby is not null)
+        {
+            await standby.DisposeAsync();
+        }
+
+        if (primary is not null)
+        {
+            await primary.DisposeAsync();
+        }
     }
 
     [Fact]
     public async Task Every_training_completes_and_no_committed_transition_is_lost()
     {
-        var dataset = new Uri(TestDatasets.Write(Path.Combine(pipeline.WorkFolder, "failover"))).AbsoluteUri;
+        var dataset = new Uri(TestDatasets.Write(Path.Combine(Running.WorkFolder, "failover"))).AbsoluteUri;
         var before = new List<Guid>();
         for (var i = 0; i < 8; i++)
         {
-            before.Add(await pipeline.BeginAsync(dataset));
+            before.Add(await Running.BeginAsync(dataset));
         }
 
         // What the saga has committed by now, while the later trainings are still on their way.
@@ -52,15 +74,15 @@ public sealed class When_the_PostgreSQL_primary_is_killed_and_its_standby_promot
             seen[trainingId] = await HistoryAsync(trainingId);
         }
 
-        await primary.KillAsync();
+        await primary!.KillAsync();
         var killedAt = DateTime.UtcNow;
-        await standby.PromoteAsync();
+        await standby!.PromoteAsync();
         var promotedAt = DateTime.UtcNow;
-        var afterFailover = await pipeline.BeginAsync(dataset);
+        var afterFailover = await Running.BeginAsync(dataset);
 
         foreach (var trainingId in before.Append(afterFailover))
         {
-            var training = await pipeline.WaitForStateAsync(trainingId, Recovery, TrainingStates.Completed, TrainingStates.Failed);
+            var training = await Running.WaitForStateAsync(trainingId, Recovery, TrainingStates.Completed, TrainingStates.Failed);
             Assert.Equal(TrainingStates.Completed, training.State);
             if (seen.TryGetValue(trainingId, out var earlier))
             {
@@ -74,13 +96,13 @@ public sealed class When_the_PostgreSQL_primary_is_killed_and_its_standby_promot
         var errorQueues = StageQueues.All.Concat(["downloader-cleanup", "trainer-cleanup", "detector-cleanup"]).Select(queue => $"{queue}_error");
         foreach (var queue in errorQueues)
         {
-            Assert.Equal((queue, 0), (queue, (await pipeline.Infrastructure.QueueCountsAsync(queue))?.Messages ?? 0));
+            Assert.Equal((queue, 0), (queue, (await Running.Infrastructure.QueueCountsAsync(queue))?.Messages ?? 0));
         }
     }
 
     private async Task<IReadOnlyList<string>> HistoryAsync(Guid trainingId)
     {
-        using var response = await pipeline.Api.GetAsync($"/trainings/{trainingId}");
+        using var response = await Running.Api.GetAsync($"/trainings/{trainingId}");
         var details = response.IsSuccessStatusCode
             ? await response.Content.ReadFromJsonAsync<TrainingDetails>(ApiJson.Options)
             : null;
