@@ -3,7 +3,7 @@ using Pipeline.Contracts;
 namespace Pipeline.Orchestrator.Tests;
 
 /// <summary>contracts/schema/ holds the JSON Schemas clients in other languages use; they must be what the records are.</summary>
-public sealed class The_contract_schemas
+public sealed class When_the_contract_schemas_are_read_by_other_languages
 {
     public static TheoryData<string> Names => [.. ContractJson.SchemaTypes.Keys];
 

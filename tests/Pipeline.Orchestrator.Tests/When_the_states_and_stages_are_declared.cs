@@ -3,7 +3,7 @@ using Pipeline.Contracts;
 namespace Pipeline.Orchestrator.Tests;
 
 /// <summary>The contracts' lists of states and stages, held against the state machine they describe.</summary>
-public sealed class The_declared_states_and_stages : SagaTest
+public sealed class When_the_states_and_stages_are_declared : SagaTest
 {
     [Fact]
     public void Every_state_of_the_machine_is_declared_in_the_contracts_and_nothing_else()
