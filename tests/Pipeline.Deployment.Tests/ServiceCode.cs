@@ -37,7 +37,7 @@ public static partial class ServiceCode
     /// (loopback addresses, local folders), as configuration keys (<c>RabbitMq:Host</c>): a deployment must give each.
     /// </summary>
     public static IEnumerable<string> SettingsThatPointAtThisMachine(string service) =>
-        ComposeFile.Settings(Directory.GetFiles(Folder(service), "appsettings.json").Single())
+        AppSettings(service)
             .Where(s => s.Value.Contains("127.0.0.1") || s.Value.Contains("localhost") || s.Value.StartsWith("/tmp/", StringComparison.Ordinal))
             // Only the Orchestrator reads the management API; the others carry the key from the shared defaults.
             .Where(s => s.Key != "RabbitMq:ManagementUrl" || service == "orchestrator")
@@ -54,9 +54,13 @@ public static partial class ServiceCode
     }
 
     /// <summary>Runs scripts/infra.sh with a verb that needs no server; its standard output, or the test fails with its error.</summary>
-    public static string Infra(string verb, IReadOnlyDictionary<string, string>? environment = null)
+    public static string Infra(string verb, IReadOnlyDictionary<string, string>? environment = null) =>
+        Run("bash", [Path.Combine(Root, "scripts", "infra.sh"), verb], environment);
+
+    /// <summary>Runs a command in the repository's root to its end; its standard output, or the test fails with its error.</summary>
+    public static string Run(string file, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var start = new ProcessStartInfo("bash", [Path.Combine(Root, "scripts", "infra.sh"), verb])
+        var start = new ProcessStartInfo(file, arguments)
         {
             RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Root,
         };
@@ -65,13 +69,29 @@ public static partial class ServiceCode
             start.Environment[name] = value;
         }
 
-        using var script = Process.Start(start)!;
-        var error = script.StandardError.ReadToEndAsync();
-        var output = script.StandardOutput.ReadToEnd();
-        script.WaitForExit();
-        Assert.True(script.ExitCode == 0, $"scripts/infra.sh {verb}: {error.Result}");
-        return output;
+        Process process;
+        try
+        {
+            process = Process.Start(start)!;
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new Xunit.Sdk.XunitException($"{file} is not installed ({e.Message}).");
+        }
+
+        using (process)
+        {
+            var error = process.StandardError.ReadToEndAsync();
+            var output = process.StandardOutput.ReadToEnd();
+            process.WaitForExit();
+            Assert.True(process.ExitCode == 0, $"{file} {string.Join(' ', arguments)}: {error.Result}");
+            return output;
+        }
     }
+
+    /// <summary>A service's appsettings.json as configuration reads it (<c>RabbitMq:Host</c>), with each value.</summary>
+    public static IEnumerable<(string Key, string Value)> AppSettings(string service) =>
+        ComposeFile.Settings(Directory.GetFiles(Folder(service), "appsettings.json").Single());
 
     private static string Folder(string service) =>
         Directory.GetDirectories(Path.Combine(Root, "services")).Single(f => Path.GetFileName(f).Equals(service, StringComparison.OrdinalIgnoreCase));

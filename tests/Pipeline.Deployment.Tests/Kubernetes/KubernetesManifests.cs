@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
@@ -124,31 +123,8 @@ public sealed partial class KubernetesManifests
             return new RenderedCopy
             {
                 Accounts = accounts,
-                Rendered = Overlays.ToDictionary(o => o, o => new KubernetesManifests(ParseYaml(Kustomize(Path.Combine(copy, "overlays", o))))),
+                Rendered = Overlays.ToDictionary(o => o, o => new KubernetesManifests(ParseYaml(ServiceCode.Run("kubectl", ["kustomize", Path.Combine(copy, "overlays", o)])))),
             };
-        }
-
-        private static string Kustomize(string folder)
-        {
-            ProcessStartInfo start = new("kubectl", ["kustomize", folder]) { RedirectStandardOutput = true, RedirectStandardError = true };
-            Process process;
-            try
-            {
-                process = Process.Start(start)!;
-            }
-            catch (System.ComponentModel.Win32Exception e)
-            {
-                throw new Xunit.Sdk.XunitException($"kubectl is not installed ({e.Message}): the manifests are rendered with 'kubectl kustomize'.");
-            }
-
-            using (process)
-            {
-                var error = process.StandardError.ReadToEndAsync();
-                var output = process.StandardOutput.ReadToEnd();
-                process.WaitForExit();
-                Assert.True(process.ExitCode == 0, $"kubectl kustomize {folder}: {error.Result}");
-                return output;
-            }
         }
 
         private static void CopyFolder(string from, string to)

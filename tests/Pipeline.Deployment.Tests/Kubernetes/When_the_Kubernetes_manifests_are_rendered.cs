@@ -135,7 +135,7 @@ public sealed partial class When_the_Kubernetes_manifests_are_rendered
         var needed = ServiceCode.SettingsThatPointAtThisMachine(service).Concat(["RabbitMq:Username", "RabbitMq:Password"])
             .Concat(manifests.Find("Secret", $"pipeline-{service}-postgres") is null ? [] : ["ConnectionStrings:Postgres"])
             // A service that serves HTTP answers only the host names it is given (loopback alone by default).
-            .Concat(ComposeFile.Settings(AppSettings(service)).Any(s => s.Key == "Urls") ? ["AllowedHosts"] : [])
+            .Concat(ServiceCode.AppSettings(service).Any(s => s.Key == "Urls") ? ["AllowedHosts"] : [])
             .Concat(NeededBy.GetValueOrDefault(service, []));
 
         Assert.Equal([], needed.Where(key => !given.ContainsKey(key)).ToArray());
@@ -279,10 +279,6 @@ public sealed partial class When_the_Kubernetes_manifests_are_rendered
         // Validated on start (DetectorNodeSetup); the status API answers a node only with a token.
         ["detectornode"] = ["DetectorNode:Organization", "DetectorNode:Project", "DetectorNode:StatusApiToken", "DetectorNode:OperatorTokens:0"],
     };
-
-    private static string AppSettings(string service) =>
-        Directory.GetFiles(Path.Combine(ServiceCode.Root, "services"), "appsettings.json", SearchOption.AllDirectories)
-            .Single(f => Path.GetFileName(Path.GetDirectoryName(f))!.Equals(service, StringComparison.OrdinalIgnoreCase));
 
     private static string SecretValue(KubernetesManifests manifests, string secret, string key) =>
         Encoding.UTF8.GetString(Convert.FromBase64String((string)manifests.Single("Secret", secret)["data"]![key]!));
