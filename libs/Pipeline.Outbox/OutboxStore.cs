@@ -1,5 +1,4 @@
 using Marten;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Pipeline.Contracts;
@@ -14,8 +13,8 @@ namespace Pipeline.Outbox;
 /// service's relay claims, deletes, retries and parks its rows over its own connection, one short statement at a time.
 /// The inbox remembers a message id per consumer.
 /// </summary>
-public sealed class OutboxStore(IDocumentStore store, IConfiguration configuration, IOptions<OutboxSettings> settings, ServiceIdentity service)
-    : IStorageSchema, IAsyncDisposable
+public sealed class OutboxStore(IDocumentStore store, NpgsqlDataSource dataSource, IOptions<OutboxSettings> settings, ServiceIdentity service)
+    : IStorageSchema
 {
     /// <summary>What <see cref="CreateAsync"/> adds to a table made by an earlier version, newest last.</summary>
     private static readonly string[] Columns = ["claimed_until", "owner", "attempts", "last_error", "parked_at", "parked_reason"];
@@ -24,8 +23,6 @@ public sealed class OutboxStore(IDocumentStore store, IConfiguration configurati
 
     private readonly SemaphoreSlim creating = new(1, 1);
     private volatile bool created;
-
-    private NpgsqlDataSource? dataSource;
 
     private string Schema => store.Options.DatabaseSchemaName;
 
@@ -36,9 +33,8 @@ public sealed class OutboxStore(IDocumentStore store, IConfiguration configurati
 
     public string InboxTable => $"\"{Schema}\".inbox_messages";
 
-    public NpgsqlDataSource DataSource => dataSource ??= NpgsqlDataSource.Create(
-        configuration.GetConnectionString(MartenConfiguration.ConnectionStringName)
-        ?? throw new InvalidOperationException($"ConnectionStrings:{MartenConfiguration.ConnectionStringName} is not set."));
+    /// <summary>The service's one data source, Marten's too (<see cref="PostgresDataSource"/>).</summary>
+    public NpgsqlDataSource DataSource => dataSource;
 
     /// <summary>The name a stored message's type is found by again: assembly-qualified without a version.</summary>
     public static string TypeName(Type type) => $"{type.FullName}, {type.Assembly.GetName().Name}";
@@ -314,14 +310,6 @@ public sealed class OutboxStore(IDocumentStore store, IConfiguration configurati
         await using var command = DataSource.CreateCommand($"delete from {InboxTable} where received_at < $1");
         command.Parameters.Add(new NpgsqlParameter { Value = before.UtcDateTime });
         return await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (dataSource is not null)
-        {
-            await dataSource.DisposeAsync();
-        }
     }
 }
 

@@ -1,6 +1,7 @@
 using JasperFx;
 using Marten;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace Pipeline.Storage;
@@ -10,19 +11,22 @@ public static class MartenConfiguration
     public const string ConnectionStringName = "Postgres";
     public const string DefaultSchema = "pipeline";
 
-    /// <summary>Marten on the <c>ConnectionStrings:Postgres</c> database; each service adds the documents it owns.</summary>
     /// <summary>Whether a service creates or alters its tables itself (None by default: the schema owner applies them).</summary>
     public const string AutoCreateSetting = "Marten:AutoCreate";
 
+    /// <summary>
+    /// Marten on the <c>ConnectionStrings:Postgres</c> database; each service adds the documents it owns. The data source
+    /// is registered for the service's other statements (its outbox) to share.
+    /// </summary>
     public static MartenServiceCollectionExtensions.MartenConfigurationExpression AddPipelineMarten(
         this IHostApplicationBuilder builder, Action<StoreOptions> configure)
     {
         var connectionString = builder.Configuration.GetConnectionString(ConnectionStringName)
             ?? throw new InvalidOperationException(
                 $"ConnectionStrings:{ConnectionStringName} is not set. Start PostgreSQL with 'scripts/infra.sh up' and set ConnectionStrings__{ConnectionStringName}.");
+        builder.Services.AddSingleton(_ => PostgresDataSource.Create(connectionString));
         return builder.Services.AddMarten(options =>
         {
-            options.Connection(connectionString);
             // A schema per deployment (or per test run) keeps their documents apart in one database.
             options.DatabaseSchemaName = builder.Configuration["Marten:Schema"] ?? DefaultSchema;
             // The schema's owner applies it ('apply-schema', run by the local runner and docker-compose) and a service's own
@@ -31,6 +35,6 @@ public static class MartenConfiguration
             // CreateOrUpdate, running as the owner.
             options.AutoCreateSchemaObjects = builder.Configuration.GetValue(AutoCreateSetting, AutoCreate.None);
             configure(options);
-        }).UseLightweightSessions();
+        }).UseNpgsqlDataSource().UseLightweightSessions();
     }
 }

@@ -1,6 +1,5 @@
 using JasperFx;
 using Marten;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -44,9 +43,7 @@ public static class SchemaApplication
             await schema.ApplyAsync(CancellationToken.None);
         }
 
-        var configuration = host.Services.GetRequiredService<IConfiguration>();
-        await using var connection = new NpgsqlConnection(configuration.GetConnectionString(MartenConfiguration.ConnectionStringName));
-        await connection.OpenAsync();
+        await using var connection = await host.Services.GetRequiredService<NpgsqlDataSource>().OpenConnectionAsync();
         await using var find = new NpgsqlCommand($"select to_regprocedure('{GrantFunction}(text)') is not null", connection);
         if (await find.ExecuteScalarAsync() is true)
         {

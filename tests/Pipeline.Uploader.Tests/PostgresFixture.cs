@@ -2,7 +2,6 @@ using System.Text.Json;
 using JasperFx;
 using Marten;
 using MassTransit;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -27,6 +26,9 @@ public sealed class PostgresFixture : IAsyncLifetime
 
     public DocumentStore Store { get; private set; } = null!;
 
+    /// <summary>The data source the store and the outbox share, as in the Uploader.</summary>
+    private NpgsqlDataSource dataSource = null!;
+
     /// <summary>The outbox and inbox tables in this run's schema, as the Uploader's relay reads them.</summary>
     public OutboxStore Outbox { get; private set; } = null!;
 
@@ -38,17 +40,16 @@ public sealed class PostgresFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        dataSource = PostgresDataSource.Create(connectionString);
         Store = DocumentStore.For(options =>
         {
-            options.Connection(connectionString);
+            options.Connection(dataSource);
             options.DatabaseSchemaName = Schema;
             options.AutoCreateSchemaObjects = AutoCreate.All;
             UploaderDocuments.Configure(options);
         });
         await Store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
-        Outbox = new OutboxStore(Store, new ConfigurationBuilder()
-            .AddInMemoryCollection([new($"ConnectionStrings:{MartenConfiguration.ConnectionStringName}", connectionString)]).Build(), OutboxSettings,
-            new ServiceIdentity("uploader"));
+        Outbox = new OutboxStore(Store, dataSource, OutboxSettings, new ServiceIdentity("uploader"));
         await Outbox.EnsureCreatedAsync(CancellationToken.None);
     }
 
@@ -75,8 +76,8 @@ public sealed class PostgresFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await Outbox.DisposeAsync();
         Store.Dispose();
+        await dataSource.DisposeAsync();
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
         await using var drop = new NpgsqlCommand($"DROP SCHEMA IF EXISTS {Schema} CASCADE", connection);

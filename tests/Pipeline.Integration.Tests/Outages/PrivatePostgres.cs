@@ -24,11 +24,12 @@ public sealed class PrivatePostgres : IAsyncDisposable
     public string ConnectionString => $"Host=127.0.0.1;Port={port};Database=postgres;Username=pipeline;Password={password}";
 
     /// <summary>
-    /// The services' connection string for a primary and its standby: both hosts, which Npgsql tries in turn. Not
-    /// "Target Session Attributes=primary": Marten's data source refuses it on more than one host.
+    /// The services' connection string for a primary and its standby, as docs/deployment.md gives it: both hosts, and
+    /// whichever of them is the primary now. The standby is named first, so a service that took the first host that
+    /// answers would write into a read-only standby and fail.
     /// </summary>
-    public static string EitherOf(PrivatePostgres primary, PrivatePostgres standby) =>
-        $"Host=127.0.0.1:{primary.port},127.0.0.1:{standby.port};Database=postgres;Username=pipeline;Password={primary.password}";
+    public static string PrimaryOf(PrivatePostgres standby, PrivatePostgres primary) =>
+        $"Host=127.0.0.1:{standby.port},127.0.0.1:{primary.port};Target Session Attributes=primary;Database=postgres;Username=pipeline;Password={primary.password}";
 
     public static async Task<PrivatePostgres> StartAsync()
     {

@@ -7,7 +7,7 @@ namespace Pipeline.Integration.Tests.Outages;
 
 /// <summary>
 /// The Orchestrator, Downloader and Uploader as processes, given both hosts of a PostgreSQL primary and its synchronous
-/// streaming standby (each a cluster of this test's own). The primary is SIGKILLed while trainings run and the standby is
+/// streaming standby (each a cluster of this test's own), the standby first, with Target Session Attributes=primary. The primary is SIGKILLed while trainings run and the standby is
 /// promoted, as an operator or CloudNativePG would: every training completes, no message goes to an _error queue, and
 /// every transition the status API showed before the kill is still in the training's history after it.
 /// </summary>
@@ -27,7 +27,7 @@ public sealed class When_the_PostgreSQL_primary_is_killed_and_its_standby_promot
         {
             primary = await PrivatePostgres.StartAsync();
             standby = await primary.StartStandbyAsync();
-            pipeline = new RunningPipelineFixture(realWorkers: false, PrivatePostgres.EitherOf(primary, standby));
+            pipeline = new RunningPipelineFixture(realWorkers: false, PrivatePostgres.PrimaryOf(standby, primary));
             await pipeline.InitializeAsync();
         }
         catch
