@@ -119,6 +119,32 @@ public sealed class When_the_command_line_reads_its_arguments
     }
 
     [Fact]
+    public void A_dataset_in_the_folder_the_services_mount_elsewhere_becomes_the_uri_they_read_it_at()
+    {
+        var folder = Directory.CreateTempSubdirectory("cli-datasets-");
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(folder.FullName, "my shapes"));
+            File.WriteAllText(Path.Combine(folder.FullName, "my shapes", "manifest.json"), "{}");
+            var environment = new CliEnvironment(name => name switch
+            {
+                "PIPELINE_DATASETS_FOLDER" => folder.FullName,
+                "PIPELINE_DATASETS_URI" => "file:///datasets",
+                _ => null,
+            }, "/");
+
+            Assert.Equal("file:///datasets/my%20shapes/manifest.json",
+                BeginCommand.DatasetUri(Path.Combine(folder.FullName, "my shapes", "manifest.json"), "/", environment.DatasetsMount));
+            var outside = Assert.Throws<CliException>(() => BeginCommand.DatasetUri(Path.GetTempPath(), "/", environment.DatasetsMount));
+            Assert.Contains("outside " + folder.FullName, outside.Message);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public void The_options_become_the_BeginTraining_message()
     {
         var id = Guid.NewGuid();

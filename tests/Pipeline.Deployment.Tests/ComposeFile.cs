@@ -39,8 +39,13 @@ public sealed partial class ComposeFile
         return new ComposeFile(root, text, document);
     }
 
-    public string Dockerfile(string service) =>
-        (string)((Dictionary<object, object>)Services[service]["build"])["dockerfile"];
+    public string Dockerfile(string service) => (string)Build(service)["dockerfile"];
+
+    /// <summary>The build arguments compose gives a service's image, anchors resolved.</summary>
+    public IReadOnlyDictionary<string, string> BuildArgs(string service) =>
+        ((Dictionary<object, object>)Build(service)["args"]).ToDictionary(a => (string)a.Key, a => (string)a.Value);
+
+    private Dictionary<object, object> Build(string service) => (Dictionary<object, object>)Services[service]["build"];
 
     public IReadOnlyDictionary<string, string> Environment(string service) =>
         RawEnvironment(service).ToDictionary(e => e.Key, e => e.Value ?? "");

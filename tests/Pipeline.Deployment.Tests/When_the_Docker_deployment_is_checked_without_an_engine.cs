@@ -19,20 +19,23 @@ public sealed class When_the_Docker_deployment_is_checked_without_an_engine
 
     [Theory]
     [MemberData(nameof(BuiltServices))]
-    public void Each_service_has_a_Dockerfile_in_its_folder_that_publishes_its_project_and_runs_its_assembly(string service)
+    public void Each_service_is_built_by_the_one_Dockerfile_from_its_own_folder_s_project(string service)
     {
-        var dockerfile = Compose.Dockerfile(service);
-        var path = Path.Combine(Compose.Root, dockerfile);
-        Assert.True(File.Exists(path), $"{service}: {dockerfile} does not exist.");
-        Assert.Equal(Path.Combine("services"), Path.GetDirectoryName(Path.GetDirectoryName(dockerfile)));
+        Assert.Equal("services/Dockerfile", Compose.Dockerfile(service));
+        var folder = Compose.BuildArgs(service)["SERVICE"];
+        Assert.Equal(service, folder.ToLowerInvariant());
+        Assert.True(File.Exists(Path.Combine(Compose.Root, "services", folder, $"Pipeline.{folder}.csproj")),
+            $"{service}: SERVICE={folder}, and services/{folder}/Pipeline.{folder}.csproj does not exist.");
+    }
 
-        var text = File.ReadAllText(path);
-        var project = Regex.Match(text, @"dotnet publish (\S+\.csproj)").Groups[1].Value;
-        Assert.True(File.Exists(Path.Combine(Compose.Root, project)), $"{service}: the Dockerfile publishes {project}, which does not exist.");
-        var assembly = Path.GetFileNameWithoutExtension(project) + ".dll";
-        Assert.Contains($"ENTRYPOINT [\"dotnet\", \"{assembly}\"]", text);
+    [Theory]
+    [MemberData(nameof(BuiltServices))]
+    public void By_default_each_image_is_built_on_the_official_Ubuntu_24_04_NET_images(string service)
+    {
         // Ubuntu 24.04's libstdc++ carries GLIBCXX_3.4.32, which TorchSharp's native library asks for.
-        Assert.All(Regex.Matches(text, @"^FROM (\S+)", RegexOptions.Multiline), from => Assert.EndsWith("-noble", from.Groups[1].Value.Split(' ')[0]));
+        var arguments = Compose.BuildArgs(service);
+        Assert.Equal("${DOTNET_SDK_IMAGE:-mcr.microsoft.com/dotnet/sdk:10.0-noble}", arguments["DOTNET_SDK_IMAGE"]);
+        Assert.Equal("${DOTNET_BASE_IMAGE:-mcr.microsoft.com/dotnet/aspnet:10.0-noble}", arguments["DOTNET_BASE_IMAGE"]);
     }
 
     [Theory]

@@ -66,6 +66,17 @@ public sealed class CliEnvironment(Func<string, string?> variable, string workin
         }
     }
 
+    /// <summary>
+    /// Where the services read a folder of this machine's datasets when they see it at another path (docker-compose
+    /// mounts DATASETS_FOLDER at file:///datasets): PIPELINE_DATASETS_FOLDER and PIPELINE_DATASETS_URI, or null.
+    /// </summary>
+    public DatasetsMount? DatasetsMount =>
+        this["PIPELINE_DATASETS_FOLDER"] is { } folder && this["PIPELINE_DATASETS_URI"] is { } uri
+            ? new DatasetsMount(Path.GetFullPath(folder, WorkingDirectory),
+                Uri.TryCreate(uri.EndsWith('/') ? uri : uri + "/", UriKind.Absolute, out var mounted) && mounted.IsFile ? mounted
+                    : throw new CliException($"PIPELINE_DATASETS_URI '{uri}' is not a file:// URI.", ExitCodes.Usage))
+            : null;
+
     public RabbitMqSettings RabbitMq => new()
     {
         Host = this["PIPELINE_RABBITMQ_HOST"] ?? "127.0.0.1",
@@ -118,5 +129,22 @@ public sealed class CliEnvironment(Func<string, string?> variable, string workin
                 "cannot find the pipeline checkout (a folder with scripts/infra.sh) above the current folder; run from inside it or set PIPELINE_REPO.",
                 ExitCodes.Usage);
         }
+    }
+}
+
+/// <summary>A folder of this machine (<paramref name="Folder"/>) that the services read at <paramref name="Uri"/>.</summary>
+public sealed record DatasetsMount(string Folder, Uri Uri)
+{
+    /// <summary>The URI the services read <paramref name="path"/> at; null when the path is outside the folder.</summary>
+    public string? UriOf(string path)
+    {
+        var relative = Path.GetRelativePath(Folder, path);
+        if (relative == ".." || relative.StartsWith(".." + Path.DirectorySeparatorChar, StringComparison.Ordinal) || Path.IsPathRooted(relative))
+        {
+            return null;
+        }
+
+        return relative == "." ? Uri.AbsoluteUri
+            : new Uri(Uri, string.Join('/', relative.Split(Path.DirectorySeparatorChar).Select(System.Uri.EscapeDataString))).AbsoluteUri;
     }
 }

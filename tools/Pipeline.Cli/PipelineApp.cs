@@ -37,6 +37,8 @@ public static class PipelineApp
                     .WithExample("outbox", "retry", "3f2c0000-9684-92ea-08ff-08df53f57aa4").WithExample("outbox", "retry", "--service", "uploader");
             });
             config.AddCommand<DashboardCommand>("dashboard").WithDescription("Print the dashboard's address with a one-time login for your token's role.");
+            config.AddCommand<ShapesCommand>("shapes").WithDescription("Write the demo's generated shapes dataset into a folder.")
+                .WithExample("shapes", "datasets/shapes");
             config.AddCommand<DemoCommand>("demo").WithDescription("Run the whole loop on a generated dataset on this machine.");
             config.AddCommand<UpCommand>("up").WithDescription("Start the servers and the services on this machine.");
             config.AddCommand<DownCommand>("down").WithDescription("Stop the services and the servers.");

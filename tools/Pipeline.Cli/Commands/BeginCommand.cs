@@ -77,7 +77,7 @@ public sealed class BeginCommand(IAnsiConsole console, CliEnvironment environmen
         // A whole id needs no status API; the first characters of one are looked up there.
         var baseModelId = settings.BaseModel is null ? (Guid?)null
             : Guid.TryParse(settings.BaseModel, out var whole) ? whole : (await api.ResolveModelAsync(settings.BaseModel, cancellationToken)).Id;
-        var command = ToCommand(settings, Guid.NewGuid(), baseModelId, environment.WorkingDirectory);
+        var command = ToCommand(settings, Guid.NewGuid(), baseModelId, environment.WorkingDirectory, environment.DatasetsMount);
         await using (var bus = await PipelineBus.ConnectAsync(environment.RabbitMq, cancellationToken))
         {
             await bus.SendAsync(command, cancellationToken);
@@ -95,7 +95,7 @@ public sealed class BeginCommand(IAnsiConsole console, CliEnvironment environmen
     }
 
     /// <summary>The message the options describe; the dataset must exist when it is a path.</summary>
-    public static BeginTraining ToCommand(BeginSettings settings, Guid trainingId, Guid? baseModelId, string workingDirectory)
+    public static BeginTraining ToCommand(BeginSettings settings, Guid trainingId, Guid? baseModelId, string workingDirectory, DatasetsMount? mount = null)
     {
         var defaults = new Hyperparameters();
         return new BeginTraining
@@ -103,9 +103,9 @@ public sealed class BeginCommand(IAnsiConsole console, CliEnvironment environmen
             TrainingId = trainingId,
             Organization = settings.Organization,
             Project = settings.Project,
-            DatasetUri = DatasetUri(settings.Dataset, workingDirectory),
+            DatasetUri = DatasetUri(settings.Dataset, workingDirectory, mount),
             DatasetFormat = BeginSettings.DatasetFormatOf(settings.Format) ?? DatasetFormat.Manifest,
-            TestDatasetUri = settings.TestDataset is null ? null : DatasetUri(settings.TestDataset, workingDirectory),
+            TestDatasetUri = settings.TestDataset is null ? null : DatasetUri(settings.TestDataset, workingDirectory, mount),
             ImagesFolder = settings.Images,
             Hyperparameters = new Hyperparameters
             {
@@ -128,8 +128,11 @@ public sealed class BeginCommand(IAnsiConsole console, CliEnvironment environmen
         };
     }
 
-    /// <summary>An http(s) URL as it is; a path (or file:// URI) as an absolute file:// URI, which must exist.</summary>
-    public static string DatasetUri(string dataset, string workingDirectory)
+    /// <summary>
+    /// An http(s) URL as it is; a path (or file:// URI) as an absolute file:// URI, which must exist: where the services
+    /// see the path at another place (<paramref name="mount"/>), the URI they read it at.
+    /// </summary>
+    public static string DatasetUri(string dataset, string workingDirectory, DatasetsMount? mount = null)
     {
         if (string.IsNullOrWhiteSpace(dataset))
         {
@@ -149,6 +152,12 @@ public sealed class BeginCommand(IAnsiConsole console, CliEnvironment environmen
             throw new CliException($"dataset '{path}' does not exist.", ExitCodes.Usage);
         }
 
-        return new Uri(path).AbsoluteUri;
+        if (mount is null)
+        {
+            return new Uri(path).AbsoluteUri;
+        }
+
+        return mount.UriOf(path) ?? throw new CliException(
+            $"dataset '{path}' is outside {mount.Folder}, the only folder the services read ({mount.Uri}); move it there.", ExitCodes.Usage);
     }
 }
