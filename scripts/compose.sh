@@ -6,6 +6,7 @@
 #                              on http://127.0.0.1:5080 (STATUS_API_PORT)
 #   scripts/compose.sh images  the stand-in base images only
 #   scripts/compose.sh down    the stack stopped, its containers and volumes removed
+#   scripts/compose.sh pipeline ARGS   the command line (tools/Pipeline.Cli) against the stack: pipeline queues, show ...
 # No image registry answers here, so the images docker-compose.yml names by default (the official .NET, RabbitMQ and
 # PostgreSQL ones) are replaced by stand-ins made from Debian's packages (debootstrap) and this machine's .NET, built
 # once (deploy/images/). PIPELINE_OFFICIAL_IMAGES=1 keeps the official ones, for a machine that can pull them.
@@ -231,10 +232,14 @@ pipeline() {
     dotnet tools/Pipeline.Cli/bin/Release/net10.0/Pipeline.Cli.dll "$@"
 }
 
-demo() {
-  local started=$SECONDS
+build_cli() {
   log "building the command line"
   dotnet build tools/Pipeline.Cli -c Release -v q -nologo >/dev/null || fail "building tools/Pipeline.Cli failed"
+}
+
+demo() {
+  local started=$SECONDS
+  build_cli
   up
   local manifest training_started=$SECONDS
   manifest=$(pipeline shapes "$(datasets_folder)/shapes" | tail -n 1)
@@ -254,5 +259,6 @@ case "${1:-}" in
   up) up ;;
   images) ensure_engine; standin_images ;;
   down) down ;;
-  *) echo "usage: $0 demo|up|images|down" >&2; exit 2 ;;
+  pipeline) shift; [[ -f tools/Pipeline.Cli/bin/Release/net10.0/Pipeline.Cli.dll ]] || build_cli; pipeline "$@" ;;
+  *) echo "usage: $0 demo|up|images|down|pipeline ARGS" >&2; exit 2 ;;
 esac
