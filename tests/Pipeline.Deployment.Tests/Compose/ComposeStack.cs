@@ -86,6 +86,10 @@ public sealed partial class ComposeStack : IDisposable
             .Where(queue => queue!["name"]!.GetValue<string>().EndsWith("_error") && queue["messages"]?.GetValue<int>() > 0)
             .Select(queue => $"{queue!["name"]}: {queue["messages"]}").ToArray();
 
+    /// <summary>How many consumers a queue of the stack's broker has.</summary>
+    public async Task<int> ConsumersAsync(string queue) =>
+        JsonNode.Parse(await Management.GetStringAsync($"api/queues/%2F/{queue}"))!["consumers"]?.GetValue<int>() ?? 0;
+
     /// <summary>A command to its end within the limit, standard output and error together; fails the test unless it exits 0.</summary>
     public string RunToEnd(string file, params string[] arguments)
     {

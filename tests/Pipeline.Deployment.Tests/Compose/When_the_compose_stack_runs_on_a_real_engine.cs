@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
@@ -9,7 +10,8 @@ namespace Pipeline.Deployment.Tests.Compose;
 /// <c>scripts/compose.sh demo</c> on a real Docker engine, as a user runs it on a fresh machine: the engine, the images
 /// from services/Dockerfile (on stand-in base images made from Debian's packages, since no registry answers here), every
 /// service and both servers in containers of their own, four Detectors, and a training through every stage to Completed.
-/// Then a fault that exists only there: the Trainer's container stopped by the engine in the middle of a training.
+/// Then two faults that exist only there: the Trainer's container stopped by the engine in the middle of a training, and
+/// a Detector's container cut off the network for a minute while it detects.
 /// scripts/test.sh runs this class after the rest of the suite, alone (Category=Engine): it builds images and trains.
 /// </summary>
 [Trait("Category", "Engine")]
@@ -67,6 +69,42 @@ public sealed class When_the_compose_stack_runs_on_a_real_engine(ComposeStack st
         Assert.Matches($"Resuming training {id} from its checkpoint at iteration \\d+", stack.RunToEnd("docker", "logs", trainer));
         // Registered once: its project's first model.
         Assert.Equal(1, completed["model"]!["version"]!.GetValue<int>());
+        Assert.Empty(await stack.ErrorQueuesHoldingMessagesAsync());
+    }
+
+    [Fact]
+    public async Task A_Detector_cut_off_the_network_for_60_s_in_its_stage_loses_no_batch_and_rejoins()
+    {
+        var cut = TimeSpan.FromSeconds(60);
+        var detector = stack.Containers("detector")[0];
+        var network = stack.Environment["COMPOSE_PROJECT_NAME"] + "_default";
+        var id = ComposeStack.TrainingIdIn(stack.Script("pipeline", "begin", stack.Manifest, "--iterations", "50", "--org", "demo", "--project", "cut"));
+        await UntilAsync(id, training => training["state"]!.GetValue<string>() == "Detecting", "detecting");
+
+        stack.RunToEnd("docker", "network", "disconnect", network, detector);
+        var sinceCut = Stopwatch.StartNew();
+        var reconnected = Task.Run(async () =>
+        {
+            await Task.Delay(cut);
+            stack.RunToEnd("docker", "network", "connect", network, detector);
+        });
+        var ended = await UntilAsync(id, training => training["state"]!.GetValue<string>() is "Completed" or "Failed", "ended");
+        output.WriteLine($"{ended["state"]} {sinceCut.Elapsed.TotalSeconds:0} s after the cut");
+        await reconnected;
+
+        Assert.Equal("Completed", ended["state"]!.GetValue<string>());
+        var detection = ended["detection"]!;
+        Assert.Equal(detection["batchCount"]!.GetValue<int>(), detection["batchesDetected"]!.GetValue<int>());
+        Assert.Equal(1, ended["model"]!["version"]!.GetValue<int>());
+        // The Detector back on the network takes its share again: the stage queue has every Detector as its consumer.
+        var deadline = DateTime.UtcNow + Patience;
+        while (await stack.ConsumersAsync("detect-images") < ComposeStack.Detectors)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the detect-images queue has fewer than {ComposeStack.Detectors} consumers {Patience} after the network came back.");
+            await Task.Delay(TimeSpan.FromSeconds(1));
+        }
+
+        output.WriteLine($"every Detector consuming again {sinceCut.Elapsed.TotalSeconds:0} s after the cut");
         Assert.Empty(await stack.ErrorQueuesHoldingMessagesAsync());
     }
 
