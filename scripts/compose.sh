@@ -245,7 +245,8 @@ demo() {
   manifest=$(pipeline shapes "$(datasets_folder)/shapes" | tail -n 1)
   log "training on $manifest ($ITERATIONS iterations)"
   pipeline begin "$manifest" --iterations "$ITERATIONS" --org demo --project shapes --watch
-  log "trained to Completed in $(elapsed "$training_started"); fresh start to Completed in $(elapsed "$started")"
+  # On standard output, with the training's own summary.
+  echo "[compose] trained to Completed in $(elapsed "$training_started"); fresh start to Completed in $(elapsed "$started")"
 }
 
 down() {

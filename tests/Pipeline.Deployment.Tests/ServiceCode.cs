@@ -57,8 +57,11 @@ public static partial class ServiceCode
     public static string Infra(string verb, IReadOnlyDictionary<string, string>? environment = null) =>
         Run("bash", [Path.Combine(Root, "scripts", "infra.sh"), verb], environment);
 
-    /// <summary>Runs a command in the repository's root to its end; its standard output, or the test fails with its error.</summary>
-    public static string Run(string file, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
+    /// <summary>
+    /// Runs a command in the repository's root to its end (killed past <paramref name="limit"/>); its standard output, or
+    /// the test fails with its error and output.
+    /// </summary>
+    public static string Run(string file, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string>? environment = null, TimeSpan? limit = null)
     {
         var start = new ProcessStartInfo(file, arguments)
         {
@@ -82,10 +85,18 @@ public static partial class ServiceCode
         using (process)
         {
             var error = process.StandardError.ReadToEndAsync();
-            var output = process.StandardOutput.ReadToEnd();
+            var output = process.StandardOutput.ReadToEndAsync();
+            var command = $"{file} {string.Join(' ', arguments)}";
+            if (!process.WaitForExit(limit ?? Timeout.InfiniteTimeSpan))
+            {
+                process.Kill(entireProcessTree: true);
+                process.WaitForExit();
+                throw new Xunit.Sdk.XunitException($"{command} ran past {limit}: {error.Result}\n{output.Result}");
+            }
+
             process.WaitForExit();
-            Assert.True(process.ExitCode == 0, $"{file} {string.Join(' ', arguments)}: {error.Result}");
-            return output;
+            Assert.True(process.ExitCode == 0, $"{command} exited {process.ExitCode}: {error.Result}\n{output.Result}");
+            return output.Result;
         }
     }
 

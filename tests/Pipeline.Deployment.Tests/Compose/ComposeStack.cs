@@ -90,34 +90,8 @@ public sealed partial class ComposeStack : IDisposable
     public async Task<int> ConsumersAsync(string queue) =>
         JsonNode.Parse(await Management.GetStringAsync($"api/queues/%2F/{queue}"))!["consumers"]?.GetValue<int>() ?? 0;
 
-    /// <summary>A command to its end within the limit, standard output and error together; fails the test unless it exits 0.</summary>
-    public string RunToEnd(string file, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(file, arguments)
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = ServiceCode.Root,
-        };
-        foreach (var (name, value) in Environment)
-        {
-            start.Environment[name] = value;
-        }
-
-        using var process = Process.Start(start)!;
-        var text = new StringBuilder();
-        process.OutputDataReceived += (_, line) => { lock (text) { text.AppendLine(line.Data); } };
-        process.ErrorDataReceived += (_, line) => { lock (text) { text.AppendLine(line.Data); } };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        if (!process.WaitForExit(Limit))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new Xunit.Sdk.XunitException($"{file} {string.Join(' ', arguments)} ran past {Limit}:\n{text}");
-        }
-
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"{file} {string.Join(' ', arguments)} exited {process.ExitCode}:\n{text}");
-        return text.ToString();
-    }
+    /// <summary>A command to its end within the limit, in the stack's environment: its standard output.</summary>
+    public string RunToEnd(string file, params string[] arguments) => ServiceCode.Run(file, arguments, Environment, Limit);
 
     public void Dispose()
     {
